@@ -1,0 +1,418 @@
+package sync
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// RemoteDelete selects what a local delete does remotely.
+type RemoteDelete string
+
+const (
+	// RemoteDeleteAlbum removes the item of a deleted file from its album.
+	RemoteDeleteAlbum RemoteDelete = "album"
+	// RemoteDeleteNever leaves the item where it is.
+	RemoteDeleteNever RemoteDelete = "never"
+)
+
+// KnownStatus is the store's verdict on a file.
+type KnownStatus int
+
+const (
+	// KnownPending means the file has no media item yet.
+	KnownPending KnownStatus = iota
+	// KnownSynced means the file's content is a media item in its album.
+	KnownSynced
+	// KnownFailed means the API rejected this version of the file for good.
+	KnownFailed
+)
+
+// LocalFile is a settled, hashed file that the scan found.
+type LocalFile struct {
+	Path    string
+	Size    int64
+	ModTime time.Time
+	SHA256  string
+}
+
+// KnownFile is the store's record of a file from an earlier pass.
+type KnownFile struct {
+	Path        string
+	Size        int64
+	ModTime     time.Time
+	SHA256      string
+	MediaItemID string
+	// AlbumID is the album the item was put in for this file, empty for
+	// files without an album.
+	AlbumID string
+	Status  KnownStatus
+	// Reason is the API's error for a KnownFailed file.
+	Reason string
+}
+
+// Rules are the per-folder settings the reconciler obeys.
+type Rules struct {
+	RemoteDelete RemoteDelete
+	// RootAlbum is the album title for files at the folder root; empty means
+	// those files go to the library without an album.
+	RootAlbum string
+	// DeleteShare is the share of a folder's synced files (0 to 1) that one
+	// pass may remove from albums before the folder pauses. Zero means
+	// DefaultDeleteShare.
+	DeleteShare float64
+	// Confirmed lifts the pause: the user has accepted a large removal.
+	Confirmed bool
+}
+
+// DefaultDeleteShare is the removal share that pauses a folder when the
+// config sets none. A pass that removes half of a folder's items almost
+// always means a disk or a sub-folder went missing, not a clean-up.
+const DefaultDeleteShare = 0.5
+
+// deleteGuardMinItems is the folder size below which the delete guard stays
+// off: removing 2 of 3 items is a share of 67% but rarely an accident, and
+// removal from an album loses no item.
+const deleteGuardMinItems = 10
+
+// ReconcileInput is everything the reconciler reads for one folder.
+type ReconcileInput struct {
+	Local []LocalFile
+	// Present lists paths that exist but that the scan did not hash this pass
+	// (still being written, unreadable). They are never read as deleted.
+	Present []string
+	Known   []KnownFile
+	// Content returns the media item of the given content when the store
+	// has one. It may be nil.
+	Content func(sha256 string) (mediaItemID string, ok bool)
+	Rules   Rules
+}
+
+// Reconcile compares one folder's scan with its records and returns the
+// operations that make the remote side match. New content is uploaded into
+// the album of its directory, and content that already has an item is only
+// added. A rename records the new path, and a move between directories swaps
+// albums. A delete removes the item from its album unless RemoteDelete is
+// never. Reconcile does no I/O.
+func Reconcile(in ReconcileInput) *Plan {
+	r := newReconciler(in)
+	r.classify()
+	r.pairRenames()
+	r.planNew()
+	r.planGone()
+	r.planRemovals()
+	r.applyDeleteGuard()
+	r.plan.Albums = r.albumDirs()
+	return r.plan
+}
+
+type reconciler struct {
+	in    ReconcileInput
+	plan  *Plan
+	known map[string]KnownFile
+	// keep maps a directory to the contents of its files after the pass.
+	// An item whose content is kept is never removed from the directory's
+	// album.
+	keep map[string]map[string]bool
+	// inAlbum maps a directory to the items already in its album.
+	inAlbum map[string]map[string]bool
+	// fresh are local files without a usable record, by path.
+	fresh []LocalFile
+	// gone are records without a local file.
+	gone []KnownFile
+	// items maps content to the item of a synced record in this folder, for
+	// content the store's index does not return.
+	items map[string]string
+	// uploading maps content planned for upload in this pass to its path.
+	uploading map[string]string
+	// removals are candidate removals, collected before the keep check.
+	removals []Op
+	// deletes counts removals caused by local deletes, for the guard.
+	deletes int
+}
+
+func newReconciler(in ReconcileInput) *reconciler {
+	r := &reconciler{
+		in:        in,
+		plan:      &Plan{},
+		known:     make(map[string]KnownFile, len(in.Known)),
+		keep:      map[string]map[string]bool{},
+		inAlbum:   map[string]map[string]bool{},
+		uploading: map[string]string{},
+		items:     map[string]string{},
+	}
+	if r.in.Rules.RemoteDelete == "" {
+		r.in.Rules.RemoteDelete = RemoteDeleteAlbum
+	}
+	for _, k := range in.Known {
+		r.known[k.Path] = k
+		if k.Status != KnownSynced || k.MediaItemID == "" {
+			continue
+		}
+		r.items[k.SHA256] = k.MediaItemID
+		if k.AlbumID != "" {
+			addTo(r.inAlbum, dirOf(k.Path), k.MediaItemID)
+		}
+	}
+	for _, f := range in.Local {
+		addTo(r.keep, dirOf(f.Path), f.SHA256)
+	}
+	for _, p := range in.Present {
+		if k, ok := r.known[p]; ok && k.SHA256 != "" {
+			addTo(r.keep, dirOf(p), k.SHA256)
+		}
+	}
+	return r
+}
+
+func addTo(m map[string]map[string]bool, key, value string) {
+	if m[key] == nil {
+		m[key] = map[string]bool{}
+	}
+	m[key][value] = true
+}
+
+// classify sorts local files into unchanged, changed and new, and records
+// without a local file into gone.
+func (r *reconciler) classify() {
+	local := slices.Clone(r.in.Local)
+	slices.SortFunc(local, func(a, b LocalFile) int { return cmp.Compare(a.Path, b.Path) })
+	seen := make(map[string]bool, len(local)+len(r.in.Present))
+	for _, p := range r.in.Present {
+		seen[p] = true
+	}
+	for _, f := range local {
+		seen[f.Path] = true
+		k, ok := r.known[f.Path]
+		switch {
+		case !ok || k.Status == KnownPending || k.SHA256 == "":
+			r.fresh = append(r.fresh, f)
+		case k.Status == KnownFailed && k.Size == f.Size && k.ModTime.Equal(f.ModTime):
+			r.plan.Held = append(r.plan.Held, Held{Path: f.Path, Reason: "failed earlier: " + k.Reason})
+		case k.Status == KnownFailed:
+			r.fresh = append(r.fresh, f)
+		case k.SHA256 != f.SHA256:
+			r.planChanged(f, k)
+		case k.Size != f.Size || !k.ModTime.Equal(f.ModTime):
+			r.add(Op{Kind: OpRecord, Path: f.Path, OldPath: f.Path, Dir: dirOf(f.Path),
+				SHA256: f.SHA256, Size: f.Size, ModTime: f.ModTime, MediaItemID: k.MediaItemID})
+		}
+	}
+	known := slices.Clone(r.in.Known)
+	slices.SortFunc(known, func(a, b KnownFile) int { return cmp.Compare(a.Path, b.Path) })
+	for _, k := range known {
+		if !seen[k.Path] {
+			r.gone = append(r.gone, k)
+		}
+	}
+}
+
+// planChanged handles new content at a known path: the new content goes up
+// (or is linked), and the old item leaves the album unless it is kept.
+func (r *reconciler) planChanged(f LocalFile, k KnownFile) {
+	r.planContent(f, true)
+	r.removeLater(k, f.Path, false)
+}
+
+// pairRenames matches gone records with fresh files of the same content.
+// Matches inside one directory are tried first, so a rename next to a move
+// of a copy stays a rename.
+func (r *reconciler) pairRenames() {
+	for _, sameDir := range []bool{true, false} {
+		var unmatched []LocalFile
+		for _, f := range r.fresh {
+			i := r.findGone(f, sameDir)
+			if i < 0 {
+				unmatched = append(unmatched, f)
+				continue
+			}
+			k := r.gone[i]
+			r.gone = slices.Delete(r.gone, i, i+1)
+			r.planRename(f, k)
+		}
+		r.fresh = unmatched
+	}
+}
+
+func (r *reconciler) findGone(f LocalFile, sameDir bool) int {
+	for i, k := range r.gone {
+		if k.Status != KnownSynced || k.MediaItemID == "" || k.SHA256 != f.SHA256 {
+			continue
+		}
+		if (dirOf(k.Path) == dirOf(f.Path)) == sameDir {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r *reconciler) planRename(f LocalFile, k KnownFile) {
+	dir := dirOf(f.Path)
+	op := Op{Path: f.Path, OldPath: k.Path, Dir: dir, SHA256: f.SHA256,
+		Size: f.Size, ModTime: f.ModTime, MediaItemID: k.MediaItemID}
+	if dirOf(k.Path) == dir {
+		op.Kind = OpRecord
+		r.add(op)
+		return
+	}
+	op.Kind = OpMove
+	op.AddToAlbum = r.needsAdd(dir, k.MediaItemID)
+	r.add(op)
+	r.removeLater(k, f.Path, false)
+}
+
+// planNew plans uploads and links for files no record matched.
+func (r *reconciler) planNew() {
+	for _, f := range r.fresh {
+		r.planContent(f, false)
+	}
+}
+
+// planContent plans the operation that gives f's content a media item in
+// f's album: a link when the item exists or is uploaded earlier in this
+// pass, an upload otherwise.
+func (r *reconciler) planContent(f LocalFile, replaces bool) {
+	dir := dirOf(f.Path)
+	op := Op{Path: f.Path, Dir: dir, SHA256: f.SHA256, Size: f.Size,
+		ModTime: f.ModTime, Replaces: replaces}
+	if id, ok := r.content(f.SHA256); ok {
+		op.Kind = OpAdd
+		op.MediaItemID = id
+		op.AddToAlbum = r.needsAdd(dir, id)
+		r.add(op)
+		return
+	}
+	if first, ok := r.uploading[f.SHA256]; ok {
+		op.Kind = OpAdd
+		// The item is created in the album of the first file's directory;
+		// other directories get one add each.
+		marker := "upload:" + f.SHA256
+		op.AddToAlbum = r.hasAlbum(dir) && dirOf(first) != dir && !r.inAlbum[dir][marker]
+		if op.AddToAlbum {
+			addTo(r.inAlbum, dir, marker)
+		}
+		r.add(op)
+		return
+	}
+	op.Kind = OpUpload
+	r.uploading[f.SHA256] = f.Path
+	r.add(op)
+}
+
+func (r *reconciler) content(sha string) (string, bool) {
+	if r.in.Content != nil {
+		if id, ok := r.in.Content(sha); ok && id != "" {
+			return id, true
+		}
+	}
+	id, ok := r.items[sha]
+	return id, ok
+}
+
+// needsAdd reports whether item id must be added to dir's album, and marks
+// it as added so a second file with the same content does not add it again.
+func (r *reconciler) needsAdd(dir, id string) bool {
+	if !r.hasAlbum(dir) || r.inAlbum[dir][id] {
+		return false
+	}
+	addTo(r.inAlbum, dir, id)
+	return true
+}
+
+func (r *reconciler) hasAlbum(dir string) bool {
+	_, ok := albumTitle(dir, r.in.Rules.RootAlbum)
+	return ok
+}
+
+// planGone drops records whose file is gone and whose content did not
+// reappear elsewhere, and removes their items from albums when the folder
+// says so.
+func (r *reconciler) planGone() {
+	for _, k := range r.gone {
+		r.add(Op{Kind: OpForget, OldPath: k.Path, Dir: dirOf(k.Path),
+			SHA256: k.SHA256, MediaItemID: k.MediaItemID})
+		if r.in.Rules.RemoteDelete == RemoteDeleteAlbum {
+			r.removeLater(k, k.Path, true)
+		}
+	}
+}
+
+// removeLater queues the removal of k's item from k's album, to be planned
+// once every file has been seen.
+func (r *reconciler) removeLater(k KnownFile, cause string, isDelete bool) {
+	if k.Status != KnownSynced || k.MediaItemID == "" || k.AlbumID == "" {
+		return
+	}
+	op := Op{Kind: OpRemove, Path: cause, Dir: dirOf(k.Path), SHA256: k.SHA256,
+		MediaItemID: k.MediaItemID, AlbumID: k.AlbumID}
+	if isDelete {
+		op.OldPath = k.Path
+	}
+	r.removals = append(r.removals, op)
+}
+
+// planRemovals keeps a removal only when no file left in the directory
+// holds the same content and no earlier removal covers the same item.
+func (r *reconciler) planRemovals() {
+	done := map[[2]string]bool{}
+	for _, op := range r.removals {
+		key := [2]string{op.AlbumID, op.MediaItemID}
+		if r.keep[op.Dir][op.SHA256] || done[key] {
+			continue
+		}
+		done[key] = true
+		if op.OldPath != "" {
+			r.deletes++
+		}
+		r.add(op)
+	}
+}
+
+// applyDeleteGuard pauses the folder when local deletes would remove more
+// than the allowed share of its synced items from albums, which is what an
+// unmounted disk or a wiped sub-folder looks like.
+func (r *reconciler) applyDeleteGuard() {
+	if r.in.Rules.Confirmed || r.deletes == 0 {
+		return
+	}
+	share := r.in.Rules.DeleteShare
+	if share <= 0 {
+		share = DefaultDeleteShare
+	}
+	synced := 0
+	for _, k := range r.in.Known {
+		if k.Status == KnownSynced {
+			synced++
+		}
+	}
+	if synced < deleteGuardMinItems || float64(r.deletes) <= share*float64(synced) {
+		return
+	}
+	r.plan.Paused = fmt.Sprintf(
+		"local deletes would remove %d of %d items from albums, more than %.0f%%; "+
+			"check that the folder is complete, then run with --yes to apply",
+		r.deletes, synced, share*100)
+}
+
+func (r *reconciler) add(op Op) {
+	r.plan.Ops = append(r.plan.Ops, op)
+}
+
+// albumDirs returns the directories whose album the plan writes to.
+func (r *reconciler) albumDirs() []string {
+	set := map[string]bool{}
+	for _, op := range r.plan.Ops {
+		writes := op.Kind == OpUpload || op.Kind == OpRemove ||
+			((op.Kind == OpAdd || op.Kind == OpMove) && op.AddToAlbum)
+		if writes && r.hasAlbum(op.Dir) {
+			set[op.Dir] = true
+		}
+	}
+	dirs := make([]string, 0, len(set))
+	for d := range set {
+		dirs = append(dirs, d)
+	}
+	slices.Sort(dirs)
+	return dirs
+}
