@@ -1,0 +1,343 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	gosync "sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// devIno identifies a file on one machine.
+type devIno struct{ dev, ino uint64 }
+
+// hashJob is a new or changed regular file for a hash worker. info is the
+// Lstat of the file, or the Stat of the link target when the path is a
+// followed symbolic link.
+type hashJob struct {
+	rel, abs string
+	info     fs.FileInfo
+}
+
+// scanner is the state of one Scan. The walk runs on one goroutine and the
+// hash workers on others; all of them add to res.
+type scanner struct {
+	opts      Options
+	prev      Previous
+	filter    *filter
+	now       time.Time
+	jobs      chan hashJob
+	afterRead func(rel string)
+
+	// mu guards res.
+	mu  gosync.Mutex
+	res Result
+}
+
+func scan(ctx context.Context, opts Options, prev Previous) (*Result, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	f, err := newFilter(opts.Include, opts.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", opts.Root, err)
+	}
+	s := &scanner{
+		opts:      opts,
+		prev:      prev,
+		filter:    f,
+		now:       opts.Now(),
+		jobs:      make(chan hashJob, 4*opts.HashWorkers),
+		afterRead: opts.afterRead,
+	}
+	if err := s.run(ctx); err != nil {
+		return nil, fmt.Errorf("scan %s: %w", opts.Root, err)
+	}
+	s.sortResult()
+	return &s.res, nil
+}
+
+// run walks the root on one goroutine and hashes on HashWorkers others. It
+// returns the first error that ends the scan: the root's own failure, or
+// the context's.
+func (s *scanner) run(ctx context.Context) error {
+	info, err := os.Stat(s.opts.Root)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return syscall.ENOTDIR
+	}
+	entries, err := os.ReadDir(s.opts.Root)
+	if err != nil {
+		return err
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	for range s.opts.HashWorkers {
+		g.Go(func() error { return s.hashWorker(gctx) })
+	}
+	g.Go(func() error {
+		defer close(s.jobs)
+		var ancestors []devIno
+		if id, ok := fileID(info); ok {
+			ancestors = append(ancestors, id)
+		}
+		s.addDir("")
+		return s.walkEntries(gctx, "", s.opts.Root, entries, ancestors, s.filter.rootIncluded())
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// A worker or the walk may have stopped early without an error of its
+	// own when the parent context ended.
+	return ctx.Err()
+}
+
+// walkDir lists the directory rel and walks its entries. A directory that
+// cannot be listed is an Unreadable skip; one that vanished is left out.
+func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []devIno, included bool) error {
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			s.vanished(rel, err)
+			return nil
+		}
+		s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "directory cannot be listed", Err: err})
+		return nil
+	}
+	s.addDir(rel)
+	return s.walkEntries(ctx, rel, abs, entries, ancestors, included)
+}
+
+func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs.DirEntry, ancestors []devIno, included bool) error {
+	for _, de := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := de.Name()
+		if ignoredName(name) {
+			continue
+		}
+		childRel := name
+		if rel != "" {
+			childRel = rel + "/" + name
+		}
+		if err := s.visit(ctx, childRel, filepath.Join(abs, name), ancestors, included); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// visit classifies one directory entry and either records it, queues it for
+// hashing or descends into it. Filters run first so that an excluded path is
+// not even stat'ed.
+func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []devIno, parentIncluded bool) error {
+	keep, included := s.filter.step(rel, parentIncluded)
+	if !keep {
+		return nil
+	}
+	info, err := os.Lstat(abs)
+	if err != nil {
+		s.statFailed(rel, err)
+		return nil
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		info = s.followLink(rel, abs, included)
+		if info == nil {
+			return nil
+		}
+	}
+
+	switch {
+	case info.IsDir():
+		return s.enterDir(ctx, rel, abs, info, ancestors, included)
+	case !included:
+		// Not selected by Include, and not a directory that could hold
+		// selected paths.
+		return nil
+	case info.Mode().IsRegular():
+		return s.visitFile(ctx, rel, abs, info)
+	default:
+		s.skip(Skip{Path: rel, Kind: Special, Reason: describeSpecial(info.Mode())})
+		return nil
+	}
+}
+
+// followLink returns the target's FileInfo for a symbolic link that should
+// be followed. Otherwise it returns nil and records a skip. A link that
+// Include does not select (report false) gets a skip only when its target
+// cannot be read, because that target may be a directory with selected
+// paths below it.
+//
+// NOTE: when links are not followed, a link to a directory that Include
+// would select only below it (Include "a/*/x", link "a/l") is passed over
+// without a skip.
+func (s *scanner) followLink(rel, abs string, report bool) fs.FileInfo {
+	if !s.opts.FollowSymlinks {
+		if report {
+			s.skip(Skip{Path: rel, Kind: Symlink, Reason: "symbolic link not followed because following links is off"})
+		}
+		return nil
+	}
+	target, err := os.Stat(abs)
+	switch {
+	case err == nil:
+		return target
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP):
+		if !report {
+			return nil
+		}
+	}
+	switch {
+	case errors.Is(err, syscall.ELOOP):
+		s.skip(Skip{Path: rel, Kind: Loop, Reason: "symbolic link chain does not resolve", Err: err})
+	case errors.Is(err, fs.ErrNotExist):
+		dest, readErr := os.Readlink(abs)
+		if readErr != nil {
+			// The link itself vanished between Lstat and Readlink.
+			s.vanished(rel, readErr)
+			return nil
+		}
+		s.skip(Skip{Path: rel, Kind: Symlink, Reason: fmt.Sprintf("dangling symbolic link to %q", dest), Err: err})
+	default:
+		s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "symbolic link target cannot be read", Err: err})
+	}
+	return nil
+}
+
+// enterDir descends into a directory unless it is already on the walked path.
+func (s *scanner) enterDir(ctx context.Context, rel, abs string, info fs.FileInfo, ancestors []devIno, included bool) error {
+	if len(ancestors) >= maxDepth {
+		s.skip(Skip{Path: rel, Kind: Loop, Reason: fmt.Sprintf("deeper than %d directory levels", maxDepth)})
+		return nil
+	}
+	if id, ok := fileID(info); ok {
+		if slices.Contains(ancestors, id) {
+			s.skip(Skip{Path: rel, Kind: Loop, Reason: "directory is already on the walked path"})
+			return nil
+		}
+		ancestors = append(ancestors, id)
+	} else {
+		// Keep the depth count growing without an identity to compare.
+		ancestors = append(ancestors, devIno{})
+	}
+	return s.walkDir(ctx, rel, abs, ancestors[:len(ancestors):len(ancestors)], included)
+}
+
+// visitFile records a regular file that needs no reading, or queues it for
+// a hash worker.
+func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fs.FileInfo) error {
+	if reason, unsettled := s.unsettled(info.ModTime()); unsettled {
+		s.skip(Skip{Path: rel, Kind: Unsettled, Reason: reason})
+		return nil
+	}
+	if info.Size() == 0 {
+		s.skip(Skip{Path: rel, Kind: Empty, Reason: "file is empty"})
+		return nil
+	}
+	if e, ok := s.reuse(rel, info); ok {
+		s.addEntry(e)
+		return nil
+	}
+	select {
+	case s.jobs <- hashJob{rel: rel, abs: abs, info: info}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// unsettled reports whether mtime is closer to now than the settle time, in
+// either direction. A modification time far in the future (a camera with a
+// wrong clock, a copy that kept it) counts as settled, because waiting for
+// it would hold the file back until that date. The size and time check
+// around hashing still catches such a file while it is being written.
+func (s *scanner) unsettled(mtime time.Time) (string, bool) {
+	settle := s.opts.SettleTime
+	if settle <= 0 {
+		return "", false
+	}
+	age := s.now.Sub(mtime)
+	if age >= settle || age <= -settle {
+		return "", false
+	}
+	return fmt.Sprintf("modified %v ago, settle time is %v", age.Round(time.Millisecond), settle), true
+}
+
+// reuse returns the entry for a file that Previous records with the same size
+// and modification time, without reading the file.
+func (s *scanner) reuse(rel string, info fs.FileInfo) (Entry, bool) {
+	if s.prev == nil {
+		return Entry{}, false
+	}
+	size, mtime, sum, ok := s.prev(rel)
+	if !ok || sum == "" || size != info.Size() || !mtime.Equal(info.ModTime()) {
+		return Entry{}, false
+	}
+	return Entry{Path: rel, Size: size, ModTime: info.ModTime(), SHA256: sum}, true
+}
+
+// statFailed handles an Lstat error on an entry the listing returned.
+// It reports the failure even for a path that Include does not select,
+// because the path may be a directory with selected paths below it.
+func (s *scanner) statFailed(rel string, err error) {
+	if errors.Is(err, fs.ErrNotExist) {
+		s.vanished(rel, err)
+		return
+	}
+	s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "file status cannot be read", Err: err})
+}
+
+func (s *scanner) vanished(rel string, err error) {
+	s.opts.Logger.Debug().Str("path", rel).Err(err).Msg("Path vanished during scan")
+}
+
+func describeSpecial(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		return "named pipe (FIFO), not a regular file"
+	case mode&fs.ModeSocket != 0:
+		return "socket, not a regular file"
+	case mode&fs.ModeCharDevice != 0:
+		return "character device, not a regular file"
+	case mode&fs.ModeDevice != 0:
+		return "block device, not a regular file"
+	default:
+		return fmt.Sprintf("irregular file (mode %v), not a regular file", mode)
+	}
+}
+
+func (s *scanner) addDir(rel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.res.Dirs = append(s.res.Dirs, rel)
+}
+
+func (s *scanner) addEntry(e Entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.res.Entries = append(s.res.Entries, e)
+}
+
+func (s *scanner) skip(sk Skip) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.res.Skipped = append(s.res.Skipped, sk)
+}
+
+func (s *scanner) sortResult() {
+	slices.SortFunc(s.res.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(s.res.Skipped, func(a, b Skip) int { return strings.Compare(a.Path, b.Path) })
+	slices.Sort(s.res.Dirs)
+}
