@@ -1,0 +1,356 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Options configures Open.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release the
+	// store. Zero makes Open fail at once with a *LockedError.
+	LockTimeout time.Duration
+	// ReadOnly opens the store without writing to it, for readers such as
+	// `photosync status` and `photosync state check`. Another process still
+	// cannot open the store at the same time. A read-only Open of a file of
+	// an older schema fails, because only a writer can migrate it.
+	ReadOnly bool
+	// Now returns the current time; nil means time.Now. It stamps
+	// File.UpdatedAt and Album.UpdatedAt.
+	Now func() time.Time
+}
+
+// Store is an open state store. Its methods are safe for concurrent use:
+// bbolt allows one write transaction at a time and any number of read
+// transactions beside it.
+type Store struct {
+	path     string
+	db       *bolt.DB
+	lock     *processLock
+	now      func() time.Time
+	readOnly bool
+}
+
+// Open opens the state file at path, creating it when it does not exist
+// unless opts.ReadOnly is set. It takes the process lock in a file next to
+// path whose name ends in ".lock" in place of path's extension (state.db
+// locks state.lock), migrates an older schema in one transaction, and runs a
+// quick consistency check.
+//
+// Open returns a *LockedError when another process holds the store, a
+// *CorruptError when the file is damaged or is not a state file, and an error
+// wrapping ErrNewerSchema when a newer photosync wrote it. It never replaces
+// a damaged file.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open state: path is empty; set state_dir in the config")
+	}
+	if opts.LockTimeout < 0 {
+		return nil, fmt.Errorf("open state %s: lock timeout %v is negative", path, opts.LockTimeout)
+	}
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open state: %w", err)
+		}
+	}
+
+	lock, err := acquireLock(lockPath(path), path, opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, lock: lock, now: opts.Now, readOnly: opts.ReadOnly}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.open(opts); err != nil {
+		if s.db != nil {
+			s.db.Close()
+		}
+		lock.release()
+		return nil, err
+	}
+	return s, nil
+}
+
+// lockPath returns the lock file that guards the state file at path.
+func lockPath(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".lock"
+}
+
+func (s *Store) open(opts Options) error {
+	// bbolt takes its own flock on the file as well. The process lock is held
+	// already, so it only fails when a program other than photosync, such as
+	// the bbolt command, has the file open. A zero bbolt timeout would wait
+	// forever, so the smallest positive one is used to mean "do not wait".
+	boltOpts := &bolt.Options{Timeout: max(opts.LockTimeout, time.Nanosecond), ReadOnly: opts.ReadOnly}
+	err := s.guard(func() error {
+		db, err := bolt.Open(s.path, 0o600, boltOpts)
+		s.db = db
+		return err
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return &LockedError{Path: s.path}
+	case errors.As(err, new(*CorruptError)):
+		return err
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+		errors.Is(err, bolterrors.ErrVersionMismatch):
+		return s.corrupt(err)
+	case errors.As(err, new(*fs.PathError)):
+		return fmt.Errorf("open state: %w", err)
+	case err != nil:
+		// bbolt reports other damage, such as a file too small to hold its
+		// meta pages, with ad hoc errors.
+		return s.corrupt(err)
+	}
+
+	if err := s.checkSize(); err != nil {
+		return err
+	}
+	if err := s.prepareSchema(); err != nil {
+		return err
+	}
+	return s.quickCheck()
+}
+
+// checkSize reports a file shorter than the pages its meta page claims, which
+// is what truncation leaves. Reading those pages through the memory map would
+// fault.
+func (s *Store) checkSize() error {
+	info, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("open state: %w", err)
+	}
+	var want int64
+	err = s.guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			want = tx.Size()
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if info.Size() < want {
+		return s.corrupt(fmt.Errorf("file has %d bytes but its pages need %d; it was truncated", info.Size(), want))
+	}
+	return nil
+}
+
+// prepareSchema creates the buckets of a new file, migrates an older one and
+// rejects a newer one.
+func (s *Store) prepareSchema() error {
+	var version int
+	var empty bool
+	err := s.guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			var err error
+			version, err = readSchemaVersion(tx)
+			first, _ := tx.Cursor().First()
+			empty = first == nil
+			return err
+		})
+	})
+	if err != nil {
+		return s.corrupt(err)
+	}
+
+	switch {
+	case version == SchemaVersion:
+		return nil
+	case version > SchemaVersion:
+		return fmt.Errorf("open state %s: schema version %d is newer than version %d, "+
+			"the latest this photosync reads; upgrade photosync: %w",
+			s.path, version, SchemaVersion, ErrNewerSchema)
+	case version == 0 && !empty:
+		return s.corrupt(errors.New("it has buckets but no schema version, so it is not a photosync state file"))
+	case s.readOnly && empty:
+		return fmt.Errorf("open state %s: the file is empty; run photosync once to create it", s.path)
+	case s.readOnly:
+		return fmt.Errorf("open state %s: schema version %d must be migrated to version %d; "+
+			"run photosync once without read-only access", s.path, version, SchemaVersion)
+	}
+
+	err = s.guard(func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			if version == 0 {
+				return createBuckets(tx)
+			}
+			return migrate(tx, version)
+		})
+	})
+	if err != nil && !errors.As(err, new(*CorruptError)) {
+		return fmt.Errorf("open state %s: migrate schema version %d to %d: %w", s.path, version, SchemaVersion, err)
+	}
+	return err
+}
+
+// createBuckets lays out a new file at the current schema version.
+func createBuckets(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return writeSchemaVersion(tx, SchemaVersion)
+}
+
+// migrate runs the registered steps from version up to SchemaVersion, then
+// creates any bucket the current schema has and the steps did not add.
+func migrate(tx *bolt.Tx, version int) error {
+	for _, m := range migrations {
+		if m.From < version {
+			continue
+		}
+		if m.From != version {
+			return fmt.Errorf("no migration step from version %d", version)
+		}
+		if err := m.Run(tx); err != nil {
+			return fmt.Errorf("step %d to %d (%s): %w", m.From, m.From+1, m.Name, err)
+		}
+		version++
+	}
+	if version != SchemaVersion {
+		return fmt.Errorf("migration steps end at version %d, not %d", version, SchemaVersion)
+	}
+	return createBuckets(tx)
+}
+
+// quickCheck verifies that every bucket exists and that the first and last
+// keys of each can be read. It touches a few pages only; Check reads all.
+func (s *Store) quickCheck() error {
+	return s.guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			for _, name := range allBuckets {
+				b := tx.Bucket(name)
+				if b == nil {
+					return s.corrupt(fmt.Errorf("bucket %s is missing", name))
+				}
+				c := b.Cursor()
+				c.First()
+				c.Last()
+			}
+			return nil
+		})
+	})
+}
+
+// Path returns the path of the state file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the state file and releases the process lock.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if lerr := s.lock.release(); err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return fmt.Errorf("close state %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// View runs fn in a read transaction on one consistent snapshot. An
+// error from fn is returned as is.
+//
+// Do no network I/O and no long work inside fn: a long read transaction keeps
+// the pages it sees from being reused, so the file grows while it runs.
+func (s *Store) View(fn func(*Tx) error) error {
+	return s.run(false, fn)
+}
+
+// Update runs fn in a write transaction. All writes fn makes commit together
+// when fn returns nil, and none of them when it returns an error or panics.
+// An error from fn is returned as is.
+//
+// Do no network I/O inside fn: only one write transaction runs at a time, so
+// every other writer waits for fn. Record what is about to be sent in one
+// transaction, send it outside, and record the result in the next one.
+func (s *Store) Update(fn func(*Tx) error) error {
+	if s.readOnly {
+		return fmt.Errorf("update state %s: the store was opened read-only", s.path)
+	}
+	return s.run(true, fn)
+}
+
+// run runs fn in a transaction. Panics that come from bbolt or from reading
+// a damaged memory map become a *CorruptError. Panics from fn's own code are
+// passed on to the caller after the transaction rolls back.
+func (s *Store) run(writable bool, fn func(*Tx) error) error {
+	var (
+		userPanic any
+		panicked  bool
+	)
+	call := func(btx *bolt.Tx) error {
+		tx := &Tx{s: s, btx: btx}
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					if isFault(r) {
+						err = s.corrupt(fmt.Errorf("read fault: %v", r))
+						return
+					}
+					userPanic, panicked = r, true
+					err = errors.New("transaction function panicked")
+				}
+			}()
+			return fn(tx)
+		}()
+		if err == nil {
+			// fn may have ignored an error from a damaged page; do not
+			// commit on top of it.
+			err = tx.err
+		}
+		return err
+	}
+
+	err := s.guard(func() error {
+		if writable {
+			return s.db.Update(call)
+		}
+		return s.db.View(call)
+	})
+	if panicked {
+		panic(userPanic)
+	}
+	return err
+}
+
+// guard runs fn with memory faults turned into panics and turns any panic
+// into a *CorruptError. bbolt panics on some kinds of damage, and reading a
+// page past the end of a shortened file faults.
+func (s *Store) guard(fn func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			err = s.corrupt(fmt.Errorf("bbolt: %v", r))
+		}
+	}()
+	return fn()
+}
+
+// isFault reports whether a recovered value is a memory fault, which
+// SetPanicOnFault turns into a runtime error with an address.
+func isFault(r any) bool {
+	_, ok := r.(interface{ Addr() uintptr })
+	return ok
+}
+
+// corrupt wraps err in a *CorruptError for this store, unless it is one.
+func (s *Store) corrupt(err error) error {
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &CorruptError{Path: s.path, Err: err}
+}

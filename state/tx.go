@@ -1,0 +1,403 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tx is a transaction passed to the function given to Store.View or
+// Store.Update. It is valid only until that function returns, and must not
+// be used from other goroutines. Records it returns do not alias the file,
+// so they stay valid after the transaction.
+//
+// Write methods on a Tx from Store.View return an error.
+type Tx struct {
+	s   *Store
+	btx *bolt.Tx
+	dec fileDecoder
+	// err is the first damage found in this transaction. Once set, every
+	// method returns it and Update rolls back.
+	err error
+}
+
+// protect runs fn, which calls bbolt, and turns a panic into a
+// *CorruptError that it also keeps in tx.err.
+func (tx *Tx) protect(fn func() error) (err error) {
+	if tx.err != nil {
+		return tx.err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			tx.err = tx.s.corrupt(fmt.Errorf("bbolt: %v", r))
+			err = tx.err
+		}
+	}()
+	return fn()
+}
+
+// bucket returns a top-level bucket. Open checked that all of them exist.
+func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
+	var b *bolt.Bucket
+	err := tx.protect(func() error {
+		b = tx.btx.Bucket(name)
+		if b == nil {
+			tx.err = tx.s.corrupt(fmt.Errorf("bucket %s is missing", name))
+			return tx.err
+		}
+		return nil
+	})
+	return b, err
+}
+
+func (tx *Tx) get(name, key []byte) ([]byte, error) {
+	b, err := tx.bucket(name)
+	if err != nil {
+		return nil, err
+	}
+	var v []byte
+	err = tx.protect(func() error {
+		v = b.Get(key)
+		return nil
+	})
+	return v, err
+}
+
+func (tx *Tx) put(name, key, value []byte) error {
+	b, err := tx.bucket(name)
+	if err != nil {
+		return err
+	}
+	return tx.protect(func() error { return b.Put(key, value) })
+}
+
+func (tx *Tx) delete(name, key []byte) error {
+	b, err := tx.bucket(name)
+	if err != nil {
+		return err
+	}
+	return tx.protect(func() error { return b.Delete(key) })
+}
+
+// getJSON decodes the JSON record under key into v and reports whether it
+// exists.
+func (tx *Tx) getJSON(name, key []byte, v any) (bool, error) {
+	raw, err := tx.get(name, key)
+	if err != nil || raw == nil {
+		return false, err
+	}
+	if err := decodeJSON(raw, v); err != nil {
+		return false, tx.s.corrupt(fmt.Errorf("bucket %s key %q: %w", name, key, err))
+	}
+	return true, nil
+}
+
+func (tx *Tx) putJSON(name, key []byte, v any) error {
+	raw, err := encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	return tx.put(name, key, raw)
+}
+
+// cursorWalk calls fn for each key with prefix in bucket b, in key order.
+// fn's own errors and panics are not treated as damage.
+func (tx *Tx) cursorWalk(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
+	var c *bolt.Cursor
+	var k, v []byte
+	err := tx.protect(func() error {
+		c = b.Cursor()
+		if prefix == nil {
+			k, v = c.First()
+		} else {
+			k, v = c.Seek(prefix)
+		}
+		return nil
+	})
+	for err == nil && k != nil && bytes.HasPrefix(k, prefix) {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+		err = tx.protect(func() error {
+			k, v = c.Next()
+			return nil
+		})
+	}
+	return err
+}
+
+// forEachJSON decodes each record of bucket name into a new T and calls fn.
+func forEachJSON[T any](tx *Tx, name []byte, fn func(T) error) error {
+	b, err := tx.bucket(name)
+	if err != nil {
+		return err
+	}
+	return tx.cursorWalk(b, nil, func(k, v []byte) error {
+		var rec T
+		if err := decodeJSON(v, &rec); err != nil {
+			return tx.s.corrupt(fmt.Errorf("bucket %s key %q: %w", name, k, err))
+		}
+		return fn(rec)
+	})
+}
+
+// writable returns an error unless tx may write.
+func (tx *Tx) writable(op string) error {
+	if !tx.btx.Writable() {
+		return fmt.Errorf("%s: transaction is read-only; use Store.Update", op)
+	}
+	return nil
+}
+
+// GetFolder returns the folder with the given ID and reports whether it
+// exists.
+func (tx *Tx) GetFolder(id string) (Folder, bool, error) {
+	if err := validateFolderID(id); err != nil {
+		return Folder{}, false, fmt.Errorf("get folder: %w", err)
+	}
+	var f Folder
+	ok, err := tx.getJSON(bucketFolders, []byte(id), &f)
+	if err != nil {
+		return Folder{}, false, fmt.Errorf("get folder %s: %w", id, err)
+	}
+	return f, ok, nil
+}
+
+// PutFolder creates or replaces a folder record. Files can be put into a
+// folder only after the folder itself.
+func (tx *Tx) PutFolder(f Folder) error {
+	if err := tx.writable("put folder"); err != nil {
+		return err
+	}
+	if err := validateFolderID(f.ID); err != nil {
+		return fmt.Errorf("put folder: %w", err)
+	}
+	if err := tx.putJSON(bucketFolders, []byte(f.ID), f); err != nil {
+		return fmt.Errorf("put folder %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// ListFolders returns all folders ordered by ID.
+func (tx *Tx) ListFolders() ([]Folder, error) {
+	var folders []Folder
+	err := forEachJSON(tx, bucketFolders, func(f Folder) error {
+		folders = append(folders, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list folders: %w", err)
+	}
+	return folders, nil
+}
+
+// folderFiles returns the bucket of the files of folder, or nil when the
+// folder has no files.
+func (tx *Tx) folderFiles(folder string) (*bolt.Bucket, error) {
+	files, err := tx.bucket(bucketFiles)
+	if err != nil {
+		return nil, err
+	}
+	var b *bolt.Bucket
+	err = tx.protect(func() error {
+		b = files.Bucket([]byte(folder))
+		return nil
+	})
+	return b, err
+}
+
+// getFile returns the file at folder and path, or ok false.
+func (tx *Tx) getFile(folder, path string) (f File, ok bool, err error) {
+	b, err := tx.folderFiles(folder)
+	if err != nil || b == nil {
+		return File{}, false, err
+	}
+	key := []byte(path)
+	var v []byte
+	err = tx.protect(func() error {
+		v = b.Get(key)
+		return nil
+	})
+	if err != nil || v == nil {
+		return File{}, false, err
+	}
+	f, err = tx.dec.decode(folder, key, v)
+	if err != nil {
+		return File{}, false, tx.s.corrupt(fmt.Errorf("file record %s in %s: %w", path, folder, err))
+	}
+	return f, true, nil
+}
+
+// GetFile returns the file at path in folder and reports whether it exists.
+func (tx *Tx) GetFile(folder, path string) (File, bool, error) {
+	if err := validateFolderID(folder); err != nil {
+		return File{}, false, fmt.Errorf("get file: %w", err)
+	}
+	if err := validateRelPath("file path", path); err != nil {
+		return File{}, false, fmt.Errorf("get file: %w", err)
+	}
+	f, ok, err := tx.getFile(folder, path)
+	if err != nil {
+		return File{}, false, fmt.Errorf("get file %s in %s: %w", path, folder, err)
+	}
+	return f, ok, nil
+}
+
+// PutFile creates or replaces the record of a file and keeps the hash index
+// in step with f.SHA256. It sets f.UpdatedAt to the store's current time.
+// The folder must exist.
+func (tx *Tx) PutFile(f File) error {
+	if err := tx.writable("put file"); err != nil {
+		return err
+	}
+	if err := f.validate(); err != nil {
+		return fmt.Errorf("put file: %w", err)
+	}
+	if err := tx.putFile(f); err != nil {
+		return fmt.Errorf("put file %s in %s: %w", f.Path, f.Folder, err)
+	}
+	return nil
+}
+
+func (tx *Tx) putFile(f File) error {
+	if raw, err := tx.get(bucketFolders, []byte(f.Folder)); err != nil {
+		return err
+	} else if raw == nil {
+		return errors.New("the folder is not in the state store; put the folder first")
+	}
+	old, existed, err := tx.getFile(f.Folder, f.Path)
+	if err != nil {
+		return err
+	}
+
+	f.UpdatedAt = tx.s.now().UTC()
+	value := encodeFile(f)
+	files, err := tx.bucket(bucketFiles)
+	if err != nil {
+		return err
+	}
+	err = tx.protect(func() error {
+		b, err := files.CreateBucketIfNotExists([]byte(f.Folder))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(f.Path), value)
+	})
+	if err != nil {
+		return err
+	}
+
+	if existed && old.SHA256 == f.SHA256 {
+		return nil
+	}
+	if existed && old.SHA256 != "" {
+		if err := tx.delete(bucketFileHash, fileHashKey(old.SHA256, f.Folder, f.Path)); err != nil {
+			return err
+		}
+	}
+	if f.SHA256 != "" {
+		return tx.put(bucketFileHash, fileHashKey(f.SHA256, f.Folder, f.Path), nil)
+	}
+	return nil
+}
+
+// DeleteFile removes the record of a file and its hash index entry. Deleting
+// a file that has no record is not an error.
+func (tx *Tx) DeleteFile(folder, path string) error {
+	if err := tx.writable("delete file"); err != nil {
+		return err
+	}
+	if err := validateFolderID(folder); err != nil {
+		return fmt.Errorf("delete file: %w", err)
+	}
+	if err := validateRelPath("file path", path); err != nil {
+		return fmt.Errorf("delete file: %w", err)
+	}
+	if err := tx.deleteFile(folder, path); err != nil {
+		return fmt.Errorf("delete file %s in %s: %w", path, folder, err)
+	}
+	return nil
+}
+
+func (tx *Tx) deleteFile(folder, path string) error {
+	old, existed, err := tx.getFile(folder, path)
+	if err != nil || !existed {
+		return err
+	}
+	b, err := tx.folderFiles(folder)
+	if err != nil {
+		return err
+	}
+	if err := tx.protect(func() error { return b.Delete([]byte(path)) }); err != nil {
+		return err
+	}
+	if old.SHA256 == "" {
+		return nil
+	}
+	return tx.delete(bucketFileHash, fileHashKey(old.SHA256, folder, path))
+}
+
+// ForEachFile calls fn for each file of folder in byte order of their paths.
+// It stops at and returns the first error from fn. fn must not write to the
+// files of this folder; collect the changes and write them afterwards.
+func (tx *Tx) ForEachFile(folder string, fn func(File) error) error {
+	if err := validateFolderID(folder); err != nil {
+		return fmt.Errorf("list files: %w", err)
+	}
+	b, err := tx.folderFiles(folder)
+	if err != nil {
+		return fmt.Errorf("list files in %s: %w", folder, err)
+	}
+	if b == nil {
+		return nil
+	}
+	return tx.cursorWalk(b, nil, func(k, v []byte) error {
+		f, err := tx.dec.decode(folder, k, v)
+		if err != nil {
+			return fmt.Errorf("list files in %s: %w", folder,
+				tx.s.corrupt(fmt.Errorf("file record %s: %w", k, err)))
+		}
+		return fn(f)
+	})
+}
+
+// FilesByHash returns the files whose content has the given lowercase hex
+// SHA-256, ordered by folder and path.
+func (tx *Tx) FilesByHash(sha256 string) ([]File, error) {
+	if err := validateSHA256(sha256, false); err != nil {
+		return nil, fmt.Errorf("files by hash: %w", err)
+	}
+	index, err := tx.bucket(bucketFileHash)
+	if err != nil {
+		return nil, fmt.Errorf("files by hash %s: %w", sha256, err)
+	}
+	type ref struct{ folder, path string }
+	var refs []ref
+	err = tx.cursorWalk(index, []byte(sha256), func(k, _ []byte) error {
+		_, folder, path, ok := splitFileHashKey(k)
+		if !ok {
+			return tx.s.corrupt(fmt.Errorf("bucket %s: malformed key %q", bucketFileHash, k))
+		}
+		refs = append(refs, ref{folder, path})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("files by hash %s: %w", sha256, err)
+	}
+
+	files := make([]File, 0, len(refs))
+	for _, r := range refs {
+		f, ok, err := tx.getFile(r.folder, r.path)
+		if err != nil {
+			return nil, fmt.Errorf("files by hash %s: %w", sha256, err)
+		}
+		if !ok || f.SHA256 != sha256 {
+			return nil, fmt.Errorf("files by hash %s: index entry for %s in %s does not match a file record; "+
+				"run `photosync state check`", sha256, r.path, r.folder)
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
