@@ -144,14 +144,18 @@ func describeChange(before, now fs.FileInfo) string {
 	return ""
 }
 
-// openFailed handles an open error: a file that vanished since the listing
-// is left out, any other failure is an Unreadable skip.
+// openFailed handles an open error. A file that vanished since the listing
+// is left out, and one replaced by a directory or FIFO is Unsettled so that
+// the next scan looks again. Any other failure is an Unreadable skip.
 func (s *scanner) openFailed(rel string, err error) {
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		s.vanished(rel, err)
-		return
+	case errors.Is(err, errNotRegular):
+		s.skip(Skip{Path: rel, Kind: Unsettled, Reason: "file was replaced by a non-regular file during the scan", Err: err})
+	default:
+		s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "file cannot be opened", Err: err})
 	}
-	s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "file cannot be opened", Err: err})
 }
 
 func describeUnsupported(format media.Format) string {

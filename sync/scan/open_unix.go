@@ -3,16 +3,31 @@
 package scan
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
 )
 
-// openRegular opens path for reading without blocking: if a FIFO took the
-// place of the regular file the walk saw, a plain open would wait for a
-// writer forever. O_NONBLOCK does not change reads from regular files.
+// openRegular opens path for reading and checks that it is a regular file.
+// It opens without blocking because, if a FIFO took the place of the regular
+// file the walk saw, a plain open would wait for a writer forever.
+// O_NONBLOCK does not change reads from regular files.
 func openRegular(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", info.Mode().Type(), errNotRegular)
+	}
+	return f, nil
 }
 
 // fileID returns the device and inode numbers of info, which identify a
