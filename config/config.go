@@ -90,7 +90,8 @@ type Folder struct {
 	// over Include.
 	Exclude []string `yaml:"exclude"`
 
-	// RemoteDelete is what a local deletion does to the remote item.
+	// RemoteDelete is the action that a local deletion takes on the
+	// remote item.
 	RemoteDelete RemoteDelete `yaml:"remote_delete"`
 
 	// RootAlbum is the title of the album for files at the folder root.

@@ -56,8 +56,8 @@ func isNull(n *yaml.Node) bool {
 }
 
 // decodeStruct decodes the mapping n into the struct v. Keys are matched
-// against the yaml tags of v's fields; prefix is the key path of v, such as
-// "api." or "folders[0].".
+// against the yaml tags of v's fields. The prefix is the key path of v,
+// such as "api." or "folders[0].".
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, prefix string) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(n.Line, strings.TrimSuffix(prefix, "."), "must be a mapping of keys to values, not %s", describeNode(n))
@@ -181,8 +181,8 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
 			d.fail(n.Line, path, "invalid boolean %q: write true or false", n.Value)
 		}
 	default:
-		// The Config types use only the kinds above; reaching this is a
-		// bug in this package, not in the file.
+		// The Config types use only the kinds above, so reaching this
+		// is a bug in this package, not in the file.
 		panic(fmt.Sprintf("config: field %s has unsupported kind %s", path, v.Kind()))
 	}
 }

@@ -39,8 +39,9 @@ const (
 	// DefaultSettleTime outlasts the pause between writes of a camera
 	// import or a file copy over a network share.
 	DefaultSettleTime = 10 * time.Second
-	// DefaultWorkers is the number of parallel byte transfers. Google asks
-	// for serial media item creation but allows parallel byte uploads.
+	// DefaultWorkers is the number of parallel byte transfers. Google's
+	// upload guide recommends serial media item creation but allows
+	// parallel byte uploads.
 	DefaultWorkers = 4
 	// DefaultDailyLimit is Google's default quota of Library API requests
 	// per project per day.
@@ -124,7 +125,8 @@ func defaultSocket(env lookupFunc, stateDir string) string {
 
 // xdgDir returns the photosync directory under the base directory named by
 // the XDG variable, or under fallback in the home directory. The XDG base
-// directory specification says to ignore a relative value.
+// Directory Specification treats a relative value as invalid, so it is
+// ignored.
 func xdgDir(env lookupFunc, variable, fallback string) (string, error) {
 	if dir := absEnv(env, variable); dir != "" {
 		return filepath.Join(dir, appName), nil

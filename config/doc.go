@@ -9,5 +9,6 @@
 //
 // A loaded Config is fully validated and has every default filled in, so
 // callers read its fields without further checks. Config values are plain
-// data and safe to share between goroutines as long as nobody modifies them.
+// data and safe to share between goroutines while no goroutine modifies
+// them.
 package config

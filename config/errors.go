@@ -17,7 +17,7 @@ type Error struct {
 	// Key is the dotted key path, such as "folders[1].mode", or empty for
 	// syntax errors and unknown keys, whose message names the key itself.
 	Key string
-	// Message says what is wrong and what is allowed.
+	// Message describes the problem and the allowed values.
 	Message string
 }
 
