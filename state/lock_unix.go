@@ -91,3 +91,8 @@ func readPID(f *os.File) int {
 	}
 	return pid
 }
+
+// unlockFile releases a flock that bbolt took on f.
+func unlockFile(f *os.File) error {
+	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
+}

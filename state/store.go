@@ -57,10 +57,14 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout < 0 {
 		return nil, fmt.Errorf("open state %s: lock timeout %v is negative", path, opts.LockTimeout)
 	}
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("open state: %w", err)
-		}
+	info, err := os.Stat(path)
+	switch {
+	case err == nil && info.Size() == 0:
+		// bbolt writes its first pages when it creates a file, so an empty
+		// file lost its content. Starting afresh would forget every upload.
+		return nil, &CorruptError{Path: path, Err: errors.New("the file is empty")}
+	case err != nil && !(errors.Is(err, fs.ErrNotExist) && !opts.ReadOnly):
+		return nil, fmt.Errorf("open state: %w", err)
 	}
 
 	lock, err := acquireLock(lockPath(path), path, opts.LockTimeout)
@@ -92,11 +96,31 @@ func (s *Store) open(opts Options) error {
 	// the bbolt command, has the file open. A zero bbolt timeout would wait
 	// forever, so the smallest positive one is used to mean "do not wait".
 	boltOpts := &bolt.Options{Timeout: max(opts.LockTimeout, time.Nanosecond), ReadOnly: opts.ReadOnly}
+
+	// When bolt.Open panics on a damaged file, it leaves its file open,
+	// mapped and locked, so keep the file to unlock and close it here. The
+	// memory map keeps the open file, and with it the flock, alive after
+	// Close, so the unlock must be explicit.
+	// NOTE: the memory map itself stays until the process exits, because
+	// bbolt returns no handle to unmap it.
+	var boltFile *os.File
+	boltOpts.OpenFile = func(name string, flag int, perm fs.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		boltFile = f
+		return f, err
+	}
 	err := s.guard(func() error {
 		db, err := bolt.Open(s.path, 0o600, boltOpts)
 		s.db = db
 		return err
 	})
+	if err != nil && s.db == nil && boltFile != nil {
+		// bbolt closes the file itself on the errors it returns, so this
+		// only matters after a panic, and both calls may fail on a closed
+		// file.
+		unlockFile(boltFile)
+		boltFile.Close()
+	}
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return &LockedError{Path: s.path}
