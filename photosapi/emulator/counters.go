@@ -1,0 +1,53 @@
+package emulator
+
+import "sync"
+
+// requestCounters counts requests by method for the inspection API.
+type requestCounters struct {
+	mu          sync.Mutex
+	total       int
+	byMethod    map[string]int
+	uploadBytes int64
+}
+
+func newRequestCounters() *requestCounters {
+	return &requestCounters{byMethod: map[string]int{}}
+}
+
+func (c *requestCounters) record(method string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total++
+	c.byMethod[method]++
+}
+
+func (c *requestCounters) addUploadBytes(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.uploadBytes += n
+}
+
+// requestsJSON is the body of GET /emulator/v1/requests.
+type requestsJSON struct {
+	Total       int            `json:"total"`
+	ByMethod    map[string]int `json:"byMethod"`
+	UploadBytes int64          `json:"uploadBytes"`
+}
+
+func (c *requestCounters) snapshot() requestsJSON {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	by := make(map[string]int, len(c.byMethod))
+	for k, v := range c.byMethod {
+		by[k] = v
+	}
+	return requestsJSON{Total: c.total, ByMethod: by, UploadBytes: c.uploadBytes}
+}
+
+func (c *requestCounters) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total = 0
+	c.byMethod = map[string]int{}
+	c.uploadBytes = 0
+}

@@ -1,0 +1,223 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults applied by New when the matching Options field is zero.
+const (
+	// DefaultDailyQuota is Google's published limit of Library API requests
+	// per project per day.
+	DefaultDailyQuota = 10000
+	// DefaultMediaBytesQuota is Google's published limit of base-URL fetches
+	// per project per day.
+	DefaultMediaBytesQuota = 75000
+	// DefaultChunkGranularity is the resumable-upload granularity the
+	// emulator announces. Google does not document its own value, and 256 KiB
+	// is what its other resumable endpoints use.
+	DefaultChunkGranularity = 256 * 1024
+	// DefaultVideoProcessingTime is how long a new video reports PROCESSING.
+	DefaultVideoProcessingTime = 10 * time.Second
+)
+
+// Options configures a Server. The zero value is a usable in-memory emulator
+// with Google's post-2025 behaviour and default limits.
+type Options struct {
+	// DataDir keeps the emulator's state and uploaded bytes in this
+	// directory, so that they survive a restart. Empty keeps everything in
+	// memory.
+	DataDir string
+	// Clock is the emulator's time source. Nil means the real time.
+	// POST /emulator/v1/clock moves the emulator's time forward on top of it.
+	Clock Clock
+	// Legacy restores the pre-2025 behaviour: every client reads the whole
+	// library, the removed scopes work again and the sharing methods work.
+	Legacy bool
+	// DailyQuota is the number of Library API requests each OAuth client
+	// (standing for a Google Cloud project) may make per Pacific day. Zero
+	// means DefaultDailyQuota and a negative value means unlimited.
+	DailyQuota int
+	// MediaBytesQuota is the number of base-URL fetches each client may make
+	// per Pacific day. Zero means DefaultMediaBytesQuota and a negative
+	// value means unlimited.
+	MediaBytesQuota int
+	// WritesPerMinute limits write requests per client per minute of the
+	// emulator clock. Zero means unlimited, because Google does not publish
+	// its per-user write limit.
+	WritesPerMinute int
+	// ChunkGranularity is the resumable-upload chunk granularity in bytes.
+	// Zero means DefaultChunkGranularity.
+	ChunkGranularity int64
+	// VideoProcessingTime is how long, on the emulator clock, a new video
+	// reports status PROCESSING before it becomes READY. Zero means
+	// DefaultVideoProcessingTime and a negative value means videos are
+	// READY at once.
+	VideoProcessingTime time.Duration
+	// Logger receives the emulator's log events. The zero value logs nothing.
+	Logger zerolog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	if o.DailyQuota == 0 {
+		o.DailyQuota = DefaultDailyQuota
+	}
+	if o.MediaBytesQuota == 0 {
+		o.MediaBytesQuota = DefaultMediaBytesQuota
+	}
+	if o.ChunkGranularity == 0 {
+		o.ChunkGranularity = DefaultChunkGranularity
+	}
+	if o.VideoProcessingTime == 0 {
+		o.VideoProcessingTime = DefaultVideoProcessingTime
+	}
+	if o.VideoProcessingTime < 0 {
+		o.VideoProcessingTime = 0
+	}
+	return o
+}
+
+// Server is the emulator. It is an http.Handler and is safe for concurrent
+// use. Create it with New and release it with Close.
+type Server struct {
+	opts  Options
+	log   zerolog.Logger
+	blobs blobStore
+	mux   *http.ServeMux
+
+	faults   *faultSet
+	counters *requestCounters
+
+	// mu guards st and every write of st to disk.
+	mu     sync.Mutex
+	st     *state
+	closed bool
+}
+
+// New creates a Server. With Options.DataDir set it loads the state saved
+// there by an earlier Server, or starts empty when there is none.
+func New(opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	if opts.ChunkGranularity < 0 {
+		return nil, fmt.Errorf("new emulator: chunk granularity %d is negative, use 0 for the default", opts.ChunkGranularity)
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger.With().Str("component", "emulator").Logger(),
+		faults:   newFaultSet(),
+		counters: newRequestCounters(),
+	}
+	var err error
+	if opts.DataDir == "" {
+		s.blobs = newMemBlobs()
+		s.st = newState()
+	} else {
+		s.blobs, err = newDirBlobs(opts.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("new emulator: %w", err)
+		}
+		s.st, err = loadState(opts.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("new emulator: %w", err)
+		}
+	}
+	s.mux = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the Library API, the OAuth endpoints, base URLs and the
+// inspection API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// Close saves the state when Options.DataDir is set and releases the Server.
+// Requests served after Close get 503.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.saveLocked()
+}
+
+// now returns the emulator's current time: the configured clock plus every
+// advance made through the inspection API.
+func (s *Server) now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
+}
+
+func (s *Server) nowLocked() time.Time {
+	return s.opts.Clock.Now().Add(s.st.ClockOffset)
+}
+
+// Running is an emulator serving HTTP on a loopback listener.
+type Running struct {
+	// URL is the base URL of the listener, such as "http://127.0.0.1:40123".
+	URL string
+	// Server is the emulator behind the listener.
+	Server *Server
+
+	httpServer *http.Server
+	done       chan error
+}
+
+// Start creates a Server with opts and serves it on addr until Close. An
+// empty addr means "127.0.0.1:0", a free loopback port.
+func Start(opts Options, addr string) (*Running, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	srv, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("start emulator on %s: %w", addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	r := &Running{
+		URL:        "http://" + ln.Addr().String(),
+		Server:     srv,
+		httpServer: hs,
+		done:       make(chan error, 1),
+	}
+	go func() { r.done <- hs.Serve(ln) }()
+	srv.log.Info().Str("url", r.URL).Msg("Emulator listening")
+	return r, nil
+}
+
+// closeTimeout bounds how long Close waits for requests in flight, so that
+// a client stuck in a slow upload cannot hold up a test's cleanup.
+const closeTimeout = 5 * time.Second
+
+// Close stops the listener, waits up to a few seconds for requests in
+// flight, and closes the Server.
+func (r *Running) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	shutdownErr := r.httpServer.Shutdown(ctx)
+	if shutdownErr != nil {
+		shutdownErr = errors.Join(shutdownErr, r.httpServer.Close())
+	}
+	if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		shutdownErr = errors.Join(shutdownErr, err)
+	}
+	return errors.Join(shutdownErr, r.Server.Close())
+}

@@ -1,0 +1,109 @@
+package emulator
+
+import (
+	"bytes"
+	"image"
+	_ "image/gif" // Registers GIF for DecodeConfig.
+	"image/jpeg"
+	_ "image/png" // Registers PNG for DecodeConfig.
+
+	"github.com/photosync/photosync/internal/media"
+)
+
+// probeMedia learns what the emulator shows about an item from its bytes.
+// It reports false for bytes Google Photos does not accept.
+func probeMedia(data []byte) (mediaInfo, bool) {
+	format := media.Detect(data)
+	if !format.Supported() {
+		return mediaInfo{MimeType: format.MIME}, false
+	}
+	info := mediaInfo{MimeType: format.MIME, Video: format.Kind == media.Video}
+	// TODO: take capture time, camera and exposure from media.ReadMetadata
+	// once internal/media provides it. Until then only the dimensions of
+	// JPEG, PNG and GIF are read.
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+		info.Width, info.Height = int64(cfg.Width), int64(cfg.Height)
+	}
+	return info, true
+}
+
+// downloadPhoto returns the bytes for a photo's =d fetch: the original
+// without location metadata.
+func downloadPhoto(data []byte) ([]byte, string) {
+	// TODO: remove location with media.StripLocation once internal/media
+	// provides it. Until then =d returns the original bytes.
+	return data, media.Detect(data).MIME
+}
+
+// resizePhoto returns a JPEG that fits inside width×height (either may be 0
+// for "no limit"), or fills it exactly when crop is set.
+func resizePhoto(data []byte, width, height int, crop bool) ([]byte, error) {
+	// TODO: use media.Resize once internal/media provides it. This
+	// stand-in decodes JPEG, PNG and GIF only and scales by nearest
+	// neighbour.
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	w, h := fitBox(b.Dx(), b.Dy(), width, height, crop)
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	srcW, srcH := b.Dx(), b.Dy()
+	offX, offY := 0, 0
+	scaleW, scaleH := srcW, srcH
+	if crop {
+		// Scale so the box is covered, then take the centre.
+		if srcW*h > srcH*w {
+			scaleW = srcH * w / h
+			offX = (srcW - scaleW) / 2
+		} else {
+			scaleH = srcW * h / w
+			offY = (srcH - scaleH) / 2
+		}
+	}
+	for y := range h {
+		for x := range w {
+			out.Set(x, y, img.At(b.Min.X+offX+x*scaleW/w, b.Min.Y+offY+y*scaleH/h))
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: 85}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// fitBox returns the output size for a srcW×srcH image and a box of
+// boxW×boxH, where 0 means unbounded. Without crop the aspect ratio is kept
+// and the image is never enlarged.
+func fitBox(srcW, srcH, boxW, boxH int, crop bool) (int, int) {
+	if srcW <= 0 || srcH <= 0 {
+		return 1, 1
+	}
+	if crop && boxW > 0 && boxH > 0 {
+		return boxW, boxH
+	}
+	w, h := srcW, srcH
+	if boxW > 0 && w > boxW {
+		h = max(1, h*boxW/w)
+		w = boxW
+	}
+	if boxH > 0 && h > boxH {
+		w = max(1, w*boxH/h)
+		h = boxH
+	}
+	return w, h
+}
+
+// placeholderJPEG returns a plain grey JPEG of w×h pixels.
+func placeholderJPEG(w, h int) ([]byte, error) {
+	img := image.NewGray(image.Rect(0, 0, max(w, 1), max(h, 1)))
+	for i := range img.Pix {
+		img.Pix[i] = 0x80
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
