@@ -65,8 +65,8 @@ var asfHeaderGUID = []byte{0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6,
 // Detect returns the format of a file from its leading bytes, at most
 // [SniffLen] of which it reads. It never looks at a file name.
 //
-// Camera RAW formats built on TIFF share TIFF's signature. Detect tells
-// them apart by what IFD0 contains: a DNGVersion tag marks DNG (GoPro GPR
+// Camera RAW formats built on TIFF share TIFF's signature. Detect
+// distinguishes them by the contents of IFD0: a DNGVersion tag marks DNG (GoPro GPR
 // when Make is "GoPro"), "CR" after the header marks CR2, and a camera Make
 // together with raw-file structure (SubIFDs, a reduced-resolution IFD0 or a
 // JPEG-compressed IFD0) marks NEF, ARW, PEF or SRW.
@@ -158,7 +158,7 @@ func detectRAW(head []byte) (Format, bool) {
 	return Format{}, false
 }
 
-// classifyTIFF tells a plain TIFF from the camera RAW formats built on it,
+// classifyTIFF distinguishes a plain TIFF from the camera RAW formats built on it,
 // reading IFD0 from the part of the file in head.
 func classifyTIFF(head []byte) Format {
 	if len(head) >= 11 && head[8] == 'C' && head[9] == 'R' && head[10] == 2 {
@@ -302,11 +302,11 @@ func detectVideo(head []byte) (Format, bool) {
 // detectTransportStream recognizes MPEG transport streams, which have no
 // magic number.
 //
-// NOTE: A transport stream is recognized by the sync byte 0x47 repeating
-// every 188 bytes (plain TS, ".m2t"/".ts") or at byte 4 of every 192 bytes
-// (BDAV/AVCHD with a 4-byte timestamp, ".mts"/".m2ts"), over at least four
-// packets and every whole packet in head. A file shorter than four packets
-// is not recognized.
+// NOTE: A transport stream is recognized by its sync byte 0x47, repeating
+// every 188 bytes (plain TS, ".m2t" or ".ts") or at byte 4 of every 192
+// bytes (BDAV and AVCHD with a 4-byte timestamp, ".mts" or ".m2ts"). The
+// byte must be in place in every whole packet in head, and in at least
+// four, so a file shorter than four packets is not recognized.
 func detectTransportStream(head []byte) (Format, bool) {
 	const minPackets = 4
 	check := func(stride, offset int) bool {

@@ -30,7 +30,7 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// Format is what a file's bytes are, as found by [Detect].
+// Format is the format of a file's content, as [Detect] found it.
 type Format struct {
 	// Kind is Unsupported for anything Google Photos does not accept.
 	Kind Kind
@@ -41,8 +41,8 @@ type Format struct {
 	// Ext is the canonical file extension with its leading dot, such as
 	// ".jpg"; empty when MIME is empty.
 	Ext string
-	// Reason says why Kind is Unsupported, for messages to the user; it is
-	// empty for supported formats.
+	// Reason explains why Kind is Unsupported, for messages to the user.
+	// It is empty for supported formats.
 	Reason string
 }
 

@@ -87,7 +87,7 @@ func newTIFF(data []byte) (*tiffData, error) {
 	default:
 		return nil, errNotTIFF
 	}
-	// The magic number is 42 in TIFF and EXIF; Panasonic RW2 uses 0x55
+	// The magic number is 42 in TIFF and EXIF. Panasonic RW2 uses 0x55
 	// and Olympus ORF "RO" or "RS", with standard IFDs after them.
 	switch order.Uint16(data[2:4]) {
 	case 42, 0x55, 0x4F52, 0x5352, 0x524F, 0x5253:

@@ -1,0 +1,83 @@
+package media
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// allFormats lists every supported format, so that fuzz targets can run
+// each parser on every input whatever Detect returns for it.
+var allFormats = []Format{
+	formatJPEG, formatPNG, formatGIF, formatWebP, formatBMP, formatICO, formatTIFF,
+	formatHEIC, formatHEIF, formatAVIF, formatCRW, formatCR2, formatCR3, formatDNG,
+	formatGPR, formatNEF, formatARW, formatPEF, formatSRW, formatORF, formatRW2, formatRAF,
+	formatMP4, formatMOV, formatM4V, format3GP, format3G2, formatAVI, formatMKV, formatASF,
+	formatMPEG, formatTS, formatM2TS,
+}
+
+// addSampleSeeds adds every sample file of at most maxSize bytes to the
+// seed corpus, and nothing when the sample folder is missing.
+func addSampleSeeds(f *testing.F, maxSize int64) {
+	_ = filepath.WalkDir(sampleDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || info.Size() > maxSize {
+			return nil
+		}
+		if data, err := os.ReadFile(path); err == nil {
+			f.Add(data)
+		}
+		return nil
+	})
+}
+
+func addSyntheticSeeds(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', '*', 0, 8, 0, 0, 0})
+	f.Add(buildTIFF(
+		[]testTag{{tag: tagMake, typ: 2, value: []byte("SONY\x00")}, {tag: tagSubIFDs, typ: 4, value: u32s(8)}},
+		[]testTag{{tag: tagDateTimeOriginal, typ: 2, value: []byte("2020:05:06 07:08:09\x00")}},
+		[]testTag{{tag: gpsTagLatitude, typ: 5, value: rationals(1, 1, 2, 1, 3, 1)}},
+	))
+	f.Add([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic\x00\x00\x00\x08meta"))
+	f.Add([]byte("RIFF\x20\x00\x00\x00AVI LIST\x14\x00\x00\x00hdrlavih\x38\x00\x00\x00"))
+	f.Add([]byte{0, 0, 1, 0xBA, 0, 0, 1, 0xB3, 0x14, 0x00, 0xF0, 0x13})
+}
+
+func FuzzDetect(f *testing.F) {
+	addSyntheticSeeds(f)
+	addSampleSeeds(f, 64<<10)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := Detect(data)
+		if got.Supported() && (got.MIME == "" || got.Ext == "") {
+			t.Errorf("supported format %+v lacks a MIME type or extension", got)
+		}
+		if !got.Supported() && got.Reason == "" {
+			t.Errorf("unsupported format %+v has no reason", got)
+		}
+		if len(data) > SniffLen {
+			if again := Detect(data[:SniffLen]); again != got {
+				t.Errorf("Detect reads past SniffLen: %+v with %d bytes, %+v with SniffLen", got, len(data), again)
+			}
+		}
+	})
+}
+
+func FuzzReadMetadata(f *testing.F) {
+	addSyntheticSeeds(f)
+	addSampleSeeds(f, 64<<10)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, format := range allFormats {
+			m, _ := ReadMetadata(data, format)
+			if m.Width < 0 || m.Height < 0 {
+				t.Errorf("%s: negative size %d×%d", format.MIME, m.Width, m.Height)
+			}
+			if m.Orientation < 0 || m.Orientation > 8 {
+				t.Errorf("%s: orientation %d outside 0 to 8", format.MIME, m.Orientation)
+			}
+		}
+	})
+}
