@@ -1,0 +1,225 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/photosapi/api"
+	"github.com/photosync/photosync/state"
+)
+
+// freshUploadRounds bounds how often one pass sends bytes again after the
+// server rejected their upload token (it expired, or the server lost it).
+// One repeat recovers from an expired token; a second rejection means the
+// problem is not the token.
+const freshUploadRounds = 2
+
+// executor carries out one folder's plan.
+type executor struct {
+	s       *Syncer
+	fr      *folderRun
+	sum     *Summary
+	formats map[string]media.Format
+	// unremoved lists deleted paths whose removal from an album failed.
+	unremoved map[string]bool
+}
+
+// execute runs the plan of one folder: uploads and creations first, then
+// adds and moves, store-only records, removals from albums and finally the
+// records of deleted files, whose removal must have succeeded first.
+func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error {
+	plan := fr.plan
+	if plan.Paused != "" {
+		return nil
+	}
+	e := &executor{s: s, fr: fr, sum: sum, formats: map[string]media.Format{}, unremoved: map[string]bool{}}
+	for _, entry := range fr.result.Entries {
+		if entry.Hashed {
+			e.formats[entry.Path] = entry.Format
+		}
+	}
+	var uploads, links, records, removes, forgets []Op
+	for _, op := range plan.Ops {
+		switch op.Kind {
+		case OpUpload:
+			uploads = append(uploads, op)
+		case OpAdd, OpMove:
+			links = append(links, op)
+		case OpRecord:
+			records = append(records, op)
+		case OpRemove:
+			removes = append(removes, op)
+		case OpForget:
+			forgets = append(forgets, op)
+		}
+	}
+	for round := 0; len(uploads) > 0 && round < freshUploadRounds; round++ {
+		var err error
+		uploads, err = e.uploadAndCreate(ctx, uploads, round > 0)
+		if err != nil {
+			return err
+		}
+	}
+	for _, op := range uploads {
+		e.sum.pending(fr.cfg.Path, op.Path, "the server rejected the upload token twice")
+	}
+	steps := []func(context.Context, []Op) error{e.link, e.record, e.remove}
+	for i, ops := range [][]Op{links, records, removes} {
+		if e.sum.stopped() != "" {
+			return nil
+		}
+		if err := steps[i](ctx, ops); err != nil {
+			return err
+		}
+	}
+	return e.forget(forgets)
+}
+
+// uploadAndCreate sends the bytes of ops on the worker pool and creates
+// their items in the serial lane. It returns the operations whose upload
+// token the server rejected, to be sent again. fresh makes every upload
+// start over instead of reusing a stored token or session.
+func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([]Op, error) {
+	lane := newCreateLane(e)
+	laneDone := make(chan error, 1)
+	go func() { laneDone <- lane.run(ctx) }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(e.s.opts.Workers)
+	for _, op := range ops {
+		if gctx.Err() != nil || e.sum.stopped() != "" {
+			break
+		}
+		g.Go(func() error {
+			job, err := e.upload(gctx, op, fresh)
+			if err != nil || job == nil {
+				return err
+			}
+			select {
+			case lane.jobs <- *job:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	}
+	uploadErr := g.Wait()
+	close(lane.jobs)
+	laneErr := <-laneDone
+	if err := errors.Join(uploadErr, laneErr); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	return lane.retry, nil
+}
+
+// errorClass is the effect of a failed call on the pass.
+type errorClass int
+
+const (
+	// classTransient leaves the file pending for the next pass.
+	classTransient errorClass = iota
+	// classPermanent marks this version of the file failed.
+	classPermanent
+	// classFatal stops the pass from starting more work.
+	classFatal
+)
+
+func classify(err error) errorClass {
+	switch {
+	case api.NeedsReauth(err), api.IsDailyQuota(err), api.IsStorageFull(err):
+		return classFatal
+	case api.IsPermanent(err):
+		return classPermanent
+	}
+	return classTransient
+}
+
+// fatalReason returns the message a fatal error leaves in the summary.
+func fatalReason(err error) string {
+	switch {
+	case api.NeedsReauth(err):
+		return fmt.Sprintf("the login was rejected (%v); run `photosync auth login` and sync again", err)
+	case api.IsDailyQuota(err):
+		return fmt.Sprintf("Google's daily request quota is spent (%v); sync again after midnight Pacific time", err)
+	case api.IsStorageFull(err):
+		return fmt.Sprintf("the Google account's storage is full (%v); free or buy space, then sync again", err)
+	}
+	return err.Error()
+}
+
+// isTokenRejected reports whether the server rejected an upload token,
+// which happens when it expired or is unknown to the server. The bytes must
+// be sent again.
+func isTokenRejected(err error) bool {
+	var e *api.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code == 3 || e.HTTPStatus == 400 ||
+		e.Code == 5 || e.HTTPStatus == 404 ||
+		e.Code == 9 || e.HTTPStatus == 412
+}
+
+// tokenProblem reports whether err is a rejection that names the upload
+// token, as opposed to the content or the album.
+func tokenProblem(err error) bool {
+	return isTokenRejected(err) && strings.Contains(strings.ToLower(err.Error()), "upload token")
+}
+
+// handleError records a failed call for the files it concerns. A fatal error
+// stops the pass, a permanent one marks the files failed, and any other
+// leaves them pending.
+func (e *executor) handleError(err error, paths []string, what string) {
+	folder := e.fr.cfg.Path
+	switch classify(err) {
+	case classFatal:
+		e.sum.stop(fatalReason(err))
+		e.s.log.Error().Err(err).Str("folder", folder).Msg(what + " stopped the pass")
+	case classPermanent:
+		for _, p := range paths {
+			e.markFailed(p, fmt.Sprintf("%s: %v", what, err))
+		}
+	default:
+		for _, p := range paths {
+			e.sum.pending(folder, p, fmt.Sprintf("%s: %v", what, err))
+			e.s.log.Warn().Err(err).Str("folder", folder).Str("path", p).Msg(what + " failed; retried next pass")
+		}
+	}
+}
+
+// markFailed records a permanent failure of the current version of a file,
+// which is retried only when its size or modification time change.
+func (e *executor) markFailed(rel, reason string) {
+	folder := e.fr.cfg.Path
+	e.sum.fail(folder, rel, reason)
+	e.s.log.Warn().Str("folder", folder).Str("path", rel).Str("error", reason).Msg("file failed")
+	entry, ok := e.entry(rel)
+	if !ok {
+		return
+	}
+	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
+		return tx.PutFile(state.File{Folder: folder, Path: rel, Size: entry.Size, ModTime: entry.ModTime,
+			SHA256: entry.SHA256, Status: state.StatusFailed, Reason: reason})
+	})
+	if err != nil {
+		e.s.log.Error().Err(err).Str("folder", folder).Str("path", rel).Msg("record failed file")
+	}
+}
+
+// entry returns the scanned entry of a path.
+func (e *executor) entry(rel string) (LocalFile, bool) {
+	for _, op := range e.fr.plan.Ops {
+		if op.Path == rel && op.Kind != OpRemove && op.Kind != OpForget {
+			return LocalFile{Path: rel, Size: op.Size, ModTime: op.ModTime, SHA256: op.SHA256}, true
+		}
+	}
+	return LocalFile{}, false
+}

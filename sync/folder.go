@@ -1,0 +1,182 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/photosync/photosync/config"
+	"github.com/photosync/photosync/state"
+	"github.com/photosync/photosync/sync/scan"
+)
+
+// folderRun is the work of one pass on one folder.
+type folderRun struct {
+	cfg    config.Folder
+	known  map[string]state.File
+	result *scan.Result
+	plan   *Plan
+}
+
+// prepare checks the folder's root and marker, loads its records and scans
+// it.
+func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*folderRun, error) {
+	fr := &folderRun{cfg: f, known: map[string]state.File{}}
+	var seen bool
+	err := s.opts.Store.View(func(tx *state.Tx) error {
+		_, ok, err := tx.GetFolder(f.Path)
+		if err != nil {
+			return err
+		}
+		seen = ok
+		return tx.ForEachFile(f.Path, func(file state.File) error {
+			fr.known[file.Path] = file
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if err := CheckMarker(f.Path, seen, s.opts.DryRun, s.opts.Now()); err != nil {
+		return nil, err
+	}
+	if !seen && !s.opts.DryRun {
+		err := s.opts.Store.Update(func(tx *state.Tx) error {
+			return tx.PutFolder(state.Folder{ID: f.Path})
+		})
+		if err != nil {
+			return nil, storeError(err)
+		}
+	}
+	if err := s.scan(ctx, fr); err != nil {
+		return nil, err
+	}
+	return fr, nil
+}
+
+func (s *Syncer) scan(ctx context.Context, fr *folderRun) error {
+	prev := func(p string) (int64, time.Time, string, bool) {
+		k, ok := fr.known[p]
+		if !ok || k.SHA256 == "" {
+			return 0, time.Time{}, "", false
+		}
+		return k.Size, k.ModTime, k.SHA256, true
+	}
+	res, err := scan.Scan(ctx, scan.Options{
+		Root:           fr.cfg.Path,
+		Include:        fr.cfg.Include,
+		Exclude:        fr.cfg.Exclude,
+		FollowSymlinks: fr.cfg.FollowSymlinks,
+		SettleTime:     s.opts.SettleTime,
+		Now:            s.opts.Now,
+		Logger:         s.log,
+	}, prev)
+	if err != nil {
+		return fmt.Errorf("scan %s: %w", fr.cfg.Path, err)
+	}
+	fr.result = res
+	return nil
+}
+
+// settle waits once for files that were still changing and scans their
+// folders again. The wait is SettleTime, the longest any such file needs;
+// a file that is still changing after it is skipped until the next run.
+func (s *Syncer) settle(ctx context.Context, work []*folderRun) error {
+	if !s.opts.WaitSettle || s.opts.SettleTime <= 0 {
+		return nil
+	}
+	var again []*folderRun
+	for _, fr := range work {
+		for _, sk := range fr.result.Skipped {
+			if sk.Kind == scan.Unsettled {
+				again = append(again, fr)
+				break
+			}
+		}
+	}
+	if len(again) == 0 {
+		return nil
+	}
+	s.log.Info().Dur("settle_time", s.opts.SettleTime).Int("folders", len(again)).
+		Msg("waiting for files that are still being written")
+	timer := time.NewTimer(s.opts.SettleTime)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+	}
+	for _, fr := range again {
+		if err := s.scan(ctx, fr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan reconciles a scanned folder with its records.
+func (s *Syncer) plan(fr *folderRun, sum *Summary) {
+	res := fr.result
+	in := ReconcileInput{
+		Rules: Rules{
+			RemoteDelete: RemoteDelete(fr.cfg.RemoteDelete),
+			RootAlbum:    fr.cfg.RootAlbum,
+			DeleteShare:  fr.cfg.DeleteThreshold,
+			Confirmed:    s.opts.Confirmed,
+		},
+		Content: s.contentIndex,
+	}
+	for _, e := range res.Entries {
+		in.Local = append(in.Local, LocalFile{Path: e.Path, Size: e.Size, ModTime: e.ModTime, SHA256: e.SHA256})
+	}
+	for p, k := range fr.known {
+		if !res.Absent(p) {
+			in.Present = append(in.Present, p)
+		}
+		in.Known = append(in.Known, knownFile(k))
+	}
+	fr.plan = Reconcile(in)
+	sum.Plans[fr.cfg.Path] = fr.plan
+
+	sum.Found += len(res.Entries) + len(res.Skipped)
+	for _, sk := range res.Skipped {
+		sum.skip(fr.cfg.Path, sk.Path, sk.Kind.String())
+	}
+	for _, h := range fr.plan.Held {
+		sum.fail(fr.cfg.Path, h.Path, h.Reason)
+	}
+	// Files whose content has an item, or gets one through another file's
+	// upload, need no bytes sent.
+	sum.AlreadyPresent += len(res.Entries) - fr.plan.Count(OpUpload) - len(fr.plan.Held)
+	if fr.plan.Paused != "" {
+		sum.Folders = append(sum.Folders, FileProblem{Folder: fr.cfg.Path, Reason: fr.plan.Paused})
+		s.log.Warn().Str("folder", fr.cfg.Path).Str("reason", fr.plan.Paused).Msg("folder paused")
+	}
+}
+
+// contentIndex returns the stored media item of a content hash.
+func (s *Syncer) contentIndex(sha string) (string, bool) {
+	var id string
+	_ = s.opts.Store.View(func(tx *state.Tx) error {
+		m, ok, err := tx.MediaItemByHash(sha)
+		if err == nil && ok {
+			id = m.ID
+		}
+		return err
+	})
+	return id, id != ""
+}
+
+func knownFile(f state.File) KnownFile {
+	k := KnownFile{Path: f.Path, Size: f.Size, ModTime: f.ModTime, SHA256: f.SHA256,
+		MediaItemID: f.MediaItemID, AlbumID: f.AlbumID, Reason: f.Reason}
+	switch f.Status {
+	case state.StatusSynced:
+		k.Status = KnownSynced
+	case state.StatusFailed:
+		k.Status = KnownFailed
+	default:
+		k.Status = KnownPending
+	}
+	return k
+}

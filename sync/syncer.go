@@ -1,0 +1,181 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/photosync/photosync/config"
+	"github.com/photosync/photosync/state"
+)
+
+// Options configures a Syncer.
+type Options struct {
+	Store  *state.Store
+	Remote Remote
+	// Requests counts the client's requests; it must be the counter wired
+	// into the client's request hook. Nil disables the budget check.
+	Requests *RequestCounter
+	Budget   Budget
+	// Workers is the number of byte uploads that run at once. Zero means
+	// config.DefaultWorkers.
+	Workers int
+	// SettleTime is how long a file must stay unchanged before it is
+	// uploaded. Zero disables the check.
+	SettleTime time.Duration
+	// WaitSettle makes Run wait once, up to SettleTime, for files that were
+	// still changing at the first scan, and then scan their folders again.
+	// The one-shot sync sets it so that a copy that just finished is not
+	// left for the next run. The daemon leaves it off because it rescans
+	// anyway.
+	WaitSettle bool
+	// DryRun makes Run scan and plan only: it writes nothing, locally or
+	// remotely, and returns the plans in the Summary.
+	DryRun bool
+	// Confirmed lifts the pause of folders whose local deletes would remove
+	// a large share of their items from albums.
+	Confirmed bool
+	// ResumableThreshold is the file size from which uploads are resumable.
+	// Zero means DefaultResumableThreshold.
+	ResumableThreshold int64
+	Logger             zerolog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Progress, when set, receives progress events from several goroutines,
+	// one call at a time.
+	Progress func(Progress)
+}
+
+// DefaultResumableThreshold is the size from which uploads use a resumable
+// session. Google recommends resumable uploads for large files and flaky
+// networks. A raw upload that breaks starts over, and below 32 MiB that
+// costs under half a minute on a 10 Mbit/s uplink (an estimate). Photos,
+// nearly all smaller, keep the cheaper one-request raw upload.
+const DefaultResumableThreshold = 32 << 20
+
+// tokenMaxAge is the age after which a stored upload token is not reused.
+// Google documents a lifetime of one day; the hour of margin covers clock
+// skew and a batch that waits in the creation lane.
+const tokenMaxAge = 23 * time.Hour
+
+// Progress is one progress event of a pass.
+type Progress struct {
+	// PlannedFiles and PlannedBytes, when not zero, add to the work planned.
+	PlannedFiles int
+	PlannedBytes int64
+	// DoneFiles and DoneBytes, when not zero, add to the work finished.
+	DoneFiles int
+	DoneBytes int64
+	// Folder and Path name the file an event is about, when there is one.
+	Folder, Path string
+}
+
+// FatalError is an error that stops the whole pass: a login that needs
+// renewing, a spent daily quota, full storage or a broken state store.
+type FatalError struct {
+	Err error
+}
+
+// Error returns the message of the underlying error.
+func (e *FatalError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *FatalError) Unwrap() error { return e.Err }
+
+// Syncer runs passes of the upload direction over synced folders. One
+// Syncer must run one pass at a time, because the serial lane that writes
+// albums and creates items belongs to the account.
+type Syncer struct {
+	opts Options
+	log  zerolog.Logger
+}
+
+// New returns a Syncer, or an error naming the missing option.
+func New(opts Options) (*Syncer, error) {
+	if opts.Store == nil {
+		return nil, errors.New("new syncer: Options.Store is nil")
+	}
+	if opts.Remote == nil && !opts.DryRun {
+		return nil, errors.New("new syncer: Options.Remote is nil")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = config.DefaultWorkers
+	}
+	if opts.ResumableThreshold <= 0 {
+		opts.ResumableThreshold = DefaultResumableThreshold
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Syncer{opts: opts, log: opts.Logger.With().Str("component", "sync").Logger()}, nil
+}
+
+// Run makes one pass over folders: it checks each folder's root and marker,
+// scans it, plans the changes and carries them out. Folders whose mode does
+// not upload are left alone. A problem with one file or one folder is
+// recorded in the Summary and does not stop the others. Run returns a
+// *FatalError, together with the Summary so far, when the pass had to stop
+// early; any other error means the pass could not run at all.
+func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (*Summary, error) {
+	sum := newSummary()
+	var work []*folderRun
+	for _, f := range folders {
+		if !f.Mode.Uploads() {
+			s.log.Info().Str("folder", f.Path).Str("mode", string(f.Mode)).Msg("folder does not upload; skipped")
+			continue
+		}
+		fr, err := s.prepare(ctx, f, sum)
+		if err != nil {
+			if ctx.Err() != nil {
+				return sum, ctx.Err()
+			}
+			var fatal *FatalError
+			if errors.As(err, &fatal) {
+				return sum, err
+			}
+			s.log.Error().Err(err).Str("folder", f.Path).Msg("folder not synced")
+			sum.Folders = append(sum.Folders, FileProblem{Folder: f.Path, Reason: err.Error()})
+			continue
+		}
+		work = append(work, fr)
+	}
+	if err := s.settle(ctx, work); err != nil {
+		return sum, err
+	}
+	for _, fr := range work {
+		s.plan(fr, sum)
+	}
+	if s.opts.DryRun {
+		return sum, nil
+	}
+	for _, fr := range work {
+		if err := s.execute(ctx, fr, sum); err != nil {
+			return sum, err
+		}
+		if reason := sum.stopped(); reason != "" {
+			return sum, &FatalError{Err: errors.New(reason)}
+		}
+	}
+	if s.opts.Requests != nil {
+		if err := s.opts.Requests.Flush(); err != nil {
+			return sum, &FatalError{Err: err}
+		}
+	}
+	return sum, nil
+}
+
+// storeError marks a failed store access as fatal: the journal is what
+// makes the pass safe, so the pass cannot go on without it.
+func storeError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var fatal *FatalError
+	if errors.As(err, &fatal) {
+		return err
+	}
+	return &FatalError{Err: fmt.Errorf("state store: %w", err)}
+}

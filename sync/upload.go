@@ -1,0 +1,327 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	gosync "sync"
+	"time"
+
+	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/state"
+)
+
+// createJob is a file whose bytes the server has, waiting for its item to
+// be created in the serial lane.
+type createJob struct {
+	op       Op
+	token    string
+	mimeType string
+}
+
+// upload sends the bytes of one file, or finds them already sent, and
+// returns the job for the creation lane. It returns nil and no error when
+// the file is not uploaded this pass; the reason is in the summary. Only a
+// store failure or a cancelled context is returned as an error.
+func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, error) {
+	folder := e.fr.cfg.Path
+	if e.sum.stopped() != "" {
+		return nil, nil
+	}
+	spent, reason, err := e.s.opts.Budget.exhausted(e.s.opts.Requests, e.s.opts.Now())
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if spent {
+		e.sum.stop(reason)
+		return nil, nil
+	}
+
+	u, err := e.journalStart(op, fresh)
+	if err != nil {
+		return nil, e.uploadFailed(ctx, op, err)
+	}
+	if u.Token != "" {
+		e.s.log.Debug().Str("folder", folder).Str("path", op.Path).Msg("reusing upload token")
+		e.progress(op, 1)
+		return &createJob{op: op, token: u.Token, mimeType: u.MimeType}, nil
+	}
+
+	token, err := e.send(ctx, op, &u)
+	if err != nil {
+		return nil, e.uploadFailed(ctx, op, err)
+	}
+	err = e.s.opts.Store.Update(func(tx *state.Tx) error {
+		u.Token, u.TokenCreated, u.Stage, u.LastError = token, e.s.opts.Now(), state.StageUploaded, ""
+		return tx.PutUpload(u)
+	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	e.progress(op, 1)
+	return &createJob{op: op, token: token, mimeType: u.MimeType}, nil
+}
+
+func (e *executor) progress(op Op, files int) {
+	if e.s.opts.Progress != nil {
+		e.s.opts.Progress(Progress{DoneFiles: files, DoneBytes: op.Size, Folder: e.fr.cfg.Path, Path: op.Path})
+	}
+}
+
+// journalStart returns the pending upload of the file's content. A stored
+// token younger than tokenMaxAge is kept for reuse, and a stored resumable
+// session is kept for resuming. Otherwise a new record in StageSending is
+// written before any byte goes out.
+func (e *executor) journalStart(op Op, fresh bool) (state.Upload, error) {
+	now := e.s.opts.Now()
+	var u state.Upload
+	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
+		old, ok, err := tx.GetUpload(op.SHA256)
+		if err != nil {
+			return err
+		}
+		if ok && !fresh {
+			u = old
+			if u.Token != "" && now.Sub(u.TokenCreated) >= tokenMaxAge {
+				u.Token, u.TokenCreated, u.SessionURL = "", time.Time{}, ""
+			}
+		} else {
+			u = state.Upload{SHA256: op.SHA256}
+		}
+		if u.MimeType == "" {
+			mimeType, err := e.mimeType(op.Path)
+			if err != nil {
+				return err
+			}
+			u.MimeType = mimeType
+		}
+		u.Folder, u.Path, u.FileName, u.Size = e.fr.cfg.Path, op.Path, path.Base(op.Path), op.Size
+		if u.Token == "" {
+			u.Stage = state.StageSending
+			u.Attempts++
+		}
+		return tx.PutUpload(u)
+	})
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return u, err
+		}
+		return u, storeError(err)
+	}
+	return u, nil
+}
+
+func (e *executor) mimeType(rel string) (string, error) {
+	if f, ok := e.formats[rel]; ok && f.MIME != "" {
+		return f.MIME, nil
+	}
+	f, err := media.DetectFile(e.abs(rel))
+	if err != nil {
+		return "", err
+	}
+	return f.MIME, nil
+}
+
+func (e *executor) abs(rel string) string {
+	return filepath.Join(e.fr.cfg.Path, filepath.FromSlash(rel))
+}
+
+// errChanged reports a file that changed between the scan and the upload.
+var errChanged = errors.New("changed during the sync")
+
+// send opens the file, checks that it is the version the scan saw, sends its
+// bytes while hashing them, and returns the upload token when the bytes sent
+// have the scanned SHA-256.
+func (e *executor) send(ctx context.Context, op Op, u *state.Upload) (string, error) {
+	f, err := os.Open(e.abs(op.Path))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if info.Size() != op.Size || !info.ModTime().Equal(op.ModTime) {
+		return "", fmt.Errorf("%w: size or modification time differ from the scan", errChanged)
+	}
+
+	var token, sum string
+	if op.Size >= e.s.opts.ResumableThreshold {
+		token, sum, err = e.sendResumable(ctx, f, u)
+	} else {
+		h := sha256.New()
+		token, err = e.s.opts.Remote.UploadRaw(ctx, io.TeeReader(io.LimitReader(f, op.Size), h),
+			op.Size, u.FileName, u.MimeType)
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	if err != nil {
+		return "", err
+	}
+	if sum != op.SHA256 {
+		return "", fmt.Errorf("%w: the bytes sent have SHA-256 %s, the scan saw %s", errChanged, sum, op.SHA256)
+	}
+	return token, nil
+}
+
+// sendResumable sends a large file through a resumable session. The session
+// URL is stored before the first byte, so a restart resumes the session
+// where the server stopped instead of sending everything again.
+func (e *executor) sendResumable(ctx context.Context, f *os.File, u *state.Upload) (token, sum string, err error) {
+	if u.SessionURL != "" {
+		r := newHashingReaderAt(f, u.Size)
+		token, err = e.s.opts.Remote.ResumeUpload(ctx, u.SessionURL, r, u.Size)
+		if err == nil {
+			sum, err = r.sum()
+			return token, sum, err
+		}
+		if ctx.Err() != nil || classify(err) == classFatal {
+			return "", "", err
+		}
+		e.s.log.Info().Err(err).Str("folder", u.Folder).Str("path", u.Path).
+			Msg("stored upload session unusable; starting a new one")
+	}
+	url, err := e.s.opts.Remote.StartResumable(ctx, u.Size, u.FileName, u.MimeType)
+	if err != nil {
+		return "", "", err
+	}
+	err = e.s.opts.Store.Update(func(tx *state.Tx) error {
+		u.SessionURL, u.SessionStarted = url, e.s.opts.Now()
+		return tx.PutUpload(*u)
+	})
+	if err != nil {
+		return "", "", storeError(err)
+	}
+	r := newHashingReaderAt(f, u.Size)
+	token, err = e.s.opts.Remote.ResumeUpload(ctx, url, r, u.Size)
+	if err != nil {
+		return "", "", err
+	}
+	sum, err = r.sum()
+	return token, sum, err
+}
+
+// uploadFailed records why a file's bytes did not go up and returns an error
+// only when the pass must stop.
+func (e *executor) uploadFailed(ctx context.Context, op Op, err error) error {
+	folder := e.fr.cfg.Path
+	var fatal *FatalError
+	switch {
+	case errors.As(err, &fatal):
+		return err
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, fs.ErrNotExist):
+		e.sum.skip(folder, op.Path, "vanished during the sync")
+		e.s.log.Info().Str("folder", folder).Str("path", op.Path).Msg("file vanished before upload")
+		return e.dropUpload(op.SHA256)
+	case errors.Is(err, errChanged):
+		e.sum.skip(folder, op.Path, "changed during the sync, retried next run")
+		e.s.log.Info().Err(err).Str("folder", folder).Str("path", op.Path).Msg("file changed during upload")
+		return e.dropUpload(op.SHA256)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		e.sum.pending(folder, op.Path, fmt.Sprintf("read: %v", err))
+		e.s.log.Warn().Err(err).Str("folder", folder).Str("path", op.Path).Msg("read file for upload")
+		return nil
+	}
+	e.noteAttempt(op.SHA256, err)
+	e.handleError(err, []string{op.Path}, "upload")
+	return nil
+}
+
+// dropUpload deletes the pending upload of a content whose bytes no longer
+// match, so the next pass starts it over.
+func (e *executor) dropUpload(sha string) error {
+	return storeError(e.s.opts.Store.Update(func(tx *state.Tx) error {
+		return tx.DeleteUpload(sha)
+	}))
+}
+
+func (e *executor) noteAttempt(sha string, cause error) {
+	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
+		u, ok, err := tx.GetUpload(sha)
+		if err != nil || !ok {
+			return err
+		}
+		u.LastError = cause.Error()
+		return tx.PutUpload(u)
+	})
+	if err != nil {
+		e.s.log.Error().Err(err).Str("folder", e.fr.cfg.Path).Msg("record upload error")
+	}
+}
+
+// hashingReaderAt hashes the bytes of a file in order as an upload reads
+// them. Reads may start past the hashed prefix when a session resumes at
+// the server's offset. The skipped range is then read from the file into
+// the hash, because the server got those bytes from an earlier attempt.
+// Re-reads of a hashed range, as happen when a chunk is retried, add
+// nothing.
+type hashingReaderAt struct {
+	r    io.ReaderAt
+	size int64
+
+	mu      gosync.Mutex
+	h       hash.Hash
+	covered int64
+	err     error
+}
+
+func newHashingReaderAt(r io.ReaderAt, size int64) *hashingReaderAt {
+	return &hashingReaderAt{r: r, size: size, h: sha256.New()}
+}
+
+// ReadAt reads from the file and adds the new bytes to the hash.
+func (r *hashingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.r.ReadAt(p, off)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if off > r.covered {
+		r.fillLocked(off)
+	}
+	if end := off + int64(n); end > r.covered && off <= r.covered {
+		r.h.Write(p[r.covered-off : n])
+		r.covered = end
+	}
+	return n, err
+}
+
+// fillLocked hashes the file from the hashed prefix up to off.
+func (r *hashingReaderAt) fillLocked(off int64) {
+	if r.err != nil {
+		return
+	}
+	n, err := io.Copy(r.h, io.NewSectionReader(r.r, r.covered, off-r.covered))
+	r.covered += n
+	if err == nil && r.covered < off {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		r.err = fmt.Errorf("hash file prefix: %w", err)
+	}
+}
+
+// sum hashes whatever the upload did not read and returns the hex SHA-256
+// of the whole file.
+func (r *hashingReaderAt) sum() (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.covered < r.size {
+		r.fillLocked(r.size)
+	}
+	if r.err != nil {
+		return "", r.err
+	}
+	return hex.EncodeToString(r.h.Sum(nil)), nil
+}
