@@ -1,7 +1,6 @@
 package watcher
 
 import (
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -26,11 +25,6 @@ type Batch struct {
 	// because a directory was removed or renamed, or because too many
 	// changes piled up to track them one by one. "" is the whole root.
 	Rescan []string
-}
-
-// empty reports whether b carries no change.
-func (b Batch) empty() bool {
-	return len(b.Paths) == 0 && len(b.Rescan) == 0
 }
 
 // pending is one path or subtree waiting in an aggregator.
@@ -87,13 +81,14 @@ func newAggregator(t timing) *aggregator {
 	}
 }
 
-// parentDir returns the directory of the relative path rel, "" for the root.
+// parentDir returns the directory of the clean relative path rel, "" for the
+// root.
 func parentDir(rel string) string {
-	dir := path.Dir(rel)
-	if dir == "." {
+	i := strings.LastIndexByte(rel, '/')
+	if i < 0 {
 		return ""
 	}
-	return dir
+	return rel[:i]
 }
 
 // within reports whether rel is dir or lies below it.
@@ -134,15 +129,15 @@ func (a *aggregator) add(rel string, removal bool, now time.Time) {
 		return
 	}
 
+	dir := parentDir(rel)
 	p := a.paths[rel]
 	if p == nil {
 		p = &pending{first: now}
 		a.paths[rel] = p
-		a.perDir[parentDir(rel)]++
+		a.perDir[dir]++
 	}
 	p.touch(removal, now)
 
-	dir := parentDir(rel)
 	switch {
 	case a.perDir[dir] > a.timing.maxPending:
 		a.rescan(dir, false, now)
@@ -292,7 +287,13 @@ func (b Batch) merge(o Batch, maxPending int) Batch {
 		return dirs[rel] || hasAncestorIn(rel, dirs)
 	})
 
-	merged := Batch{Root: b.Root, Paths: paths, Rescan: outer}
+	merged := Batch{Root: b.Root}
+	if len(paths) > 0 {
+		merged.Paths = paths
+	}
+	if len(outer) > 0 {
+		merged.Rescan = outer
+	}
 	if len(paths)+len(outer) > maxPending {
 		merged = Batch{Root: b.Root, Rescan: []string{""}}
 	}
