@@ -1,0 +1,272 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/photosync/photosync/config"
+	"github.com/photosync/photosync/photosapi"
+	"github.com/photosync/photosync/state"
+	photosync "github.com/photosync/photosync/sync"
+)
+
+// stateFileName is the state store's file inside the state directory.
+const stateFileName = "state.db"
+
+func init() { registerCommand(newSyncCommand) }
+
+// syncOptions are the flags of the sync command.
+type syncOptions struct {
+	dryRun   bool
+	emulator bool
+	yes      bool
+}
+
+func (o *syncOptions) addFlags(cmd *cobra.Command) {
+	flags := cmd.Flags()
+	flags.BoolVar(&o.dryRun, "dry-run", false,
+		"print the planned uploads and album changes and change nothing, locally or remotely")
+	flags.BoolVar(&o.emulator, "emulator", false,
+		"sync with an embedded emulator that keeps its library under the state directory, not with Google Photos")
+	flags.BoolVar(&o.yes, "yes", false,
+		"apply local deletes that would remove a large share of a folder's items from albums")
+}
+
+func newSyncCommand(a *app) *cobra.Command {
+	var opts syncOptions
+	cmd := &cobra.Command{
+		Use:   "sync [--dry-run] [--emulator] [--yes] [FOLDER...]",
+		Short: "Upload every folder once, then exit",
+		Long: "Make one pass over the folders: upload new photos and videos, mirror each\n" +
+			"sub-folder as an album, and apply local renames, moves and deletes to the\n" +
+			"albums. FOLDER arguments replace the config's folder list; a FOLDER that the\n" +
+			"config lists keeps its options, any other gets the default ones. Without a\n" +
+			"config file, FOLDER arguments are required and every other setting is the\n" +
+			"default.\n\n" +
+			"A pass whose local deletes would remove more than a folder's\n" +
+			"delete_threshold of its items from albums pauses that folder; --yes applies\n" +
+			"them.\n\n" + exitCodeHelp,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSync(cmd, a, opts, args)
+		},
+	}
+	opts.addFlags(cmd)
+	return cmd
+}
+
+func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error {
+	ctx := cmd.Context()
+	cfg, err := syncConfig(a, args)
+	if err != nil {
+		return err
+	}
+	folders, err := syncFolders(cfg, args)
+	if err != nil {
+		return err
+	}
+
+	// NOTE: when a daemon holds the store, this fails with the lock error;
+	// asking the daemon to sync over its socket is not built yet.
+	store, err := state.Open(filepath.Join(cfg.StateDir, stateFileName), state.Options{})
+	if err != nil {
+		return fatalError(err)
+	}
+	defer store.Close()
+
+	syncOpts := photosync.Options{
+		Store:      store,
+		Budget:     photosync.Budget{DailyLimit: cfg.Quota.DailyLimit, PollReserve: cfg.Quota.PollReserve},
+		Workers:    cfg.Workers,
+		SettleTime: cfg.SettleTime,
+		WaitSettle: true,
+		DryRun:     opts.dryRun,
+		Confirmed:  opts.yes,
+		Logger:     a.log,
+	}
+	if !opts.dryRun {
+		r, err := openRemote(ctx, cfg, opts.emulator, a.log)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		counter := photosync.NewRequestCounter(store, nil)
+		r.setRequestHook(func(info photosapi.RequestInfo) {
+			if info.CountsTowardQuota() {
+				counter.Record(info.Method)
+			}
+		})
+		defer r.setRequestHook(nil)
+		syncOpts.Remote = photosync.NewRemote(r.client)
+		syncOpts.Requests = counter
+	}
+	bar := newSyncProgress(a.stderr)
+	if bar != nil {
+		syncOpts.Progress = bar.update
+	}
+
+	syncer, err := photosync.New(syncOpts)
+	if err != nil {
+		return fatalError(err)
+	}
+	sum, runErr := syncer.Run(ctx, folders)
+	if bar != nil {
+		bar.finish()
+	}
+	if opts.dryRun {
+		writePlans(a.stdout, folders, sum)
+	}
+	if sum != nil {
+		sum.Write(a.stdout)
+	}
+	return syncExit(runErr, sum)
+}
+
+// syncExit maps the outcome of a pass to the command's error and exit code.
+func syncExit(runErr error, sum *photosync.Summary) error {
+	var fatal *photosync.FatalError
+	switch {
+	case errors.As(runErr, &fatal):
+		return fatalError(fmt.Errorf("sync stopped: %w", runErr))
+	case runErr != nil:
+		return fatalError(fmt.Errorf("sync: %w", runErr))
+	case sum.HasFailures():
+		return itemsFailedError(errors.New("some files or folders did not sync; see the summary above"))
+	}
+	return nil
+}
+
+// syncConfig loads the config file. When the file does not exist but
+// folders were given as arguments, it uses the defaults, so that a first
+// try needs no config file.
+func syncConfig(a *app, args []string) (*config.Config, error) {
+	cfg, err := a.loadConfig()
+	if err == nil {
+		return cfg, nil
+	}
+	if len(args) == 0 || a.configPath != "" || !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	cfg, err = config.Parse("(defaults)", nil)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if err := a.setLogger(a.logLevel, a.logFormat); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// syncFolders returns the folders of the pass: the arguments when there are
+// any, else the config's folders.
+func syncFolders(cfg *config.Config, args []string) ([]config.Folder, error) {
+	if len(args) == 0 {
+		if len(cfg.Folders) == 0 {
+			return nil, usageError(fmt.Errorf("no folders to sync: list them under folders: in %s, "+
+				"or pass them as arguments", cfg.File))
+		}
+		return cfg.Folders, nil
+	}
+	var folders []config.Folder
+	for _, arg := range args {
+		root, err := filepath.Abs(arg)
+		if err != nil {
+			return nil, usageError(fmt.Errorf("folder %q: %w", arg, err))
+		}
+		root = filepath.Clean(root)
+		i := slices.IndexFunc(cfg.Folders, func(f config.Folder) bool { return f.Path == root })
+		if i >= 0 {
+			folders = append(folders, cfg.Folders[i])
+			continue
+		}
+		folders = append(folders, config.Folder{
+			Path:            root,
+			Mode:            config.DefaultMode,
+			RemoteDelete:    config.DefaultRemoteDelete,
+			DeleteThreshold: config.DefaultDeleteThreshold,
+		})
+	}
+	return folders, nil
+}
+
+// writePlans prints each folder's planned operations for --dry-run.
+func writePlans(w io.Writer, folders []config.Folder, sum *photosync.Summary) {
+	if sum == nil {
+		return
+	}
+	for _, f := range folders {
+		plan, ok := sum.Plans[f.Path]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(w, "%s: %d uploads (%d bytes), %d albums written, %d other changes\n",
+			f.Path, plan.Count(photosync.OpUpload), plan.UploadBytes(), len(plan.Albums),
+			len(plan.Ops)-plan.Count(photosync.OpUpload))
+		if plan.Paused != "" {
+			fmt.Fprintf(w, "  paused: %s\n", plan.Paused)
+		}
+		for _, dir := range plan.Albums {
+			if dir == "" {
+				dir = f.RootAlbum
+			}
+			fmt.Fprintf(w, "  album %q\n", dir)
+		}
+		for _, op := range plan.Ops {
+			fmt.Fprintf(w, "  %s\n", op)
+		}
+	}
+	fmt.Fprintln(w, "dry run: nothing was changed")
+}
+
+// progressThrottle limits how often the progress bar redraws.
+const progressThrottle = 100 * time.Millisecond
+
+// syncProgress draws the pass's progress on a terminal: bytes in the bar,
+// files in its description.
+type syncProgress struct {
+	bar                     *progressbar.ProgressBar
+	filesDone, filesPlanned int
+}
+
+// newSyncProgress returns a progress bar on w when w is a terminal, and nil
+// otherwise, where the log lines report progress.
+func newSyncProgress(w io.Writer) *syncProgress {
+	if !isTerminal(w) {
+		return nil
+	}
+	bar := progressbar.NewOptions64(0,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(progressThrottle),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription("files 0/0"),
+	)
+	return &syncProgress{bar: bar}
+}
+
+// update applies one progress event. The engine calls it one event at a
+// time.
+func (p *syncProgress) update(ev photosync.Progress) {
+	if ev.PlannedBytes > 0 || ev.PlannedFiles > 0 {
+		p.bar.AddMax64(ev.PlannedBytes)
+		p.filesPlanned += ev.PlannedFiles
+	}
+	if ev.DoneBytes > 0 {
+		_ = p.bar.Add64(ev.DoneBytes)
+	}
+	p.filesDone += ev.DoneFiles
+	p.bar.Describe(fmt.Sprintf("files %d/%d", p.filesDone, p.filesPlanned))
+}
+
+func (p *syncProgress) finish() {
+	_ = p.bar.Finish()
+}

@@ -1,0 +1,19 @@
+// Command photosync keeps local photo folders and a Google Photos account in
+// step, in both directions. Run "photosync --help" for its commands.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	// SIGINT and SIGTERM cancel the context, so that every command stops
+	// cleanly: finishing or abandoning work in flight, saving state.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
