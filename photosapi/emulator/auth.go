@@ -22,8 +22,12 @@ const (
 )
 
 // defaultScopes are granted to a refresh token the emulator first sees at
-// the token endpoint: every scope that still exists.
-var defaultScopes = []string{scopeAppendOnly, scopeReadAppCreated, scopeEditAppCreated}
+// the token endpoint: every scope that still exists. In Legacy mode the
+// sharing scope is added, so that every method can be called.
+var (
+	defaultScopes = []string{scopeAppendOnly, scopeReadAppCreated, scopeEditAppCreated}
+	legacyScopes  = []string{scopeAppendOnly, scopeReadAppCreated, scopeEditAppCreated, scopeSharing}
+)
 
 // authenticate finds the client and scopes behind the request's bearer
 // token, taken from the Authorization header or the access_token parameter.
@@ -182,6 +186,9 @@ func (s *Server) refreshLocked(w http.ResponseWriter, form url.Values, clientID 
 		// A refresh token never seen before is accepted and bound to the
 		// client presenting it, so that tests need no browser login.
 		rt = &refreshToken{ClientID: clientID, Scopes: defaultScopes}
+		if s.opts.Legacy {
+			rt.Scopes = legacyScopes
+		}
 		s.st.RefreshTokens[refresh] = rt
 	}
 	if rt.Revoked {

@@ -266,11 +266,18 @@ func (c *call) uploadChunk(id string, finalize bool) {
 	offsetHeader := c.r.Header.Get("X-Goog-Upload-Offset")
 	offset, offsetErr := strconv.ParseInt(offsetHeader, 10, 64)
 	data, drop, readErr := c.readBody()
+	if drop {
+		// A dropped chunk keeps the whole granules that arrived, as a
+		// resumable server does, so that the client must query and resume.
+		g := c.s.opts.ChunkGranularity
+		data = data[:int64(len(data))/g*g]
+		finalize = false
+	}
 
 	c.s.mu.Lock()
 	sess := c.s.st.Sessions[id]
 	snapshot := *sess
-	e := c.checkChunkLocked(sess, offsetHeader, offset, offsetErr, int64(len(data)), finalize && !drop)
+	e := c.checkChunkLocked(sess, offsetHeader, offset, offsetErr, int64(len(data)), finalize)
 	if e == nil && readErr != nil {
 		e = readErr
 	}
@@ -281,13 +288,6 @@ func (c *call) uploadChunk(id string, finalize bool) {
 		}
 		c.rejectChunk(&snapshot, e)
 		return
-	}
-	if drop {
-		// A dropped chunk keeps the whole granules that arrived, as a
-		// resumable server does, so that the client must query and resume.
-		g := c.s.opts.ChunkGranularity
-		data = data[:int64(len(data))/g*g]
-		finalize = false
 	}
 	if err := c.s.blobs.appendTo(sessionBlob(id), data); err != nil {
 		c.s.mu.Unlock()

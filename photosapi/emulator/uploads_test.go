@@ -1,0 +1,146 @@
+package emulator
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"testing"
+)
+
+// startSession starts a resumable upload and returns the session URL.
+func startSession(t *testing.T, env *testEnv, size int, name string) string {
+	t.Helper()
+	status, header, body := env.do("POST", "/v1/uploads", nil,
+		"X-Goog-Upload-Command", "start", "X-Goog-Upload-Protocol", "resumable",
+		"X-Goog-Upload-Content-Type", "image/jpeg", "X-Goog-Upload-Raw-Size", strconv.Itoa(size),
+		"X-Goog-Upload-File-Name", name)
+	if status != 200 || header.Get("X-Goog-Upload-Status") != "active" {
+		t.Fatalf("start: %d %v %s", status, header, body)
+	}
+	if got, want := header.Get("X-Goog-Upload-Chunk-Granularity"), env.options.withDefaults().ChunkGranularity; got != strconv.FormatInt(want, 10) {
+		t.Errorf("granularity = %q, want %d", got, want)
+	}
+	return header.Get("X-Goog-Upload-URL")
+}
+
+func querySession(t *testing.T, env *testEnv, sessionURL string) (string, int64) {
+	t.Helper()
+	status, header, body := env.do("POST", sessionURL, nil, "X-Goog-Upload-Command", "query")
+	if status != 200 {
+		t.Fatalf("query: %d %s", status, body)
+	}
+	n, err := strconv.ParseInt(header.Get("X-Goog-Upload-Size-Received"), 10, 64)
+	if err != nil {
+		t.Fatalf("query: X-Goog-Upload-Size-Received %q", header.Get("X-Goog-Upload-Size-Received"))
+	}
+	return header.Get("X-Goog-Upload-Status"), n
+}
+
+func TestResumableUploadInChunks(t *testing.T) {
+	env := startEnv(t, Options{ChunkGranularity: 1024})
+	data := sample(t, "Camera Roll/IMG_1811.JPG")
+	sessionURL := startSession(t, env, len(data), "chunked.jpg")
+
+	status, header, body := env.do("POST", sessionURL, data[:1000], "X-Goog-Upload-Command", "upload", "X-Goog-Upload-Offset", "0")
+	if status != 400 {
+		t.Errorf("chunk off granularity: %d %s, want 400", status, body)
+	}
+	status, header, body = env.do("POST", sessionURL, data[:2048], "X-Goog-Upload-Command", "upload", "X-Goog-Upload-Offset", "0")
+	if status != 200 || header.Get("X-Goog-Upload-Size-Received") != "2048" {
+		t.Fatalf("first chunk: %d %v %s", status, header, body)
+	}
+	status, header, body = env.do("POST", sessionURL, data[1024:2048], "X-Goog-Upload-Command", "upload", "X-Goog-Upload-Offset", "1024")
+	if status != 400 || header.Get("X-Goog-Upload-Size-Received") != "2048" {
+		t.Errorf("offset mismatch: %d %v %s, want 400 with the received size", status, header, body)
+	}
+	status, header, body = env.do("POST", sessionURL, data[2048:], "X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "2048")
+	if status != 200 || header.Get("X-Goog-Upload-Status") != "final" || len(body) == 0 {
+		t.Fatalf("final chunk: %d %v %s", status, header, body)
+	}
+	token := string(body)
+	state, received := querySession(t, env, sessionURL)
+	if state != "final" || received != int64(len(data)) {
+		t.Errorf("query after finalize = %s %d, want final %d", state, received, len(data))
+	}
+
+	var resp batchCreateResponse
+	env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
+		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}}, &resp)
+	if got := resp.NewMediaItemResults[0].MediaItem; got == nil || got.Filename != "chunked.jpg" {
+		t.Errorf("item from resumable upload = %+v, want filename chunked.jpg", got)
+	}
+}
+
+func TestResumableUploadResumesAfterDrop(t *testing.T) {
+	env := startEnv(t, Options{ChunkGranularity: 4096})
+	data := sample(t, "Camera Roll/IMG_1811.JPG")
+	sessionURL := startSession(t, env, len(data), "dropped.jpg")
+	env.inspect("DELETE", "requests", nil, nil)
+
+	const drop = 10000
+	env.inspect("POST", "faults", map[string]any{"method": "uploads", "dropAfterBytes": drop, "count": 1}, nil)
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", sessionURL, bytes.NewReader(data))
+	req.Header.Set("Authorization", "Bearer "+env.token)
+	req.Header.Set("X-Goog-Upload-Command", "upload, finalize")
+	req.Header.Set("X-Goog-Upload-Offset", "0")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("upload with a drop fault answered %d, want a broken connection", resp.StatusCode)
+	}
+
+	state, received := querySession(t, env, sessionURL)
+	if state != "active" || received != 8192 {
+		t.Fatalf("query after drop = %s %d, want active 8192 (whole granules only)", state, received)
+	}
+	status, header, body := env.do("POST", sessionURL, data[received:], "X-Goog-Upload-Command", "upload, finalize",
+		"X-Goog-Upload-Offset", strconv.FormatInt(received, 10))
+	if status != 200 || header.Get("X-Goog-Upload-Status") != "final" {
+		t.Fatalf("resume: %d %s", status, body)
+	}
+	env.create(data, "dropped.jpg")
+	var items struct{ Items []inspectItemJSON }
+	env.inspect("GET", "items", nil, &items)
+	if len(items.Items) != 1 {
+		t.Errorf("library holds %d items, want 1", len(items.Items))
+	}
+	var counts requestsJSON
+	env.inspect("GET", "requests", nil, &counts)
+	// The dropped request sent 10000 bytes, the resume the rest, and the
+	// raw upload of env.create the whole file again.
+	if want := int64(drop) + int64(len(data)) - received + int64(len(data)); counts.UploadBytes != want {
+		t.Errorf("uploadBytes = %d, want %d", counts.UploadBytes, want)
+	}
+}
+
+func TestResumableCancelAndBadCommands(t *testing.T) {
+	env := startEnv(t, Options{})
+	sessionURL := startSession(t, env, 10, "c.jpg")
+	status, header, _ := env.do("POST", sessionURL, nil, "X-Goog-Upload-Command", "cancel")
+	if status != 200 || header.Get("X-Goog-Upload-Status") != "cancelled" {
+		t.Errorf("cancel: %d %v", status, header)
+	}
+	status, _, body := env.do("POST", sessionURL, "0123456789", "X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "0")
+	if status != 400 {
+		t.Errorf("upload to a cancelled session: %d %s, want 400", status, body)
+	}
+	for _, tc := range []struct{ name, protocol, command string }{
+		{"no protocol", "", ""},
+		{"resumable without start", "resumable", "upload"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := env.do("POST", "/v1/uploads", "x", "X-Goog-Upload-Protocol", tc.protocol, "X-Goog-Upload-Command", tc.command)
+			if e := googleError(t, body); status != 400 || e.Status != "INVALID_ARGUMENT" {
+				t.Errorf("got %d %s", status, body)
+			}
+		})
+	}
+	status, _, _ = env.do("POST", "/v1/uploads?upload_id=unknown&upload_protocol=resumable", nil, "X-Goog-Upload-Command", "query")
+	if status != 404 {
+		t.Errorf("query of an unknown session: status %d, want 404", status)
+	}
+	sessionURL = startSession(t, env, 10, "d.jpg")
+	status, _, body = env.do("POST", sessionURL, "0123456789AB", "X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "0")
+	if status != 400 {
+		t.Errorf("more bytes than X-Goog-Upload-Raw-Size: %d %s, want 400", status, body)
+	}
+}
