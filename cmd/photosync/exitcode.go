@@ -11,11 +11,11 @@ import (
 // Exit codes of the photosync binary. They are part of its interface:
 // scripts and service managers act on them, so their values never change.
 const (
-	// exitOK means the command did all its work; after a sync, every item
-	// is in step.
+	// exitOK means the command did all its work. After a sync it means
+	// that every item is in step.
 	exitOK = 0
 	// exitItemsFailed means the run finished but some items failed and
-	// were recorded; a later run retries them.
+	// were recorded. A later run retries them.
 	exitItemsFailed = 1
 	// exitUsage means bad usage or configuration: an unknown command or
 	// flag, wrong arguments, or an invalid config file.

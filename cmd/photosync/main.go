@@ -10,8 +10,8 @@ import (
 )
 
 func main() {
-	// SIGINT and SIGTERM cancel the context, so that every command stops
-	// cleanly: finishing or abandoning work in flight, saving state.
+	// SIGINT and SIGTERM cancel the context that every command runs
+	// under, so that commands can stop and save their state.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

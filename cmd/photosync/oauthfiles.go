@@ -36,26 +36,26 @@ type tokenFile struct {
 	Expiry       time.Time `json:"expiry,omitzero"`
 }
 
-// errNoLogin explains what to do when the credentials or token are missing.
-const errNoLogin = "run `photosync auth login` first, or pass --emulator to try photosync against a local emulator"
+// loginHint tells the user how to create missing credentials or tokens.
+const loginHint = "run `photosync auth login` first, or pass --emulator to try photosync against a local emulator"
 
 // readPrivateFile reads a file that holds secrets. It rejects a file that
 // group or others may read, because the secrets would leak to other users.
-func readPrivateFile(path, what string) ([]byte, error) {
+func readPrivateFile(path, description string) ([]byte, error) {
 	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s %s not found: %s", what, path, errNoLogin)
+		return nil, fmt.Errorf("%s %s not found: %s", description, path, loginHint)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
+		return nil, fmt.Errorf("read %s: %w", description, err)
 	}
 	if perm := info.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("%s %s has mode %04o, so other users can read it; run `chmod 600 %s`",
-			what, path, perm, path)
+			description, path, perm, path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
+		return nil, fmt.Errorf("read %s: %w", description, err)
 	}
 	return data, nil
 }
@@ -91,10 +91,10 @@ func readToken(path string) (*oauth2.Token, error) {
 	}
 	var file tokenFile
 	if err := json.Unmarshal(data, &file); err != nil {
-		return nil, fmt.Errorf("parse token file %s: %w; %s", path, err, errNoLogin)
+		return nil, fmt.Errorf("parse token file %s: %w; %s", path, err, loginHint)
 	}
 	if file.RefreshToken == "" {
-		return nil, fmt.Errorf("token file %s has no refresh token; %s", path, errNoLogin)
+		return nil, fmt.Errorf("token file %s has no refresh token; %s", path, loginHint)
 	}
 	return &oauth2.Token{
 		AccessToken:  file.AccessToken,
@@ -135,11 +135,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		}
 	}()
 
-	// CreateTemp already uses 0600; the Chmod keeps it so under any umask.
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
+	// CreateTemp creates the file with mode 0600, which the rename keeps.
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)

@@ -68,7 +68,7 @@ func (r *remote) Close() error {
 // openRemote connects to the Library API named by cfg, or with useEmulator
 // starts an embedded emulator under cfg.StateDir and connects to that.
 // Missing or unsafe credential files are fatal errors (exit code 3) that
-// say how to fix them. The caller must Close the remote.
+// name the fix. The caller must Close the remote.
 func openRemote(ctx context.Context, cfg *config.Config, useEmulator bool, log zerolog.Logger) (*remote, error) {
 	if useEmulator {
 		return openEmulatorRemote(ctx, cfg, log)

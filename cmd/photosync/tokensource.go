@@ -40,8 +40,8 @@ func (s *fileTokenSource) Token() (*oauth2.Token, error) {
 		return nil, fmt.Errorf("refresh OAuth token: %w", err)
 	}
 	if fresh.RefreshToken == "" {
-		// Google omits the refresh token from refresh responses, and it
-		// stays valid, so it is kept.
+		// A refresh response may omit the refresh token, which stays
+		// valid, so the old one is kept.
 		fresh.RefreshToken = s.token.RefreshToken
 	}
 	s.token = fresh
