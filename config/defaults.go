@@ -40,8 +40,8 @@ const (
 	// import or a file copy over a network share.
 	DefaultSettleTime = 10 * time.Second
 	// DefaultWorkers is the number of parallel byte transfers. Google's
-	// upload guide recommends serial media item creation but allows
-	// parallel byte uploads.
+	// best practices for the Library API ask for serial media item
+	// creation but allow parallel byte uploads.
 	DefaultWorkers = 4
 	// DefaultDailyLimit is Google's default quota of Library API requests
 	// per project per day.
