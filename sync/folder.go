@@ -137,6 +137,10 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) {
 	}
 	fr.plan = Reconcile(in)
 	sum.Plans[fr.cfg.Path] = fr.plan
+	if fr.plan.Paused == "" {
+		s.emit(Progress{PlannedFiles: fr.plan.Count(OpUpload), PlannedBytes: fr.plan.UploadBytes(),
+			Folder: fr.cfg.Path})
+	}
 
 	sum.Found += len(res.Entries) + len(res.Skipped)
 	for _, sk := range res.Skipped {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	gosync "sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -91,6 +92,19 @@ func (e *FatalError) Unwrap() error { return e.Err }
 type Syncer struct {
 	opts Options
 	log  zerolog.Logger
+
+	// progressMu makes Progress calls one at a time.
+	progressMu gosync.Mutex
+}
+
+// emit sends a progress event to Options.Progress, if set.
+func (s *Syncer) emit(p Progress) {
+	if s.opts.Progress == nil {
+		return
+	}
+	s.progressMu.Lock()
+	defer s.progressMu.Unlock()
+	s.opts.Progress(p)
 }
 
 // New returns a Syncer, or an error naming the missing option.

@@ -71,9 +71,7 @@ func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, e
 }
 
 func (e *executor) progress(op Op, files int) {
-	if e.s.opts.Progress != nil {
-		e.s.opts.Progress(Progress{DoneFiles: files, DoneBytes: op.Size, Folder: e.fr.cfg.Path, Path: op.Path})
-	}
+	e.s.emit(Progress{DoneFiles: files, DoneBytes: op.Size, Folder: e.fr.cfg.Path, Path: op.Path})
 }
 
 // journalStart returns the pending upload of the file's content. A stored
