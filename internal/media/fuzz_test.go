@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -77,6 +78,31 @@ func FuzzReadMetadata(f *testing.F) {
 			}
 			if m.Orientation < 0 || m.Orientation > 8 {
 				t.Errorf("%s: orientation %d outside 0 to 8", format.MIME, m.Orientation)
+			}
+		}
+	})
+}
+
+func FuzzStripLocation(f *testing.F) {
+	addSyntheticSeeds(f)
+	addSampleSeeds(f, 64<<10)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, format := range allFormats {
+			out, err := StripLocation(data, format)
+			if err != nil {
+				continue
+			}
+			if len(out) != len(data) {
+				t.Fatalf("%s: length %d, want %d", format.MIME, len(out), len(data))
+			}
+			if format.Kind == Video && !bytes.Equal(out, data) {
+				t.Fatalf("%s: video bytes changed", format.MIME)
+			}
+			switch format {
+			case formatJPEG, formatTIFF, formatPNG, formatWebP:
+				if m, _ := ReadMetadata(out, format); m.HasLocation {
+					t.Fatalf("%s: HasLocation after a successful strip", format.MIME)
+				}
 			}
 		}
 	})

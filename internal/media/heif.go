@@ -1,7 +1,6 @@
 package media
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -294,34 +293,49 @@ func ispe(body []byte) (width, height uint32) {
 	return binary.BigEndian.Uint32(rest), binary.BigEndian.Uint32(rest[4:])
 }
 
-// itemData returns the bytes of an item, joining its extents. It returns
-// false when an extent lies outside the file or the idat box. The result
-// is never longer than the file, so a corrupt iloc cannot make it large.
+// itemData returns the bytes of an item, joining its extents. An item of
+// one extent is returned as a slice of file or idat, not a copy. It
+// returns false when an extent lies outside the file or the idat box. The
+// result is never longer than the file, so a corrupt iloc cannot make it
+// large.
 func (h *heifMeta) itemData(id uint32, file []byte) ([]byte, bool) {
 	extents := h.extents[id]
 	if len(extents) == 0 {
 		return nil, false
 	}
-	var out bytes.Buffer
+	var out []byte
 	for _, e := range extents {
-		source := file
-		if e.method == 1 {
-			source = h.idat
-		} else if e.method != 0 {
+		piece, ok := h.extentData(e, file)
+		if !ok || uint64(len(out))+uint64(len(piece)) > uint64(len(file)) {
 			return nil, false
 		}
-		length := e.length
-		if length == 0 && e.offset <= uint64(len(source)) {
-			// A zero length means the rest of the source.
-			length = uint64(len(source)) - e.offset
+		if len(extents) == 1 {
+			return piece, true
 		}
-		if e.offset > uint64(len(source)) || length > uint64(len(source))-e.offset {
-			return nil, false
-		}
-		if uint64(out.Len())+length > uint64(len(file)) {
-			return nil, false
-		}
-		out.Write(source[e.offset : e.offset+length])
+		out = append(out, piece...)
 	}
-	return out.Bytes(), true
+	return out, true
+}
+
+func (h *heifMeta) extentData(e extent, file []byte) ([]byte, bool) {
+	source := file
+	switch e.method {
+	case 0:
+	case 1:
+		source = h.idat
+	default:
+		return nil, false
+	}
+	if e.offset > uint64(len(source)) {
+		return nil, false
+	}
+	length := e.length
+	if length == 0 {
+		// A zero length means the rest of the source.
+		length = uint64(len(source)) - e.offset
+	}
+	if length > uint64(len(source))-e.offset {
+		return nil, false
+	}
+	return source[e.offset : e.offset+length], true
 }
