@@ -126,11 +126,13 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) {
 		},
 		Content: s.contentIndex,
 	}
+	hashed := make(map[string]bool, len(res.Entries))
 	for _, e := range res.Entries {
 		in.Local = append(in.Local, LocalFile{Path: e.Path, Size: e.Size, ModTime: e.ModTime, SHA256: e.SHA256})
+		hashed[e.Path] = true
 	}
 	for p, k := range fr.known {
-		if !res.Absent(p) {
+		if !hashed[p] && !res.Absent(p) {
 			in.Present = append(in.Present, p)
 		}
 		in.Known = append(in.Known, knownFile(k))
