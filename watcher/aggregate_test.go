@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -243,4 +244,78 @@ func BenchmarkAggregator(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+}
+
+// FuzzAggregator drives an aggregator with events decoded from the input,
+// flushing every second, and checks that every change is reported within
+// maxDelay, that a flush never names a path below one of its own rescans,
+// and that nothing is left once events stop.
+func FuzzAggregator(f *testing.F) {
+	f.Add([]byte{0x01, 0x12, 0x23, 0x80, 0x34})
+	f.Add([]byte{0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41})
+	f.Add([]byte{0xc5, 0x05, 0x15, 0x25, 0x35, 0x45, 0x55, 0x65, 0x75})
+	f.Add([]byte{0x8f, 0x0f, 0x1f, 0x2f, 0x3f, 0x4f})
+
+	// Paths form a small tree so that rescans and limits interact.
+	names := []string{
+		"a", "a/1.jpg", "a/2.jpg", "a/b", "a/b/3.jpg", "a b", "a b/4.jpg", "c.jpg",
+		"d", "d/5.jpg", "d/6.jpg", "d/7.jpg", "d/8.jpg", "d/e", "d/e/9.jpg", "f.jpg",
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		a := newAggregator(testTiming)
+		dirty := make(map[string]time.Time) // changed path to its first unreported change
+		now := epoch
+
+		flushAndCheck := func() {
+			paths, rescans := a.flush(now)
+			for _, rel := range paths {
+				if coveredByAny(rel, rescans) {
+					t.Fatalf("at %v: path %q reported with a rescan of its directory %q", now, rel, rescans)
+				}
+			}
+			for rel := range dirty {
+				if slices.Contains(paths, rel) || coveredByAny(rel, rescans) {
+					delete(dirty, rel)
+				}
+			}
+			for rel, first := range dirty {
+				if now.Sub(first) > testTiming.maxDelay {
+					t.Fatalf("at %v: %q changed at %v is still unreported", now, rel, first)
+				}
+			}
+		}
+
+		for _, b := range input {
+			// The low four bits pick a path, the next two the operation,
+			// and the top bit whether a second passes first.
+			rel := names[b&0x0f]
+			if b&0x80 != 0 {
+				now = now.Add(time.Second)
+				flushAndCheck()
+			}
+			switch (b >> 4) & 0x03 {
+			case 0, 1:
+				a.add(rel, false, now)
+			case 2:
+				a.add(rel, true, now)
+			case 3:
+				a.rescan(rel, true, now)
+			}
+			if _, ok := dirty[rel]; !ok {
+				dirty[rel] = now
+			}
+		}
+		for range 2 * testTiming.maxDelay / time.Second {
+			now = now.Add(time.Second)
+			flushAndCheck()
+		}
+		if len(dirty) != 0 || a.len() != 0 {
+			t.Fatalf("after events stopped: unreported %v, %d entries pending", dirty, a.len())
+		}
+	})
+}
+
+// coveredByAny reports whether rel lies in one of the directories in dirs.
+func coveredByAny(rel string, dirs []string) bool {
+	return slices.ContainsFunc(dirs, func(dir string) bool { return within(rel, dir) })
 }

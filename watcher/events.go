@@ -35,6 +35,10 @@ const (
 	// flushes, so that a stream of events with spread-out deadlines costs at
 	// most one pass over the pending set per Delay/10.
 	flushGranularity = 10
+
+	// movedDirMemory is how long a moved directory waits for the echo of
+	// its move. The echo is normally read together with the move itself.
+	movedDirMemory = time.Minute
 )
 
 // errQueueFull is the overflow of the Watcher's own event queue.
@@ -302,10 +306,16 @@ func (w *Watcher) handleLocked(ev fsnotify.Event, now time.Time) {
 		if isDir {
 			w.unwatchTreeLocked(name)
 			r.agg.rescan(rel, true, now)
-		} else {
-			r.agg.add(rel, true, now)
+			r.movedDirs[rel] = now
+			return
 		}
+		if _, echo := r.movedDirs[rel]; echo {
+			delete(r.movedDirs, rel)
+			return
+		}
+		r.agg.add(rel, true, now)
 	case ev.Has(fsnotify.Create):
+		delete(r.movedDirs, rel)
 		w.createdLocked(r, name, rel, now)
 	case ev.Has(fsnotify.Write) || ev.Has(fsnotify.Chmod):
 		if !isDir {
@@ -329,12 +339,28 @@ func (w *Watcher) createdLocked(r *rootState, name, rel string, now time.Time) {
 		return
 	}
 
-	// A directory that replaces a watched one of the same name is a
-	// different inode and needs a watch of its own.
-	w.unwatchTreeLocked(name)
+	// The directory may be watched already, when its parent's listing found
+	// it before this event arrived. Watching it again is harmless, because
+	// inotify returns the existing watch for the same inode.
 	if err := w.watchTreeLocked(r, name, now, true); err != nil {
 		w.stopRootLocked(r, err)
 		r.agg.rescan("", false, now)
+	}
+}
+
+// pruneLocked forgets ignore windows that ended and moved directories whose
+// echo is overdue. The echo follows the move within the same read from
+// inotify unless the watch was removed first, in which case it never comes.
+func (r *rootState) pruneLocked(now time.Time) {
+	for rel, until := range r.ignore {
+		if !now.Before(until) {
+			delete(r.ignore, rel)
+		}
+	}
+	for rel, movedAt := range r.movedDirs {
+		if now.Sub(movedAt) >= movedDirMemory {
+			delete(r.movedDirs, rel)
+		}
 	}
 }
 
@@ -364,8 +390,10 @@ func (w *Watcher) watchTreeLocked(r *rootState, dir string, now time.Time, repor
 	if err := w.src.Add(dir); err != nil {
 		return w.watchError(r, dir, err)
 	}
-	w.dirs[dir] = &watched{root: r, subs: make(map[string]bool)}
-	r.dirs++
+	if w.dirs[dir] == nil {
+		w.dirs[dir] = &watched{root: r, subs: make(map[string]bool)}
+		r.dirs++
+	}
 	if parent := w.dirs[filepath.Dir(dir)]; parent != nil && dir != r.path {
 		parent.subs[dir] = true
 	}
@@ -462,11 +490,7 @@ func (w *Watcher) flush() {
 			w.log.Debug().Str("folder", r.path).Int("paths", len(paths)).Int("rescans", len(rescans)).
 				Msg("Changes due")
 		}
-		for rel, until := range r.ignore {
-			if !now.Before(until) {
-				delete(r.ignore, rel)
-			}
-		}
+		r.pruneLocked(now)
 		if at, ok := r.agg.next(); ok && (!armed || at.Before(next)) {
 			next, armed = at, true
 		}

@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -92,6 +93,7 @@ type harness struct {
 	clock *fakeClock
 	root  string
 
+	fences  int           // fence files created by settle
 	changed chan struct{} // receives after an event was observed or the Run loop turned
 	flushes atomic.Int64
 	sends   atomic.Int64 // batches delivered and removed from the ready queue
@@ -200,6 +202,31 @@ func (h *harness) waitEvent(op fsnotify.Op, rel string) {
 			return ev.Name == name && ev.Has(op)
 		})
 	})
+	h.settle()
+}
+
+// settle waits until the Watcher has handled every event caused before the
+// call. inotify queues the events of one instance in order, so it creates a
+// fence file and waits for its event. The fence has a temporary-download
+// name, which the Watcher observes but never reports. Without a watch on
+// the root there is nothing to wait for.
+func (h *harness) settle() {
+	h.t.Helper()
+	h.w.mu.Lock()
+	watching := h.w.dirs[h.root] != nil
+	h.w.mu.Unlock()
+	if watching {
+		h.fences++
+		fence := fmt.Sprintf("%sfence-%d", tempPrefix, h.fences)
+		writeFile(h.t, h.root, fence, "")
+		h.waitFor("the fence "+fence, func() bool {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			name := filepath.Join(h.root, fence)
+			return slices.ContainsFunc(h.events, func(ev fsnotify.Event) bool { return ev.Name == name })
+		})
+	}
+
 	// observe runs with the Watcher's mutex held, so taking it here waits
 	// until the whole drain, timer included, is done.
 	h.w.mu.Lock()

@@ -199,7 +199,13 @@ type rootState struct {
 	agg    *aggregator
 	dirs   int                  // watched directories under path
 	ignore map[string]time.Time // relative path to the end of its ignore window
-	err    error                // why the root is not watched; nil while watching
+
+	// movedDirs maps directories that were removed or renamed away to when
+	// that happened. A moved directory's own watch reports the move a
+	// second time, after the parent did, and that echo must not be
+	// reported as a removed file.
+	movedDirs map[string]time.Time
+	err       error // why the root is not watched; nil while watching
 }
 
 // watched is one watched directory.
@@ -304,9 +310,10 @@ func (w *Watcher) Add(root string) error {
 	}
 
 	r := &rootState{
-		path:   root,
-		agg:    newAggregator(w.opts.timing()),
-		ignore: make(map[string]time.Time),
+		path:      root,
+		agg:       newAggregator(w.opts.timing()),
+		ignore:    make(map[string]time.Time),
+		movedDirs: make(map[string]time.Time),
 	}
 	w.roots[root] = r
 	err = w.watchTreeLocked(r, root, time.Time{}, false)

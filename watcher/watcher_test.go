@@ -513,3 +513,52 @@ func TestOptionsRejectInvalidValues(t *testing.T) {
 		t.Errorf("MaxDelay defaults to %v with Delay 2m; want 2m", opts.MaxDelay)
 	}
 }
+
+func TestWatcherReportsFilesInNewNestedDirectories(t *testing.T) {
+	h := startHarness(t, Options{}, nil)
+
+	// The files land while the watches of their directories are being
+	// added, so each is found by an event, by the listing, or by both.
+	writeFile(t, h.root, "x/a.jpg", "a")
+	writeFile(t, h.root, "x/y/b.jpg", "b")
+	writeFile(t, h.root, "x/y/z/c.jpg", "c")
+
+	// inotify queues events in order, so once the fence is seen every
+	// earlier event has been handled too.
+	writeFile(t, h.root, "fence", "")
+	h.waitEvent(fsnotify.Create, "fence")
+	if diff := cmp.Diff([]string{".", "x", "x/y", "x/y/z"}, h.watchedDirs()); diff != "" {
+		t.Errorf("watched directories (-want +got):\n%s", diff)
+	}
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"fence", "x/a.jpg", "x/y/b.jpg", "x/y/z/c.jpg"}})
+}
+
+func TestWatcherFollowsRenamedDirectory(t *testing.T) {
+	src := newFsnotifySource(t)
+	h := startHarness(t, Options{}, src)
+	moveIn(t, h.root, "A", "1.jpg", "sub/2.jpg")
+	h.waitEvent(fsnotify.Create, "A")
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"A/1.jpg", "A/sub/2.jpg"}})
+
+	if err := os.Rename(filepath.Join(h.root, "A"), filepath.Join(h.root, "B")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvent(fsnotify.Create, "B")
+	want := []string{".", "B", "B/sub"}
+	if diff := cmp.Diff(want, h.watchedDirs()); diff != "" {
+		t.Errorf("watched directories (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, kernelWatches(t, src, h.root)); diff != "" {
+		t.Errorf("fsnotify watches (-want +got):\n%s", diff)
+	}
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"B/1.jpg", "B/sub/2.jpg"}, Rescan: []string{"A"}})
+
+	// Events below the renamed directory carry the new name.
+	writeFile(t, h.root, "B/sub/3.jpg", "jpeg")
+	h.waitEvent(fsnotify.Write, "B/sub/3.jpg")
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"B/sub/3.jpg"}})
+}
