@@ -5,7 +5,9 @@ package state
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +30,14 @@ type processLock struct {
 // PID written in the lock file.
 func acquireLock(lockPath, dbPath string, timeout time.Duration) (*processLock, error) {
 	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The directory is not created here: a missing state directory may be
+		// an unmounted disk, and a new store there would forget every upload.
+		return nil, fmt.Errorf("open state %s: directory %s does not exist; create it or set state_dir: %w",
+			dbPath, filepath.Dir(lockPath), err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
+		return nil, fmt.Errorf("open state %s: lock file: %w", dbPath, err)
 	}
 
 	deadline := time.Now().Add(timeout)

@@ -1,0 +1,96 @@
+package state_test
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/photosync/photosync/state"
+)
+
+func TestReadOnlyStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := state.Open(path, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutMeta("client_id", "abc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	ro, err := state.Open(path, state.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only Open: %v", err)
+	}
+	defer ro.Close()
+	if v, ok, err := ro.GetMeta("client_id"); v != "abc" || !ok || err != nil {
+		t.Errorf("GetMeta on a read-only store = %q, %v, %v; want abc", v, ok, err)
+	}
+	wantErrorContaining(t, ro.PutMeta("client_id", "x"), "update state", "opened read-only")
+}
+
+func TestOpenEmptyPath(t *testing.T) {
+	_, err := state.Open("", state.Options{})
+	wantErrorContaining(t, err, "path is empty", "state_dir")
+}
+
+func TestOpenNegativeLockTimeout(t *testing.T) {
+	_, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{LockTimeout: -1})
+	wantErrorContaining(t, err, "lock timeout -1ns is negative")
+}
+
+func TestOpenMissingDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing", "state.db")
+	_, err := state.Open(path, state.Options{})
+	wantErrorContaining(t, err, filepath.Dir(path)+" does not exist", "set state_dir")
+	if errors.As(err, new(*state.CorruptError)) {
+		t.Errorf("missing directory reported as damage: %v", err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	s := openStoreWithFolders(t)
+	const writers, filesEach = 4, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*writers)
+	for w := range writers {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := range filesEach {
+				f := state.File{Folder: rootA, Path: fmt.Sprintf("w%d/%03d.jpg", w, i), SHA256: hash('1')}
+				if err := s.PutFile(f); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range filesEach {
+				if _, err := s.FilesByHash(hash('1')); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	files, err := s.FilesByHash(hash('1'))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != writers*filesEach {
+		t.Errorf("FilesByHash found %d files, want %d", len(files), writers*filesEach)
+	}
+	wantNoProblems(t, s)
+}
