@@ -19,8 +19,8 @@ type clientCredentials struct {
 }
 
 // clientSecretFile is the layout of the client_secret.json file that the
-// Google Cloud console offers for download. Desktop apps get "installed";
-// "web" is accepted because people download that kind by mistake, and its
+// Google Cloud console offers for download. Desktop apps get "installed".
+// The "web" kind is accepted too, because people download that kind by mistake, and its
 // client works the same for a token refresh.
 type clientSecretFile struct {
 	Installed *clientCredentials `json:"installed"`
@@ -36,7 +36,8 @@ type tokenFile struct {
 	Expiry       time.Time `json:"expiry,omitzero"`
 }
 
-// loginHint tells the user how to create missing credentials or tokens.
+// loginHint is the remedy that errors about missing credentials or tokens
+// end with.
 const loginHint = "run `photosync auth login` first, or pass --emulator to try photosync against a local emulator"
 
 // readPrivateFile reads a file that holds secrets. It rejects a file that
@@ -67,6 +68,12 @@ func readClientCredentials(path string) (clientCredentials, error) {
 	if err != nil {
 		return clientCredentials{}, err
 	}
+	return parseClientCredentials(path, data)
+}
+
+// parseClientCredentials decodes the contents of the client_secret.json
+// file at path.
+func parseClientCredentials(path string, data []byte) (clientCredentials, error) {
 	var file clientSecretFile
 	if err := json.Unmarshal(data, &file); err != nil {
 		return clientCredentials{}, fmt.Errorf("parse credentials file %s: %w; download it again from the Google Cloud console", path, err)
@@ -89,6 +96,11 @@ func readToken(path string) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseToken(path, data)
+}
+
+// parseToken decodes the contents of the token file at path.
+func parseToken(path string, data []byte) (*oauth2.Token, error) {
 	var file tokenFile
 	if err := json.Unmarshal(data, &file); err != nil {
 		return nil, fmt.Errorf("parse token file %s: %w; %s", path, err, loginHint)
