@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +357,30 @@ func TestErrorFormat(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestParseAliasExpansionLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("folders:\n  - path: /f0\n    include: &list [")
+	for i := range 1000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`"a"`)
+	}
+	b.WriteString("]\n")
+	for i := 1; i < 200; i++ {
+		fmt.Fprintf(&b, "  - {path: /f%d, include: *list}\n", i)
+	}
+	_, err := parse("config.yaml", []byte(b.String()), homeOnly)
+	if err == nil {
+		t.Fatal("parse succeeded, want the value limit error")
+	}
+	if want := "expands to more than 100000 values"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error does not contain %q: %v", want, err)
+	}
+	if strings.Count(err.Error(), "\n") != 0 {
+		t.Errorf("error lists more than one problem: %v", err)
 	}
 }

@@ -14,6 +14,11 @@ import (
 // crafted file cannot make the decoder loop.
 const maxAliasDepth = 16
 
+// maxValues bounds the values decoded from one file. Aliases let a small
+// file name the same large list many times, and a real config has a few
+// hundred values, so a file past this limit is rejected.
+const maxValues = 100_000
+
 var durationType = reflect.TypeFor[time.Duration]()
 
 // decoder walks a yaml.Node tree into a Config, guided by the yaml tags of
@@ -22,6 +27,8 @@ var durationType = reflect.TypeFor[time.Duration]()
 type decoder struct {
 	file string
 	errs []error
+	// values counts the values decoded, aliases expanded.
+	values int
 	// lines maps each key path that the file sets, such as
 	// "folders[0].mode", to the line of its value. Validation uses it to
 	// point at the value it rejects.
@@ -97,6 +104,13 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, prefix string) {
 func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 	n = d.resolve(n, path)
 	if n == nil {
+		return
+	}
+	d.values++
+	if d.values == maxValues {
+		d.fail(n.Line, path, "the file expands to more than %d values through aliases; write the values out", maxValues)
+	}
+	if d.values >= maxValues {
 		return
 	}
 	d.lines[path] = n.Line
