@@ -20,8 +20,8 @@ type clientCredentials struct {
 
 // clientSecretFile is the layout of the client_secret.json file that the
 // Google Cloud console offers for download. Desktop apps get "installed".
-// The "web" kind is accepted too, because people download that kind by mistake, and its
-// client works the same for a token refresh.
+// The "web" kind is accepted too, because people download it by mistake
+// and its client works the same for a token refresh.
 type clientSecretFile struct {
 	Installed *clientCredentials `json:"installed"`
 	Web       *clientCredentials `json:"web"`
