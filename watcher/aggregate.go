@@ -46,7 +46,7 @@ func (p *pending) touch(removal bool, now time.Time) {
 type timing struct {
 	delay       time.Duration // quiet time before a change is reported
 	removeDelay time.Duration // quiet time before a removal is reported
-	maxDelay    time.Duration // longest a change waits, quiet or not
+	maxDelay    time.Duration // maximum wait of a change, quiet or not
 	maxPending  int           // entries per directory or root before collapsing to a rescan
 }
 

@@ -246,8 +246,8 @@ func BenchmarkAggregator(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
 }
 
-// FuzzAggregator drives an aggregator with events decoded from the input,
-// flushing every second, and checks that every change is reported within
+// FuzzAggregator drives an aggregator with events decoded from the input and
+// flushes it every second. It checks that every change is reported within
 // maxDelay, that a flush never names a path below one of its own rescans,
 // and that nothing is left once events stop.
 func FuzzAggregator(f *testing.F) {

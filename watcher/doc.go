@@ -18,10 +18,11 @@
 // paths collapse into a rescan of that directory or root.
 //
 // When the system runs out of inotify watches, the root concerned stops
-// being watched: [Watcher.Add] returns a [*WatchLimitError], or, for a
-// directory that appears later, the root gets a rescan batch, and in both
-// cases [Watcher.Status] reports it as not watching with the error that
-// names the sysctl to raise. The daemon then scans that root periodically.
+// being watched. If that happens in [Watcher.Add], Add returns a
+// [*WatchLimitError]. If it happens for a directory that appears later, the
+// root gets a rescan batch. In both cases [Watcher.Status] reports the root
+// as not watching, with the error that names the sysctl to raise, and the
+// daemon scans that root periodically.
 //
 // The daemon registers the paths it is about to write with [Watcher.Ignore],
 // so that its own downloads, renames and moves to the trash are not

@@ -45,9 +45,10 @@ const (
 var errQueueFull = fmt.Errorf("event queue of %d entries full: %w", maxQueuedEvents, fsnotify.ErrEventOverflow)
 
 // inbox passes events from the goroutine that reads fsnotify to the Run
-// loop. fsnotify may block while holding its own lock until its Errors
-// channel is read, so the reader must never wait for the Watcher's mutex,
-// which is held around calls into fsnotify.
+// loop. fsnotify v1.10.1 can block with its own lock held until its Errors
+// channel is read (when removing the watch of a moved directory fails), and
+// the Watcher holds its mutex around calls into fsnotify. So the reader
+// takes only the inbox's lock, never the Watcher's mutex.
 type inbox struct {
 	notify chan struct{} // receives when something was queued; 1-buffered
 
@@ -348,9 +349,10 @@ func (w *Watcher) createdLocked(r *rootState, name, rel string, now time.Time) {
 	}
 }
 
-// pruneLocked forgets ignore windows that ended and moved directories whose
-// echo is overdue. The echo follows the move within the same read from
-// inotify unless the watch was removed first, in which case it never comes.
+// pruneLocked deletes the ignore windows that ended and the moved
+// directories whose echo is overdue. The kernel queues the echo right after
+// the move, but fsnotify drops it when the watch was removed first, so some
+// echoes never come.
 func (r *rootState) pruneLocked(now time.Time) {
 	for rel, until := range r.ignore {
 		if !now.Before(until) {
@@ -466,7 +468,7 @@ func (w *Watcher) unwatchTreeLocked(dir string) {
 func (w *Watcher) stopRootLocked(r *rootState, err error) {
 	w.unwatchTreeLocked(r.path)
 	r.err = err
-	w.log.Error().Err(err).Str("folder", r.path).Msg("Stopped watching folder; scan it periodically")
+	w.log.Error().Err(err).Str("folder", r.path).Msg("Stopped watching folder")
 }
 
 // flush moves the due changes of every root into the ready queue and arms

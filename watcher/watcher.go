@@ -42,7 +42,11 @@ var (
 	ErrWatchLimit = errors.New("inotify watch limit reached")
 
 	// ErrRootGone is reported in [RootStatus.Err] when a root directory was
-	// removed or moved away, for example by unmounting its disk.
+	// removed or moved away.
+	//
+	// NOTE: fsnotify drops the watches of an unmounted filesystem without
+	// an event, so an unmount is not detected here. The daemon's marker
+	// check on each scan is what catches it.
 	ErrRootGone = errors.New("root directory was removed or moved")
 
 	// ErrClosed is returned by methods called after the Watcher was closed.
@@ -148,7 +152,8 @@ type RootStatus struct {
 	Root string
 
 	// Watching reports whether changes under Root arrive as events. When it
-	// is false, the caller must scan Root periodically; Err says why.
+	// is false, the caller must scan Root periodically, and Err gives the
+	// reason.
 	Watching bool
 
 	// Dirs is the number of directories watched under Root, Root included.
@@ -175,8 +180,8 @@ type Watcher struct {
 	wake  chan struct{} // receives when the flush timer fires; 1-buffered
 	inbox *inbox
 
-	// Test hooks, set before Run and nil otherwise. observe sees every event
-	// as it is handled, with mu held. stepped runs after each turn of the
+	// Test hooks, set before Run and nil otherwise. observe receives every
+	// event as it is handled, with mu held. stepped runs after each turn of the
 	// Run loop with its kind: "drain", "flush" or "send".
 	observe func(fsnotify.Event)
 	stepped func(step string)
@@ -205,7 +210,7 @@ type rootState struct {
 	// second time, after the parent did, and that echo must not be
 	// reported as a removed file.
 	movedDirs map[string]time.Time
-	err       error // why the root is not watched; nil while watching
+	err       error // reason the root is not watched; nil while watching
 }
 
 // watched is one watched directory.
@@ -276,7 +281,7 @@ func (w *Watcher) Batches() <-chan Batch {
 // Add watches the directory tree at root, which must be an absolute path to
 // a directory that does not overlap another root. Hidden directories (their
 // name starts with ".") are not watched, and that includes the .photosync
-// metadata directory.
+// metadata directory. Hidden files are reported like other files.
 //
 // Add reports no files that exist already: the caller scans the root after
 // Add returns, so that a change made during Add is seen by that scan or by an
@@ -353,7 +358,8 @@ func (w *Watcher) Remove(root string) error {
 // its own changes are not reported back to it. rel is relative to root with
 // "/" separators, as in [Batch.Paths]; the window covers that path only, not
 // the entries below it. Ignore also applies to the entries listed when a new
-// directory appears.
+// directory appears. Events are timed when the Watcher handles them, which
+// on a busy system can be a while after the write, so leave a margin.
 func (w *Watcher) Ignore(root, rel string, until time.Time) error {
 	root = filepath.Clean(root)
 	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {

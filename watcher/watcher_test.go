@@ -31,7 +31,7 @@ func moveIn(t *testing.T, root, rel string, files ...string) {
 	}
 }
 
-// resetEvents forgets the events observed so far.
+// resetEvents clears the events observed so far.
 func (h *harness) resetEvents() {
 	h.mu.Lock()
 	h.events = nil
@@ -102,7 +102,7 @@ func TestWatcherHoldsRemovalLonger(t *testing.T) {
 	h.advance(DefaultDelay)
 	h.expectBatch(Batch{Paths: []string{"a.jpg"}})
 
-	// Moved out of the root, the file only sees a rename of its old name.
+	// A file moved out of the root raises only a rename of its old name.
 	outside := filepath.Join(t.TempDir(), "a.jpg")
 	if err := os.Rename(filepath.Join(h.root, "a.jpg"), outside); err != nil {
 		t.Fatal(err)
