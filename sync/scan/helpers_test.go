@@ -114,9 +114,23 @@ func outcomes(res *Result) map[string]outcome {
 	return got
 }
 
-// checkOutcomes compares res with want, path by path.
+// checkOutcomes compares res with want, path by path, and checks that no
+// path is reported twice.
 func checkOutcomes(t *testing.T, res *Result, want map[string]outcome) {
 	t.Helper()
+	seen := make(map[string]bool)
+	for _, e := range res.Entries {
+		if seen[e.Path] {
+			t.Errorf("entry %q reported twice", e.Path)
+		}
+		seen[e.Path] = true
+	}
+	for _, s := range res.Skipped {
+		if seen[s.Path] {
+			t.Errorf("skip %q duplicates another entry or skip", s.Path)
+		}
+		seen[s.Path] = true
+	}
 	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
 		t.Errorf("scan outcomes (-want +got):\n%s", diff)
 	}

@@ -59,9 +59,9 @@ type Skip struct {
 	Path string
 	// Kind classifies the reason.
 	Kind SkipKind
-	// Reason is a short human-readable explanation, such as "text/plain is
-	// not a supported photo or video" or "modified 3s ago, settle time is
-	// 10s".
+	// Reason is a short human-readable explanation, such as "content is
+	// text/plain, not a supported photo or video" or "modified 3s ago,
+	// settle time is 10s".
 	Reason string
 	// Err is the underlying error, when there is one: the OS error of an
 	// Unreadable skip, ELOOP or fs.ErrNotExist for a link, media.ErrTooLarge
