@@ -281,3 +281,14 @@ func TestLayering(t *testing.T) {
 		})
 	}
 }
+
+func TestEmulatorStartFailureExits3(t *testing.T) {
+	notADirectory := writeFile(t, "data", "")
+	res := runBinary(t, "emulator", "--data", notADirectory)
+	if res.code != exitFatal {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", res.code, exitFatal, res.stderr)
+	}
+	if !strings.Contains(res.stderr, notADirectory) {
+		t.Errorf("stderr does not name %s:\n%s", notADirectory, res.stderr)
+	}
+}

@@ -23,9 +23,9 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 
-	// started is set once cobra has accepted the command line and the
-	// command begins to run, so that exitCode can tell a usage error from
-	// a failure of the command.
+	// started is set when the command's run function begins, after cobra
+	// accepted the command line, so that exitCode can tell a usage error
+	// from a failure of the command.
 	started bool
 	// log writes to stderr. It follows the flags until a command loads
 	// the config, and then loadConfig sets it from both.
@@ -38,7 +38,9 @@ var commandConstructors []func(*app) *cobra.Command
 
 // registerCommand adds a subcommand to the root command. Files call it from
 // init, which lets a subcommand live in its own file without root.go
-// listing it.
+// listing it. A subcommand must not set PersistentPreRun or
+// PersistentPreRunE, because cobra then skips the root's hook, which sets
+// up the logger.
 func registerCommand(constructor func(*app) *cobra.Command) {
 	commandConstructors = append(commandConstructors, constructor)
 }
@@ -70,8 +72,7 @@ func newRootCommand(a *app) *cobra.Command {
 			"in both directions, as a daemon or in one-shot passes.\n\n" + exitCodeHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			a.started = true
+		PersistentPreRunE: func(*cobra.Command, []string) error {
 			return a.setLogger(a.logLevel, a.logFormat)
 		},
 	}
@@ -91,7 +92,29 @@ func newRootCommand(a *app) *cobra.Command {
 	for _, constructor := range commandConstructors {
 		root.AddCommand(constructor(a))
 	}
+	markStart(root, a)
 	return root
+}
+
+// markStart wraps the run function of cmd and of every command below it so
+// that it sets a.started first. Cobra calls the run function only after
+// it has accepted the flags and arguments and run the pre-run hooks.
+func markStart(cmd *cobra.Command, a *app) {
+	if runE := cmd.RunE; runE != nil {
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			a.started = true
+			return runE(cmd, args)
+		}
+	}
+	if run := cmd.Run; run != nil {
+		cmd.Run = func(cmd *cobra.Command, args []string) {
+			a.started = true
+			run(cmd, args)
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		markStart(sub, a)
+	}
 }
 
 // setLogger replaces a.log with a logger at level and format, each of which
