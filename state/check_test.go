@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -150,5 +151,51 @@ func TestCheckCleanStore(t *testing.T) {
 	}
 	if len(problems) != 0 {
 		t.Errorf("Check of a consistent store found %v", problems)
+	}
+}
+
+func TestIndexMismatchIsDamage(t *testing.T) {
+	shaA := strings.Repeat("a", 64)
+	path := filepath.Join(t.TempDir(), "state.db")
+	fillForCheck(t, path)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, err := range []error{
+			tx.Bucket(bucketFileHash).Put(fileHashKey(shaA, checkRoot, "gone.jpg"), nil),
+			tx.Bucket(bucketMediaHash).Delete(mediaHashKey(shaA, "m1")),
+			tx.Bucket(bucketMediaHash).Put(mediaHashKey(shaA, "m0"), nil),
+			tx.Bucket(bucketAlbumDir).Put(albumDirKey(checkRoot, "other", 0), []byte("A1")),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ce *CorruptError
+	_, err = s.FilesByHash(shaA)
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "gone.jpg") {
+		t.Errorf("FilesByHash with a dangling index entry returned %v, want a *CorruptError naming gone.jpg", err)
+	}
+	_, _, err = s.MediaItemByHash(shaA)
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "media item m0") {
+		t.Errorf("MediaItemByHash with a dangling index entry returned %v, want a *CorruptError naming m0", err)
+	}
+	_, _, err = s.AlbumForDir(checkRoot, "other", 0)
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "album A1") {
+		t.Errorf("AlbumForDir with a wrong index entry returned %v, want a *CorruptError naming A1", err)
 	}
 }

@@ -22,7 +22,7 @@
 // # Damage and versions
 //
 // Open never recreates a file. A file that is damaged or is not a state file
-// gives a *CorruptError that says what to do. Open detects damage from bbolt's
+// gives a *CorruptError that names the next step. Open detects damage from bbolt's
 // errors, from a file shorter than its pages, from panics inside bbolt, and
 // from missing buckets; Store.Check reads the whole file. A file of an older
 // schema is migrated inside one transaction at Open. A file of a newer schema

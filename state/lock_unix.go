@@ -15,8 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockRetryInterval is how often acquireLock tries again while another
-// process holds the lock and the caller allowed a wait.
+// lockRetryInterval is the pause between attempts to take a lock that
+// another process has, while the caller's lock timeout has not passed.
 const lockRetryInterval = 20 * time.Millisecond
 
 // processLock is an exclusive flock on the lock file next to the state file.
@@ -26,7 +26,7 @@ type processLock struct {
 }
 
 // acquireLock takes the lock at lockPath for dbPath, waiting up to timeout.
-// When another process keeps it, acquireLock returns a *LockedError with the
+// When another process has it, acquireLock returns a *LockedError with the
 // PID written in the lock file.
 func acquireLock(lockPath, dbPath string, timeout time.Duration) (*processLock, error) {
 	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o644)
@@ -89,7 +89,7 @@ func writePID(f *os.File, pid int) error {
 }
 
 // readPID returns the PID in the lock file, or 0 when the file is empty or
-// holds something else. The holder may not have written it yet.
+// contains something else. The holder may not have written it yet.
 func readPID(f *os.File) int {
 	b := make([]byte, 32)
 	n, _ := f.ReadAt(b, 0)

@@ -20,7 +20,7 @@ type Options struct {
 	// store. Zero makes Open fail at once with a *LockedError.
 	LockTimeout time.Duration
 	// ReadOnly opens the store without writing to it, for readers such as
-	// `photosync status` and `photosync state check`. Another process still
+	// `photosync status` and a consistency check. Another process still
 	// cannot open the store at the same time. A read-only Open of a file of
 	// an older schema fails, because only a writer can migrate it.
 	ReadOnly bool
@@ -287,7 +287,7 @@ func (s *Store) Close() error {
 // error from fn is returned as is.
 //
 // Do no network I/O and no long work inside fn: a long read transaction keeps
-// the pages it sees from being reused, so the file grows while it runs.
+// the pages of its snapshot from being reused, so the file grows while it runs.
 func (s *Store) View(fn func(*Tx) error) error {
 	return s.run(false, fn)
 }

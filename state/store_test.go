@@ -80,11 +80,13 @@ func TestConcurrentUse(t *testing.T) {
 			}
 		}()
 	}
+
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
+
 	files, err := s.FilesByHash(hash('1'))
 	if err != nil {
 		t.Fatal(err)

@@ -394,8 +394,8 @@ func (tx *Tx) FilesByHash(sha256 string) ([]File, error) {
 			return nil, fmt.Errorf("files by hash %s: %w", sha256, err)
 		}
 		if !ok || f.SHA256 != sha256 {
-			return nil, fmt.Errorf("files by hash %s: index entry for %s in %s does not match a file record; "+
-				"run `photosync state check`", sha256, r.path, r.folder)
+			return nil, fmt.Errorf("files by hash %s: %w", sha256, tx.s.corrupt(fmt.Errorf(
+				"index entry for %s in %s does not match a file record", r.path, r.folder)))
 		}
 		files = append(files, f)
 	}

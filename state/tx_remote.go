@@ -121,8 +121,8 @@ func (tx *Tx) mediaItemByHash(sha256 string) (MediaItem, bool, error) {
 		return MediaItem{}, false, err
 	}
 	if !ok || m.SHA256 != sha256 {
-		return MediaItem{}, false, fmt.Errorf("index entry for media item %s does not match its record; "+
-			"run `photosync state check`", id)
+		return MediaItem{}, false, tx.s.corrupt(fmt.Errorf(
+			"index entry for media item %s does not match its record", id))
 	}
 	return m, true, nil
 }
@@ -237,8 +237,8 @@ func (tx *Tx) AlbumForDir(folder, dir string, overflow int) (Album, bool, error)
 		return Album{}, false, fmt.Errorf("album for directory %s in %s: %w", dir, folder, err)
 	}
 	if !ok || a.Folder != folder || a.Dir != dir || a.Overflow != overflow {
-		return Album{}, false, fmt.Errorf("album for directory %s in %s: index entry for album %s "+
-			"does not match its record; run `photosync state check`", dir, folder, id)
+		return Album{}, false, fmt.Errorf("album for directory %s in %s: %w", dir, folder, tx.s.corrupt(fmt.Errorf(
+			"index entry for album %s does not match its record", id)))
 	}
 	return a, true, nil
 }
