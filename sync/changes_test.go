@@ -225,6 +225,7 @@ func TestSyncDeleteGuardPausesFolder(t *testing.T) {
 	}
 	cfg := folderAt(root)
 	h.sync(cfg)
+
 	for i := range 7 {
 		if err := os.Remove(filepath.Join(root, "Many", "f"+string(rune('a'+i))+".jpg")); err != nil {
 			t.Fatal(err)
@@ -237,6 +238,7 @@ func TestSyncDeleteGuardPausesFolder(t *testing.T) {
 	if n := len(h.albums()["Many"].MediaItemIDs); n != 12 {
 		t.Errorf("paused folder's album has %d items, want 12", n)
 	}
+
 	h.settings = func(o *Options) { o.Confirmed = true }
 	sum = h.sync(cfg)
 	if sum.Removed != 7 {

@@ -29,13 +29,15 @@ func newCreateLane(e *executor) *createLane {
 
 // run consumes jobs until the channel closes, calling batchCreate whenever
 // a directory has a full batch and once more for each remainder at the end.
-// After the pass stopped or a batch failed fatally it keeps reading the
-// channel, so uploading workers do not block on it, but creates nothing more. Jobs left uncreated keep
+// After a fatal API error or store failure it keeps reading the channel, so
+// uploading workers do not block on it, but creates nothing more. A spent
+// budget does not stop it: the bytes are already sent, and creating their
+// items costs one request per MaxBatch files. Jobs left uncreated keep
 // their token in the store for the next pass.
 func (l *createLane) run(ctx context.Context) error {
 	var err error
 	for job := range l.jobs {
-		if err != nil || l.e.sum.stopped() != "" {
+		if err != nil || l.e.halted.Load() {
 			continue
 		}
 		dir := job.op.Dir
@@ -53,7 +55,7 @@ func (l *createLane) run(ctx context.Context) error {
 	}
 	slices.Sort(dirs)
 	for _, d := range dirs {
-		for len(l.byDir[d]) > 0 && l.e.sum.stopped() == "" {
+		for len(l.byDir[d]) > 0 && !l.e.halted.Load() {
 			if err := l.flush(ctx, d); err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -27,6 +28,10 @@ type executor struct {
 	formats map[string]media.Format
 	// unremoved lists deleted paths whose removal from an album failed.
 	unremoved map[string]bool
+	// halted is set by a fatal API error. Unlike a spent budget, which only
+	// stops new uploads, it also stops item creation for uploads already
+	// done, because the next call would fail the same way.
+	halted atomic.Bool
 }
 
 // execute runs the plan of one folder: uploads and creations first, then
@@ -181,6 +186,7 @@ func (e *executor) handleError(err error, paths []string, what string) {
 	folder := e.fr.cfg.Path
 	switch classify(err) {
 	case classFatal:
+		e.halted.Store(true)
 		e.sum.stop(fatalReason(err))
 		e.s.log.Error().Err(err).Str("folder", folder).Msg(what + " stopped the pass")
 	case classPermanent:

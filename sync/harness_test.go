@@ -56,12 +56,8 @@ func newHarness(t *testing.T) *harness {
 		TokenSource: tokens,
 		HTTPClient:  &http.Client{},
 		// Retries wait no real time, so fault tests stay fast.
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-		OnRequest: func(info photosapi.RequestInfo) {
-			if info.CountsTowardQuota() {
-				h.counter.Record(info.Method)
-			}
-		},
+		Sleep:     func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		OnRequest: func(info photosapi.RequestInfo) { h.counter.Hook(info) },
 	})
 	if err != nil {
 		t.Fatalf("new client: %v", err)

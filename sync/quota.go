@@ -5,6 +5,8 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/photosync/photosync/photosapi"
+	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/state"
 )
 
@@ -34,6 +36,15 @@ func NewRequestCounter(store *state.Store, now func() time.Time) *RequestCounter
 		now = time.Now
 	}
 	return &RequestCounter{store: store, now: now, pending: map[string]int{}}
+}
+
+// Hook counts one attempt reported by the client's request hook, if it
+// counts toward the daily Library API quota. Token refreshes go to Google's
+// OAuth endpoint, which has no such quota, so they are left out.
+func (c *RequestCounter) Hook(info photosapi.RequestInfo) {
+	if info.CountsTowardQuota() && info.Method != api.MethodToken {
+		c.Record(info.Method)
+	}
 }
 
 // Record counts one request of the given method, such as

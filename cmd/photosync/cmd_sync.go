@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/photosync/photosync/config"
-	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/state"
 	photosync "github.com/photosync/photosync/sync"
 )
@@ -98,11 +97,7 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		}
 		defer r.Close()
 		counter := photosync.NewRequestCounter(store, nil)
-		r.setRequestHook(func(info photosapi.RequestInfo) {
-			if info.CountsTowardQuota() {
-				counter.Record(info.Method)
-			}
-		})
+		r.setRequestHook(counter.Hook)
 		defer r.setRequestHook(nil)
 		syncOpts.Remote = photosync.NewRemote(r.client)
 		syncOpts.Requests = counter
