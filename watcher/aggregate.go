@@ -255,7 +255,9 @@ func (a *aggregator) flush(now time.Time) (paths, rescans []string) {
 
 // appendRemovals appends the keys of set that are removals not yet due at
 // now whose latest event is not after latest.
-func (a *aggregator) appendRemovals(keys []string, set map[string]*pending, now, latest time.Time) []string {
+func (a *aggregator) appendRemovals(
+	keys []string, set map[string]*pending, now, latest time.Time,
+) []string {
 	for key, p := range set {
 		if p.removal && a.timing.deadline(p).After(now) && !p.last.After(latest) {
 			keys = append(keys, key)

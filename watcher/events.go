@@ -42,7 +42,8 @@ const (
 )
 
 // errQueueFull is the overflow of the Watcher's own event queue.
-var errQueueFull = fmt.Errorf("event queue of %d entries full: %w", maxQueuedEvents, fsnotify.ErrEventOverflow)
+var errQueueFull = fmt.Errorf("event queue of %d entries full: %w",
+	maxQueuedEvents, fsnotify.ErrEventOverflow)
 
 // inbox passes events from the goroutine that reads fsnotify to the Run
 // loop. fsnotify v1.10.1 can block with its own lock held until its Errors

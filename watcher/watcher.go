@@ -243,7 +243,8 @@ func (s fsnotifySource) Close() error                  { return s.w.Close() }
 func New(opts Options) (*Watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
-		return nil, fmt.Errorf("start inotify: %w (the per-user limit is the sysctl fs.inotify.max_user_instances)", err)
+		return nil, fmt.Errorf("start inotify: %w (the sysctl fs.inotify.max_user_instances "+
+			"caps inotify instances per user)", err)
 	}
 	w, err := newWithSource(opts, fsnotifySource{fw})
 	if err != nil {
@@ -362,7 +363,7 @@ func (w *Watcher) Remove(root string) error {
 // on a busy system can be a while after the write, so leave a margin.
 func (w *Watcher) Ignore(root, rel string, until time.Time) error {
 	root = filepath.Clean(root)
-	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
+	if !isCleanRelative(rel) {
 		return fmt.Errorf("ignore %q under %s: not a clean relative path such as \"Trips/a.jpg\"", rel, root)
 	}
 
@@ -376,6 +377,13 @@ func (w *Watcher) Ignore(root, rel string, until time.Time) error {
 		r.ignore[rel] = until
 	}
 	return nil
+}
+
+// isCleanRelative reports whether rel is a clean relative path that stays
+// inside its root, such as "Trips/a.jpg".
+func isCleanRelative(rel string) bool {
+	return rel != "" && rel != "." && !path.IsAbs(rel) && path.Clean(rel) == rel &&
+		rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // Status returns the state of every root, sorted by root.

@@ -3,6 +3,7 @@ package watcher
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,6 +258,7 @@ func TestWatcherIgnoreRejectsBadInput(t *testing.T) {
 		{"absolute path", h.root, "/etc/passwd", "not a clean relative path"},
 		{"parent", h.root, "../x.jpg", "not a clean relative path"},
 		{"unclean", h.root, "a//b.jpg", "not a clean relative path"},
+		{"root itself", h.root, ".", "not a clean relative path"},
 		{"unknown root", filepath.Join(h.root, "elsewhere"), "a.jpg", "not a watched folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,11 +280,12 @@ func TestWatcherSkipsHiddenAndTemporaryNames(t *testing.T) {
 	}
 	writeFile(t, h.root, ".photosync/folder.json", "{}")
 	writeFile(t, h.root, ".photosync-tmp-4f2a", "partial download")
+	writeFile(t, h.root, ".notes.txt", "hidden files are reported")
 	writeFile(t, h.root, "z.jpg", "jpeg")
 	h.waitEvent(fsnotify.Write, "z.jpg")
 
 	h.advance(DefaultDelay)
-	h.expectBatch(Batch{Paths: []string{"z.jpg"}})
+	h.expectBatch(Batch{Paths: []string{".notes.txt", "z.jpg"}})
 	if diff := cmp.Diff([]string{"."}, h.watchedDirs()); diff != "" {
 		t.Errorf("watched directories (-want +got):\n%s", diff)
 	}
@@ -561,4 +564,73 @@ func TestWatcherFollowsRenamedDirectory(t *testing.T) {
 	h.waitEvent(fsnotify.Write, "B/sub/3.jpg")
 	h.advance(DefaultDelay)
 	h.expectBatch(Batch{Paths: []string{"B/sub/3.jpg"}})
+}
+
+func TestWatcherDoesNotFollowSymlinks(t *testing.T) {
+	h := startHarness(t, Options{}, nil)
+	target := t.TempDir()
+	writeFile(t, target, "elsewhere.jpg", "jpeg")
+
+	if err := os.Symlink(target, filepath.Join(h.root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvent(fsnotify.Create, "link")
+	if diff := cmp.Diff([]string{"."}, h.watchedDirs()); diff != "" {
+		t.Errorf("watched directories (-want +got):\n%s", diff)
+	}
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"link"}})
+}
+
+func TestInboxOverflowReportsLostEvents(t *testing.T) {
+	q := newInbox()
+	for i := range maxQueuedEvents + 1 {
+		q.push(fsnotify.Event{Name: fmt.Sprintf("/photos/%d.jpg", i), Op: fsnotify.Create})
+	}
+	events, lost, closed := q.take()
+	if len(events) != maxQueuedEvents {
+		t.Errorf("take() returned %d events; want %d", len(events), maxQueuedEvents)
+	}
+	if !errors.Is(lost, fsnotify.ErrEventOverflow) {
+		t.Errorf("take() lost = %v; want ErrEventOverflow", lost)
+	}
+	if closed {
+		t.Errorf("take() reports closed before close")
+	}
+	if events, lost, _ := q.take(); len(events) != 0 || lost != nil {
+		t.Errorf("second take() = %d events, %v; want nothing", len(events), lost)
+	}
+}
+
+// chanSource is an eventSource whose channels the test controls.
+type chanSource struct {
+	events chan fsnotify.Event
+	errs   chan error
+}
+
+func (s *chanSource) Add(string) error              { return nil }
+func (s *chanSource) Remove(string) error           { return nil }
+func (s *chanSource) Events() <-chan fsnotify.Event { return s.events }
+func (s *chanSource) Errors() <-chan error          { return s.errs }
+func (s *chanSource) Close() error                  { return nil }
+
+func TestRunFailsWhenSourceStops(t *testing.T) {
+	src := &chanSource{events: make(chan fsnotify.Event), errs: make(chan error)}
+	w, err := newWithSource(Options{}, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.Run(t.Context()) }()
+	close(src.events)
+	close(src.errs)
+
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "stopped delivering events") {
+			t.Errorf("Run = %v; want an error saying inotify stopped", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatalf("Run did not return within %v of the source closing", waitLimit)
+	}
 }
