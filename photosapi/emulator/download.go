@@ -142,8 +142,7 @@ func (s *Server) renderDownload(it *item, p imageParams) ([]byte, string, error)
 		out, err := placeholderJPEG(w, h)
 		return out, "image/jpeg", err
 	case p.download && p.width == 0 && p.height == 0:
-		out, mime := downloadPhoto(data)
-		return out, mime, nil
+		return downloadPhoto(data)
 	}
 	w, h := p.width, p.height
 	if w == 0 && h == 0 {

@@ -272,3 +272,10 @@ func googleError(t *testing.T, body []byte) errorBodyJSON {
 	}
 	return e.Error
 }
+
+func decodeInto(t *testing.T, body []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(body, out); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+}

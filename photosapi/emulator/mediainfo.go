@@ -2,10 +2,11 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
 	"image"
-	_ "image/gif" // Registers GIF for DecodeConfig.
+	_ "image/gif" // Registers GIF for the stand-in resizer.
 	"image/jpeg"
-	_ "image/png" // Registers PNG for DecodeConfig.
+	_ "image/png" // Registers PNG for the stand-in resizer.
 
 	"github.com/photosync/photosync/internal/media"
 )
@@ -18,21 +19,28 @@ func probeMedia(data []byte) (mediaInfo, bool) {
 		return mediaInfo{MimeType: format.MIME}, false
 	}
 	info := mediaInfo{MimeType: format.MIME, Video: format.Kind == media.Video}
-	// TODO: take capture time, camera and exposure from media.ReadMetadata
-	// once internal/media provides it. Until then only the dimensions of
-	// JPEG, PNG and GIF are read.
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-		info.Width, info.Height = int64(cfg.Width), int64(cfg.Height)
-	}
+	// Corrupt metadata still yields the fields that could be read, as
+	// Google shows what it can of a damaged file, so the error is dropped.
+	md, _ := media.ReadMetadata(data, format)
+	info.Width, info.Height = int64(md.Width), int64(md.Height)
+	info.CaptureTime = md.CaptureTime
+	info.CameraMake, info.CameraModel = md.CameraMake, md.CameraModel
+	info.FocalLength, info.ApertureFNumber = md.FocalLength, md.ApertureFNumber
+	info.ISOEquivalent = md.ISOEquivalent
+	info.ExposureTime = md.ExposureTime.Seconds()
+	info.FPS = md.FPS
 	return info, true
 }
 
 // downloadPhoto returns the bytes for a photo's =d fetch: the original
-// without location metadata.
-func downloadPhoto(data []byte) ([]byte, string) {
-	// TODO: remove location with media.StripLocation once internal/media
-	// provides it. Until then =d returns the original bytes.
-	return data, media.Detect(data).MIME
+// without location metadata, as Google serves it.
+func downloadPhoto(data []byte) ([]byte, string, error) {
+	format := media.Detect(data)
+	out, err := media.StripLocation(data, format)
+	if err != nil {
+		return nil, "", fmt.Errorf("strip location: %w", err)
+	}
+	return out, format.MIME, nil
 }
 
 // resizePhoto returns a JPEG that fits inside width×height (either may be 0

@@ -1,0 +1,116 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// fuzzServer returns an in-memory Server and an access token for it.
+func fuzzServer(f *testing.F) (*Server, string) {
+	srv, err := New(Options{Clock: NewFakeClock(testStart), DailyQuota: -1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { srv.Close() })
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/token", strings.NewReader("grant_type=refresh_token&refresh_token=r&client_id=c"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	srv.ServeHTTP(rec, req)
+	var tok tokenResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &tok); err != nil {
+		f.Fatalf("token: %s", rec.Body.Bytes())
+	}
+	return srv, tok.AccessToken
+}
+
+// checkAnswer fails unless the answer is a 200 with a JSON body or a
+// Google-shaped error.
+func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	body := rec.Body.Bytes()
+	if rec.Code == http.StatusOK {
+		if !json.Valid(body) {
+			t.Fatalf("200 with a body that is not JSON: %q", body)
+		}
+		return
+	}
+	var e errorJSON
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || e.Error.Code != rec.Code || e.Error.Status == "" || e.Error.Message == "" {
+		t.Fatalf("status %d with a body that is not a Google error: %q", rec.Code, body)
+	}
+}
+
+func fuzzJSONMethod(f *testing.F, path string, seeds []string) {
+	srv, token := fuzzServer(f)
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		checkAnswer(t, rec)
+	})
+}
+
+func FuzzSearchRequest(f *testing.F) {
+	fuzzJSONMethod(f, "/v1/mediaItems:search", []string{
+		`{}`,
+		`{"pageSize":100,"orderBy":"MediaMetadata.creation_time desc","filters":{"dateFilter":{"dates":[{"year":2024,"month":7}]}}}`,
+		`{"filters":{"dateFilter":{"ranges":[{"startDate":{"year":2020,"month":1,"day":1},"endDate":{"year":2021}}]}}}`,
+		`{"filters":{"contentFilter":{"includedContentCategories":["PETS"],"excludedContentCategories":["PETS"]}}}`,
+		`{"filters":{"mediaTypeFilter":{"mediaTypes":["PHOTO","VIDEO"]}},"albumId":"x"}`,
+		`{"pageSize":-1}`, `{"pageSize":"x"}`, `{"pageToken":"eyJzIjoiIn0"}`, `[`, `null`, `{"filters":null}`,
+	})
+}
+
+func FuzzBatchCreateRequest(f *testing.F) {
+	fuzzJSONMethod(f, "/v1/mediaItems:batchCreate", []string{
+		`{"newMediaItems":[{"simpleMediaItem":{"uploadToken":"t","fileName":"a.jpg"}}]}`,
+		`{"albumId":"a","albumPosition":{"position":"AFTER_MEDIA_ITEM","relativeMediaItemId":"x"},"newMediaItems":[]}`,
+		`{"newMediaItems":[{"description":1}]}`, `{"newMediaItems":{}}`, `{"x":1}`, ``, `"str"`,
+	})
+}
+
+func FuzzUploadHeaders(f *testing.F) {
+	srv, token := fuzzServer(f)
+	f.Add("raw", "", "", "", "a.jpg", []byte("bytes"))
+	f.Add("resumable", "start", "", "10", "b.jpg", []byte{})
+	f.Add("resumable", "upload, finalize", "0", "", "%zz", []byte("0123456789"))
+	f.Add("", "query", "x", "-1", "", []byte{})
+	f.Fuzz(func(t *testing.T, protocol, command, offset, rawSize, name string, body []byte) {
+		req := httptest.NewRequest("POST", "/v1/uploads", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("X-Goog-Upload-Protocol", protocol)
+		req.Header.Set("X-Goog-Upload-Command", command)
+		req.Header.Set("X-Goog-Upload-Offset", offset)
+		req.Header.Set("X-Goog-Upload-Raw-Size", rawSize)
+		req.Header.Set("X-Goog-Upload-File-Name", name)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK {
+			return
+		}
+		checkAnswer(t, rec)
+		if rec.Header().Get("X-Goog-Upload-URL") == "" {
+			return
+		}
+		// A started session must take its own command URL.
+		next := httptest.NewRequest("POST", rec.Header().Get("X-Goog-Upload-URL"), bytes.NewReader(body))
+		next.Header.Set("Authorization", "Bearer "+token)
+		next.Header.Set("X-Goog-Upload-Command", "upload, finalize")
+		next.Header.Set("X-Goog-Upload-Offset", "0")
+		rec = httptest.NewRecorder()
+		srv.ServeHTTP(rec, next)
+		if rec.Code != http.StatusOK {
+			checkAnswer(t, rec)
+		}
+	})
+}
