@@ -259,7 +259,7 @@ func (c *Client) authorize(req *http.Request) error {
 	}
 	tok, err := c.tokens.Token()
 	if err != nil {
-		return tokenError(err)
+		return fmt.Errorf("refresh access token: %w", tokenError(err))
 	}
 	tok.SetAuthHeader(req)
 	return nil

@@ -90,6 +90,11 @@ func TestConformanceAlbums(t *testing.T) {
 		t.Errorf("listing 5 albums 2 per page took %d requests, want 3", n)
 	}
 
+	appCreated := collect(t, e.client.ListAlbums(ctx, photosapi.ListOptions{ExcludeNonAppCreatedData: true}))
+	if len(appCreated) != len(created) {
+		t.Errorf("listing app-created albums returned %d, want %d", len(appCreated), len(created))
+	}
+
 	patched, err := e.client.PatchAlbum(ctx, api.Album{ID: created[1], Title: "Renamed"}, photosapi.AlbumFieldTitle)
 	if err != nil {
 		t.Fatal(err)

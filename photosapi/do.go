@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/photosync/photosync/photosapi/api"
 )
 
@@ -84,7 +86,17 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	if err := c.authorize(req); err != nil {
 		return nil, err
 	}
-	return c.http.Do(req)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// An oauth2.Transport in Options.HTTPClient reports a failed
+		// refresh as a transport error; classify it like our own.
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			return nil, fmt.Errorf("refresh access token: %w", tokenError(err))
+		}
+		return nil, err
+	}
+	return resp, nil
 }
 
 // decodeAnswer reads a successful response into out and returns the number

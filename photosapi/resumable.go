@@ -112,7 +112,9 @@ func (c *Client) StartResumable(ctx context.Context, size int64, fileName, mimeT
 
 // ResumeUpload returns the session at sessionURL, saved from an earlier
 // StartResumable for a file of size bytes. Upload first queries the server
-// for the number of bytes it received.
+// for the number of bytes it received. When the server has no record of the
+// session, Upload and Query fail with an error for which api.IsPermanent
+// reports true: start a new session.
 func (c *Client) ResumeUpload(sessionURL string, size int64) (*ResumableUpload, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("resume upload: %w: size %d; give the file size saved with the session", api.ErrInvalidRequest, size)
@@ -223,6 +225,7 @@ func (u *ResumableUpload) sendChunk(ctx context.Context, src io.ReaderAt) (strin
 		command = "upload, finalize"
 	}
 	offset := u.offset
+
 	var token string
 	send := func(ctx context.Context) (*http.Response, error) {
 		body := io.NewSectionReader(src, offset, length)

@@ -429,3 +429,21 @@ func TestRevokedRefreshTokenNeedsReauth(t *testing.T) {
 		t.Errorf("API server saw %d requests, want 0", got)
 	}
 }
+
+func TestOAuthHTTPClientRevokedNeedsReauth(t *testing.T) {
+	tokens, _ := tokenServer(t)
+	srv, n := scripted(t, `{}`)
+	cfg := photosapi.OAuthConfig("client", "secret", tokens.URL+"/auth", tokens.URL+"/token", "http://127.0.0.1/")
+	httpClient := cfg.Client(t.Context(), &oauth2.Token{RefreshToken: "revoked"})
+	c, _ := newTestClient(t, srv.URL, func(o *photosapi.Options) { o.HTTPClient = httpClient })
+	_, err := c.GetAlbum(t.Context(), "a")
+	if !api.NeedsReauth(err) {
+		t.Fatalf("NeedsReauth(%v) = false", err)
+	}
+	if !strings.Contains(err.Error(), "refresh access token") {
+		t.Errorf("error %q does not name the token refresh", err)
+	}
+	if got := n.Load(); got != 0 {
+		t.Errorf("API server saw %d requests, want 0", got)
+	}
+}

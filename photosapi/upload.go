@@ -34,6 +34,9 @@ const maxUploadTokenBody = 64 << 10
 // token, valid for one day, to pass to BatchCreate. fileName is the name
 // the item gets unless BatchCreate names it; mimeType may be empty.
 //
+// Options.TransferTimeout bounds the whole request, so send files of more
+// than a few tens of megabytes with StartResumable instead.
+//
 // The client retries a failed upload only when it can read the bytes
 // again: when r is an io.ReaderAt or an io.Seeker. Other readers get one
 // attempt. A retry is safe because a token not used by BatchCreate
