@@ -83,11 +83,15 @@ type Folder struct {
 	Mode Mode `yaml:"mode"`
 
 	// Include lists glob patterns of files to sync. An empty list selects
-	// every file. See Folder.Match for the pattern syntax.
+	// every file. Patterns are github.com/bmatcuk/doublestar/v4 globs
+	// matched against the slash-separated path relative to the folder
+	// root, and a pattern that matches a directory applies to everything
+	// below it. Package sync/scan applies them, and Parse only checks their
+	// syntax.
 	Include []string `yaml:"include"`
 
-	// Exclude lists glob patterns of files to leave alone. Exclude wins
-	// over Include.
+	// Exclude lists glob patterns, written as for Include, of files and
+	// directories to leave alone. Exclude wins over Include.
 	Exclude []string `yaml:"exclude"`
 
 	// RemoteDelete is the action that a local deletion takes on the
