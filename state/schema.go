@@ -8,8 +8,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// SchemaVersion is the version of the layout below. Open migrates older files
-// to it, step by step.
+// SchemaVersion is the version of the bucket layout that the package
+// documentation describes. Open migrates older files to it, step by step.
 const SchemaVersion = 2
 
 // Top-level buckets. The package documentation describes keys and values.

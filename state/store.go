@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -38,6 +39,9 @@ type Store struct {
 	lock     *processLock
 	now      func() time.Time
 	readOnly bool
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens the state file at path, creating it when it does not exist
@@ -271,16 +275,19 @@ func (s *Store) quickCheck() error {
 // Path returns the path of the state file.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the state file and releases the process lock.
+// Close waits for running transactions, closes the state file and releases
+// the process lock. Calls after the first return the first call's result.
 func (s *Store) Close() error {
-	err := s.db.Close()
-	if lerr := s.lock.release(); err == nil {
-		err = lerr
-	}
-	if err != nil {
-		return fmt.Errorf("close state %s: %w", s.path, err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		err := s.db.Close()
+		if lerr := s.lock.release(); err == nil {
+			err = lerr
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("close state %s: %w", s.path, err)
+		}
+	})
+	return s.closeErr
 }
 
 // View runs fn in a read transaction on one consistent snapshot. An

@@ -96,3 +96,23 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wantNoProblems(t, s)
 }
+
+func TestCloseTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := state.Open(path, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("first Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	// The lock is free for the next opener.
+	s2, err := state.Open(path, state.Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	s2.Close()
+}

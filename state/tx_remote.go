@@ -337,6 +337,9 @@ func (tx *Tx) AddRequests(day string, byMethod map[string]int) error {
 			return fmt.Errorf("add requests for %s: count %d for %s is negative", day, n, method)
 		}
 	}
+	if len(byMethod) == 0 {
+		return nil
+	}
 	counts := make(map[string]int)
 	if _, err := tx.getJSON(bucketRequests, []byte(day), &counts); err != nil {
 		return fmt.Errorf("add requests for %s: %w", day, err)
