@@ -55,8 +55,9 @@ var (
 
 // WatchLimitError reports that the system ran out of inotify watches while
 // watching Dir under Root. The Watcher stops watching Root and reports it as
-// not watching in [Watcher.Status]; the caller scans it periodically until
-// the limit is raised and the root is added again.
+// not watching in [Watcher.Status], and the caller scans it periodically.
+// Calling [Watcher.Remove] and then [Watcher.Add] for the root tries again,
+// which succeeds once the limit was raised or other watches were released.
 type WatchLimitError struct {
 	Root string // root whose watching stopped
 	Dir  string // directory whose watch could not be added

@@ -634,3 +634,75 @@ func TestRunFailsWhenSourceStops(t *testing.T) {
 		t.Fatalf("Run did not return within %v of the source closing", waitLimit)
 	}
 }
+
+func TestWatcherMergesBatchesWaitingForReceiver(t *testing.T) {
+	h := startHarness(t, Options{}, nil)
+	writeFile(t, h.root, "a.jpg", "a")
+	h.waitEvent(fsnotify.Write, "a.jpg")
+	h.advance(DefaultDelay)
+
+	// The batch with a.jpg is not received before b.jpg comes due.
+	writeFile(t, h.root, "b.jpg", "b")
+	h.waitEvent(fsnotify.Write, "b.jpg")
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"a.jpg", "b.jpg"}})
+	h.expectNoBatch()
+}
+
+func TestWatcherKeepsRootsApart(t *testing.T) {
+	h := startHarness(t, Options{}, nil)
+	other := t.TempDir()
+	if err := h.w.Add(other); err != nil {
+		t.Fatalf("Add(%s): %v", other, err)
+	}
+
+	writeFile(t, other, "other.jpg", "jpeg")
+	writeFile(t, h.root, "mine.jpg", "jpeg")
+	h.waitEvent(fsnotify.Write, "mine.jpg")
+	h.advance(DefaultDelay)
+
+	got := make(map[string][]string)
+	for range 2 {
+		select {
+		case b := <-h.w.Batches():
+			got[b.Root] = b.Paths
+		case <-time.After(waitLimit):
+			t.Fatalf("received %d of 2 batches within %v", len(got), waitLimit)
+		}
+	}
+	want := map[string][]string{h.root: {"mine.jpg"}, other: {"other.jpg"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("paths by root (-want +got):\n%s", diff)
+	}
+}
+
+func TestWatcherWithSystemClock(t *testing.T) {
+	w, err := New(Options{Delay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	root := t.TempDir()
+	if err := w.Add(root); err != nil {
+		t.Fatalf("Add(%s): %v", root, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	writeFile(t, root, "a.jpg", "jpeg")
+	want := Batch{Root: root, Paths: []string{"a.jpg"}}
+	select {
+	case got := <-w.Batches():
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("batch mismatch (-want +got):\n%s", diff)
+		}
+	case <-time.After(waitLimit):
+		t.Fatalf("no batch within %v", waitLimit)
+	}
+}
