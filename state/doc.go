@@ -53,9 +53,9 @@
 //
 // Hashes are 64 lowercase hex digits, so the hash indexes find all entries
 // of one hash with a prefix scan. The Put and Delete methods keep the three
-// index buckets in step with the records in the same transaction. Version 1
-// had no files_by_hash and media_by_hash buckets; the migration to version 2
-// builds them from the records.
+// index buckets in step with the records in the same transaction. Schema
+// version 1 is the same layout without files_by_hash and media_by_hash, and
+// the migration to version 2 builds them from the records.
 //
 // # Quota days
 //
