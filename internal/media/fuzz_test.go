@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,6 +104,31 @@ func FuzzStripLocation(f *testing.F) {
 				if m, _ := ReadMetadata(out, format); m.HasLocation {
 					t.Fatalf("%s: HasLocation after a successful strip", format.MIME)
 				}
+			}
+		}
+	})
+}
+
+func FuzzResize(f *testing.F) {
+	addSyntheticSeeds(f)
+	addSampleSeeds(f, 16<<10)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		format := Detect(data)
+		// Keep each run fast: large images are the benchmark's business.
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<16 {
+			return
+		}
+		for _, box := range [][3]int{{16, 16, 0}, {16, 0, 0}, {9, 5, 1}} {
+			out, mime, err := Resize(data, format, box[0], box[1], box[2] == 1)
+			if err != nil {
+				continue
+			}
+			img, _, err := image.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatalf("output %s does not decode: %v", mime, err)
+			}
+			if size := img.Bounds().Size(); size.X > box[0] || (box[1] > 0 && size.Y > box[1]) || size.X < 1 || size.Y < 1 {
+				t.Fatalf("output size %v outside the box %v", size, box)
 			}
 		}
 	})

@@ -279,3 +279,26 @@ func TestParseEXIFTime(t *testing.T) {
 		}
 	}
 }
+
+// Every sample must read without a panic, and only the files that are
+// cut short or corrupt may return an error.
+func TestReadMetadataAllSamples(t *testing.T) {
+	mayFail := func(rel string) bool {
+		return strings.HasPrefix(rel, "Tricky/exif-only/") ||
+			rel == "Tricky/huge_tag_exif.jpg" || rel == "Tricky/max_uint32_exif.jpg"
+	}
+	for _, rel := range allSamples(t) {
+		data := readSample(t, rel)
+		f := Detect(data)
+		if !f.Supported() {
+			continue
+		}
+		m, err := ReadMetadata(data, f)
+		if err != nil && !mayFail(rel) {
+			t.Errorf("%s: %v", rel, err)
+		}
+		if f.Kind == Photo && f != formatCRW && (m.Width <= 0 || m.Height <= 0) && !mayFail(rel) {
+			t.Errorf("%s: size %d×%d, want both positive", rel, m.Width, m.Height)
+		}
+	}
+}

@@ -26,6 +26,18 @@ const MaxResizeSide = 16384
 // It bounds memory: a decoded image takes up to 8 bytes per pixel.
 const MaxDecodePixels = 100_000_000
 
+// Decoders allocate the whole image when they read its header, so a tiny
+// file that claims a huge size would cost memory before failing. Resize
+// also rejects images with more than plausiblePixelsBase plus
+// plausiblePixelsPerByte pixels per byte of file. The ratio is an upper
+// estimate: a GIF of one colour, where each 12-bit LZW code stands for up
+// to 4096 pixels, compresses about that well, and JPEG and deflate
+// compress less.
+const (
+	plausiblePixelsBase    = 16 << 20
+	plausiblePixelsPerByte = 4096
+)
+
 // ErrNoDecoder is wrapped by the errors [Resize] returns for formats it
 // cannot decode: HEIC, AVIF, ICO, camera RAW and videos.
 var ErrNoDecoder = errors.New("no decoder for this format")
@@ -128,6 +140,11 @@ func decodeForResize(data []byte, f Format) (image.Image, error) {
 	if int64(cfg.Width)*int64(cfg.Height) > MaxDecodePixels {
 		return nil, fmt.Errorf("resize: %s of %d×%d pixels is over the %d-pixel limit",
 			f.MIME, cfg.Width, cfg.Height, MaxDecodePixels)
+	}
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if pixels > plausiblePixelsBase+plausiblePixelsPerByte*int64(len(data)) {
+		return nil, fmt.Errorf("resize: %s claims %d×%d pixels, too many for a %d-byte file",
+			f.MIME, cfg.Width, cfg.Height, len(data))
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
