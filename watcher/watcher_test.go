@@ -330,8 +330,9 @@ func TestAddWatchLimitKeepsRootAsNotWatching(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(root, "full"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	limitRaised := false
 	src := newFaultySource(t, func(name string) error {
-		if filepath.Base(name) == "full" {
+		if filepath.Base(name) == "full" && !limitRaised {
 			return syscall.ENOSPC
 		}
 		return nil
@@ -350,6 +351,18 @@ func TestAddWatchLimitKeepsRootAsNotWatching(t *testing.T) {
 	}
 	if got := kernelWatches(t, src, root); len(got) != 0 {
 		t.Errorf("fsnotify still watches %q", got)
+	}
+
+	// Once watches are available again, adding the root anew succeeds.
+	limitRaised = true
+	if err := w.Remove(root); err != nil {
+		t.Fatalf("Remove(%s): %v", root, err)
+	}
+	if err := w.Add(root); err != nil {
+		t.Fatalf("Add(%s) after the limit was raised: %v", root, err)
+	}
+	if st := w.Status(); len(st) != 1 || !st[0].Watching || st[0].Dirs != 2 {
+		t.Errorf("Status() = %+v; want the root watching 2 directories", st)
 	}
 }
 
