@@ -161,7 +161,9 @@ func TestSearchFilterRules(t *testing.T) {
 		}
 		return d
 	}
-	cats := func(n int) []string { return []string{"LANDSCAPES", "RECEIPTS", "CITYSCAPES", "LANDMARKS", "SELFIES", "PEOPLE", "PETS", "WEDDINGS", "BIRTHDAYS", "DOCUMENTS", "TRAVEL"}[:n] }
+	cats := func(n int) []string {
+		return []string{"LANDSCAPES", "RECEIPTS", "CITYSCAPES", "LANDMARKS", "SELFIES", "PEOPLE", "PETS", "WEDDINGS", "BIRTHDAYS", "DOCUMENTS", "TRAVEL"}[:n]
+	}
 	tests := []struct {
 		name   string
 		body   map[string]any

@@ -21,8 +21,8 @@ const (
 	authCodeLifetime = 10 * time.Minute
 )
 
-// defaultScopes are granted to a refresh token the emulator first sees at
-// the token endpoint: every scope that still exists. In Legacy mode the
+// defaultScopes are granted to a refresh token that reaches the token
+// endpoint for the first time: every scope that still exists. In Legacy mode the
 // sharing scope is added, so that every method can be called.
 var (
 	defaultScopes = []string{scopeAppendOnly, scopeReadAppCreated, scopeEditAppCreated}
@@ -96,8 +96,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	clientID := r.PostForm.Get("client_id")
 	if user, _, ok := r.BasicAuth(); ok {
-		// x/oauth2 sends the client id either way; the header is
-		// URL-encoded as RFC 6749 section 2.3.1 asks.
+		// x/oauth2 sends the client id either way. The header is
+		// URL-encoded as RFC 6749 section 2.3.1 requires.
 		if decoded, err := url.QueryUnescape(user); err == nil {
 			user = decoded
 		}
@@ -229,7 +229,7 @@ func (s *Server) issueAccessTokenLocked(refresh, clientID string, scopes []strin
 	}
 }
 
-// pruneAccessTokensLocked forgets expired access tokens, so that a
+// pruneAccessTokensLocked deletes expired access tokens, so that a
 // long-running emulator does not grow without bound.
 func (s *Server) pruneAccessTokensLocked() {
 	now := s.nowLocked()

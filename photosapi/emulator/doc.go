@@ -1,12 +1,97 @@
-// Package emulator is a local Google Photos Library API server. It serves
-// the REST API under /v1/ (uploads included), Google's OAuth endpoints
-// (POST /token, GET /o/oauth2/auth, POST /revoke), base URLs under /lh/ on
-// the host the request came in on, and an inspection and fault API under
-// /emulator/v1/, all on one listener. Start runs it on loopback; New gives
-// an http.Handler.
+// Package emulator is a local Google Photos Library API server. It serves,
+// on one listener:
 //
-// It follows Google's post-2025 behaviour unless Options.Legacy is set:
-// every OAuth client id sees only the albums and media items it created,
-// the sharing methods answer 403 PERMISSION_DENIED, and each method takes
-// only the scopes Google lists for it now.
+//   - the REST API under /v1/, with Google's paths, bodies, limits and
+//     error bodies, and the byte uploads at /v1/uploads (raw and
+//     resumable);
+//   - Google's OAuth endpoints: POST /token (authorization_code with PKCE,
+//     refresh_token), GET /o/oauth2/auth, which approves at once, and
+//     POST /revoke;
+//   - base URLs under /lh/ on the scheme and host the request came in on;
+//   - the inspection and fault API under /emulator/v1/ (items, albums,
+//     requests, faults, clock), which needs no token.
+//
+// Start runs it on loopback and New returns it as an http.Handler. The
+// handler must run under net/http's server, because dropped-connection
+// faults end the handler with http.ErrAbortHandler.
+//
+// # Behaviour
+//
+// By default the emulator follows Google's rules since 31 March 2025. Each
+// OAuth client id sees only the albums and items it created, the sharing
+// methods return 403 PERMISSION_DENIED, and a method accepts only the
+// scopes Google now lists for it: appendonly, readonly.appcreateddata and
+// edit.appcreateddata. Options.Legacy restores full-library reads, the
+// removed scopes and working sharing, so that every method can be called.
+//
+// A refresh token the emulator has never seen is accepted at POST /token
+// and bound to the client id that presents it, with the three current
+// scopes (plus the sharing scope in Legacy mode), unless it was revoked.
+// Access tokens last 3599 seconds of emulator clock.
+//
+// Items get their MIME type, size, capture time, camera and exposure from
+// their bytes through internal/media. creationTime is the capture time, or
+// the upload time when the bytes have none; items without a capture time
+// never match a dateFilter. Videos report PROCESSING for
+// Options.VideoProcessingTime and READY after.
+//
+// Each client has a daily request quota, reset at midnight in
+// America/Los_Angeles on the emulator clock, an optional per-minute write
+// limit, and a separate daily quota for base-URL fetches. A request
+// rejected for quota is not counted.
+//
+// # Choices where Google's behaviour is not known
+//
+// Each choice below is the one least likely to let a client lose or
+// duplicate a picture, or to hide a client bug.
+//
+//   - Page sizes above the maximum (50 for albums, 100 for items) are
+//     clamped; negative ones are rejected. Library listings resume after
+//     the last item returned, so items created while a client pages are
+//     never returned twice. Page tokens only work with the arguments they
+//     came from.
+//   - mediaItems.list and search without orderBy return the newest
+//     creationTime first; albums.list returns albums oldest first.
+//   - Identical bytes are one item. batchCreate with bytes already in the
+//     library returns the existing item, with its first file name and
+//     owner, and with albumId also adds it to that album.
+//   - An upload token can be used for any number of batchCreate calls
+//     within its day, and each returns the same item, because clients
+//     re-send creations after a crash.
+//   - An upload token that was never issued fails the whole batchCreate
+//     with "Request must contain a valid upload token."; an expired one
+//     fails only its own item, with code 3, so the rest of the batch is
+//     created. Bytes Google Photos does not accept also fail per item.
+//   - Request-level batchCreate errors (too many items, a bad file name or
+//     description, an album that is full or not the client's) create
+//     nothing.
+//   - The text of the 403 for the sharing methods is Google's generic
+//     PERMISSION_DENIED text, because the real one is not documented.
+//   - orderBy without a dateFilter, albumId together with filters, more
+//     than one media type, and the dateFilter and contentFilter limits are
+//     rejected with INVALID_ARGUMENT and the emulator's own messages.
+//   - Content categories never match and FAVORITES never matches, because
+//     the emulator does not classify pictures and has no favourites.
+//   - JSON field names must be the camelCase ones; Google also accepts
+//     proto names such as page_size. Rejecting them keeps clients on the
+//     documented names.
+//   - Resumable sessions stay usable as long as the emulator keeps its
+//     state; a query of a finished session returns the upload token again.
+//     A connection dropped by a fault keeps only the whole granules that
+//     arrived.
+//   - The chunk granularity is 256 KiB unless configured.
+//   - Base URLs are signed, need no Authorization header and expire after
+//     60 minutes with 403. A bare base URL returns the image scaled into
+//     512×512. Image parameters on a video, and on formats internal/media
+//     cannot decode, return a grey placeholder of the right size. =dv on a
+//     video that is still processing returns 404.
+//   - POST /revoke accepts tokens the emulator has never seen and records
+//     them as revoked.
+//
+// # Persistence
+//
+// With Options.DataDir the state is saved as JSON after every change (to a
+// temporary file that is synced and renamed) and uploaded bytes are kept
+// under blobs/, so items, albums, tokens, resumable sessions and clock
+// advances survive a restart. Request counters and faults do not.
 package emulator

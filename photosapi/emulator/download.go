@@ -1,15 +1,18 @@
 package emulator
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/photosync/photosync/internal/media"
 )
 
 // defaultThumbnailSize bounds the image a bare base URL returns. Google
-// answers a base URL without parameters with a small image; 512 pixels is
-// the emulator's choice.
+// returns a small image for a base URL without parameters, and 512 pixels
+// is the emulator's choice.
 const defaultThumbnailSize = 512
 
 // maxImageParam bounds w and h, as Google caps them at 16383.
@@ -148,11 +151,18 @@ func (s *Server) renderDownload(it *item, p imageParams) ([]byte, string, error)
 	if w == 0 && h == 0 {
 		w, h = defaultThumbnailSize, defaultThumbnailSize
 	}
-	out, err := resizePhoto(data, w, h, p.crop && w > 0 && h > 0)
+	out, mime, err := resizePhoto(data, w, h, p.crop && w > 0 && h > 0)
+	if errors.Is(err, media.ErrNoDecoder) {
+		// NOTE: formats internal/media cannot decode (HEIC, AVIF, RAW)
+		// get a grey placeholder of the right size.
+		pw, ph := fitBox(int(it.Width), int(it.Height), w, h, p.crop)
+		out, err = placeholderJPEG(pw, ph)
+		mime = "image/jpeg"
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("resize media item %s: %w", it.ID, err)
 	}
-	return out, "image/jpeg", nil
+	return out, mime, nil
 }
 
 func orDefault(n int) int {

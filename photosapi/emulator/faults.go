@@ -230,7 +230,7 @@ func abortConnection() {
 }
 
 // faultClientID names the project in preset quota errors, because a fault
-// answers before the request is authenticated.
+// responds before the request is authenticated.
 const faultClientID = "emulator-fault"
 
 func presetError(preset string) *apiError {

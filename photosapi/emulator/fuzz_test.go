@@ -27,7 +27,7 @@ func fuzzServer(f *testing.F) (*Server, string) {
 	return srv, tok.AccessToken
 }
 
-// checkAnswer fails unless the answer is a 200 with a JSON body or a
+// checkAnswer fails unless the response is a 200 with a JSON body or a
 // Google-shaped error.
 func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder) {
 	t.Helper()

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	_ "image/gif" // Registers GIF for the stand-in resizer.
 	"image/jpeg"
-	_ "image/png" // Registers PNG for the stand-in resizer.
 
 	"github.com/photosync/photosync/internal/media"
 )
@@ -43,42 +41,10 @@ func downloadPhoto(data []byte) ([]byte, string, error) {
 	return out, format.MIME, nil
 }
 
-// resizePhoto returns a JPEG that fits inside width×height (either may be 0
-// for "no limit"), or fills it exactly when crop is set.
-func resizePhoto(data []byte, width, height int, crop bool) ([]byte, error) {
-	// TODO: use media.Resize once internal/media provides it. This
-	// stand-in decodes JPEG, PNG and GIF only and scales by nearest
-	// neighbour.
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	b := img.Bounds()
-	w, h := fitBox(b.Dx(), b.Dy(), width, height, crop)
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
-	srcW, srcH := b.Dx(), b.Dy()
-	offX, offY := 0, 0
-	scaleW, scaleH := srcW, srcH
-	if crop {
-		// Scale so the box is covered, then take the centre.
-		if srcW*h > srcH*w {
-			scaleW = srcH * w / h
-			offX = (srcW - scaleW) / 2
-		} else {
-			scaleH = srcW * h / w
-			offY = (srcH - scaleH) / 2
-		}
-	}
-	for y := range h {
-		for x := range w {
-			out.Set(x, y, img.At(b.Min.X+offX+x*scaleW/w, b.Min.Y+offY+y*scaleH/h))
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: 85}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+// resizePhoto scales a photo for a base URL with width and height
+// parameters (either may be 0 for "no limit"); crop fills the box exactly.
+func resizePhoto(data []byte, width, height int, crop bool) ([]byte, string, error) {
+	return media.Resize(data, media.Detect(data), width, height, crop)
 }
 
 // fitBox returns the output size for a srcW×srcH image and a box of

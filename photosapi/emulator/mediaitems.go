@@ -14,7 +14,7 @@ const (
 	maxFileName    = 255
 )
 
-// Per-item statuses inside batchCreate and batchGet answers.
+// Per-item statuses inside batchCreate and batchGet responses.
 var (
 	statusSuccess = &statusJSON{Message: "Success"}
 	// statusTokenExpired is the emulator's per-item answer for an upload

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// baseURLPath is where base URLs point on the emulator's own listener.
+// baseURLPath is the path prefix of base URLs on the emulator's own listener.
 const baseURLPath = "/lh/"
 
 // baseURLLifetime is how long a base URL works: 60 minutes, as Google
@@ -37,7 +37,7 @@ func (s *Server) baseURLToken(itemID, clientID string, expiry time.Time) string 
 	return base64.RawURLEncoding.EncodeToString(append(sig, payload...))
 }
 
-// baseURLRef is what a base URL token carries.
+// baseURLRef is the content of a base URL token.
 type baseURLRef struct {
 	itemID   string
 	clientID string

@@ -3,7 +3,7 @@ package emulator
 import "fmt"
 
 // The sharing methods work only with Options.Legacy; otherwise serveAPI
-// answers 403 before they run, as Google has since 31 March 2025.
+// returns 403 before they run, as Google has since 31 March 2025.
 
 func (c *call) shareAlbum() (any, *apiError) {
 	var req shareAlbumRequest

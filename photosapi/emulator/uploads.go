@@ -44,7 +44,7 @@ func (c *call) upload() {
 }
 
 // readBody reads the request body, or the first c.dropAfter bytes of it
-// when a fault asks for a dropped connection. It returns the bytes and
+// when a fault requests a dropped connection. It returns the bytes and
 // whether the connection must now be dropped.
 func (c *call) readBody() ([]byte, bool, *apiError) {
 	limit := int64(maxUploadSize)
@@ -124,7 +124,7 @@ func (s *Server) finishUpload(data []byte, clientID, fileName string) (string, e
 	return token, nil
 }
 
-// pruneUploadTokensLocked forgets tokens a week past their expiry; until
+// pruneUploadTokensLocked deletes tokens a week past their expiry. Until
 // then batchCreate can tell an expired token from an unknown one.
 func (s *Server) pruneUploadTokensLocked() {
 	const keepExpired = 7 * 24 * time.Hour
@@ -224,7 +224,7 @@ func (c *call) resumableCommand(id string) {
 	}
 }
 
-// writeSessionStatus answers a query. A finished session answers with its
+// writeSessionStatus responds to a query. A finished session returns its
 // upload token again, so that a client that lost the final response still
 // gets it.
 func (c *call) writeSessionStatus(sess *uploadSession) {
@@ -254,7 +254,7 @@ func (c *call) cancelSession(id string) {
 	c.writeSessionStatus(&snapshot)
 }
 
-// rejectChunk answers a chunk the session cannot take, with the session's
+// rejectChunk responds to a chunk the session cannot take, with the session's
 // state so that the client can resume.
 func (c *call) rejectChunk(sess *uploadSession, e *apiError) {
 	c.w.Header().Set("X-Goog-Upload-Status", sess.Status)
