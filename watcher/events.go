@@ -319,10 +319,12 @@ func (w *Watcher) handleLocked(ev fsnotify.Event, now time.Time) {
 	case ev.Has(fsnotify.Create):
 		delete(r.movedDirs, rel)
 		w.createdLocked(r, name, rel, now)
-	case ev.Has(fsnotify.Write) || ev.Has(fsnotify.Chmod):
-		if !isDir {
-			r.agg.add(rel, false, now)
-		}
+	case ev.Has(fsnotify.Chmod) && !isDir:
+		// A directory that could not be read before may have become
+		// readable, so it is handled like a new one.
+		w.createdLocked(r, name, rel, now)
+	case ev.Has(fsnotify.Write) && !isDir:
+		r.agg.add(rel, false, now)
 	}
 }
 
@@ -433,6 +435,8 @@ func (w *Watcher) watchError(r *rootState, dir string, err error) error {
 		return &WatchLimitError{Root: r.path, Dir: dir, Err: err}
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return nil
+	case errors.Is(err, fsnotify.ErrClosed) && w.closed:
+		return nil // Run is returning
 	case errors.Is(err, fs.ErrPermission) && dir != r.path:
 		w.log.Warn().Err(err).Str("folder", r.path).Str("path", relativeTo(r.path, dir)).
 			Msg("Directory not readable; its changes are not watched")

@@ -719,3 +719,19 @@ func TestWatcherWithSystemClock(t *testing.T) {
 		t.Fatalf("no batch within %v", waitLimit)
 	}
 }
+
+func TestWatcherReportsTimestampChange(t *testing.T) {
+	h := startHarness(t, Options{}, nil)
+	writeFile(t, h.root, "a.jpg", "jpeg")
+	h.waitEvent(fsnotify.Write, "a.jpg")
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"a.jpg"}})
+
+	mtime := time.Date(2020, 7, 14, 9, 30, 0, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(h.root, "a.jpg"), mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvent(fsnotify.Chmod, "a.jpg")
+	h.advance(DefaultDelay)
+	h.expectBatch(Batch{Paths: []string{"a.jpg"}})
+}
