@@ -36,7 +36,7 @@
 // encodeFile in codec.go; the other records are JSON of the exported structs.
 //
 //	meta           "schema_version" -> decimal version
-//	settings       key -> value (GetMeta, PutMeta)
+//	settings       key -> value (GetMeta, PutMeta, DeleteMeta)
 //	folders        folder ID -> Folder
 //	files          folder ID -> bucket: relative path -> File, without the
 //	               folder and path, which are the keys

@@ -151,8 +151,8 @@ type Album struct {
 	ID    string
 	Title string
 	// Folder and Dir name the directory the album mirrors: the folder ID and
-	// the directory relative to its root. Both are "" for an album that
-	// mirrors no directory.
+	// the directory relative to its root, "" for the root itself. Folder is
+	// "" for an album that mirrors no directory, and then Dir is "" too.
 	Folder string
 	Dir    string
 	// Overflow numbers the albums of one directory that holds more items than

@@ -151,6 +151,10 @@ func TestAlbumDirIndex(t *testing.T) {
 			[]query{{rootA, "Trips/2024", 0, ""}}},
 		{"prefix dir", state.Album{ID: "E", Folder: rootA, Dir: "Trip"}, "",
 			[]query{{rootA, "Trip", 0, "E"}, {rootA, "Trips", 0, "D"}}},
+		{"root of folder", state.Album{ID: "R", Folder: rootA}, "",
+			[]query{{rootA, "", 0, "R"}, {rootB, "", 0, ""}, {rootA, "Trip", 0, "E"}}},
+		{"root overflow", state.Album{ID: "R2", Folder: rootA, Overflow: 1}, "",
+			[]query{{rootA, "", 0, "R"}, {rootA, "", 1, "R2"}}},
 	}
 	for _, st := range steps {
 		err := s.PutAlbum(st.album)
@@ -209,7 +213,6 @@ func TestAlbumInvalid(t *testing.T) {
 	}{
 		{state.Album{}, "album ID is empty"},
 		{state.Album{ID: "A", Dir: "x"}, "set without a folder"},
-		{state.Album{ID: "A", Folder: rootA}, "album directory is empty"},
 		{state.Album{ID: "A", Folder: "rel", Dir: "x"}, "not an absolute path"},
 		{state.Album{ID: "A", Folder: rootA, Dir: "x", Overflow: -1}, "overflow number -1 is negative"},
 		{state.Album{ID: "A", ItemCount: -3}, "item count -3 is negative"},
@@ -217,8 +220,8 @@ func TestAlbumInvalid(t *testing.T) {
 	for _, tc := range tests {
 		wantErrorContaining(t, s.PutAlbum(tc.album), "put album", tc.want)
 	}
-	_, _, err := s.AlbumForDir(rootA, "", 0)
-	wantErrorContaining(t, err, "album for directory", "empty")
+	_, _, err := s.AlbumForDir(rootA, "/x", 0)
+	wantErrorContaining(t, err, "album for directory", "not a clean relative path")
 	_, _, err = s.AlbumForDir(rootA, "x", -1)
 	wantErrorContaining(t, err, "overflow number -1 is out of range")
 }
@@ -360,6 +363,16 @@ func TestMetaRoundTrip(t *testing.T) {
 		t.Fatalf("PutMeta: %v", err)
 	}
 	wantNoProblems(t, s)
+	if err := s.DeleteMeta("client_id"); err != nil {
+		t.Fatalf("DeleteMeta: %v", err)
+	}
+	if _, ok, err := s.GetMeta("client_id"); ok || err != nil {
+		t.Errorf("GetMeta(deleted) = %v, %v; want not set", ok, err)
+	}
+	if err := s.DeleteMeta("client_id"); err != nil {
+		t.Errorf("DeleteMeta(unset): %v", err)
+	}
+	wantErrorContaining(t, s.DeleteMeta(""), "delete meta", "key is empty")
 	wantErrorContaining(t, s.PutMeta("", "x"), "put meta", "key is empty")
 	_, _, err := s.GetMeta("")
 	wantErrorContaining(t, err, "get meta", "key is empty")
@@ -447,6 +460,7 @@ func TestViewRejectsWrites(t *testing.T) {
 		"PutTombstone":    func(tx *state.Tx) error { return tx.PutTombstone(state.Tombstone{MediaItemID: "m"}) },
 		"AddRequests":     func(tx *state.Tx) error { return tx.AddRequests("2026-01-01", nil) },
 		"PutMeta":         func(tx *state.Tx) error { return tx.PutMeta("k", "v") },
+		"DeleteMeta":      func(tx *state.Tx) error { return tx.DeleteMeta("k") },
 	}
 	for name, write := range writes {
 		err := s.View(write)

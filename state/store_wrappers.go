@@ -186,6 +186,11 @@ func (s *Store) GetMeta(key string) (value string, ok bool, err error) {
 	return value, ok, err
 }
 
+// DeleteMeta removes a small setting; see Tx.DeleteMeta.
+func (s *Store) DeleteMeta(key string) error {
+	return s.Update(func(tx *Tx) error { return tx.DeleteMeta(key) })
+}
+
 // PutMeta sets a small setting; see Tx.PutMeta.
 func (s *Store) PutMeta(key, value string) error {
 	return s.Update(func(tx *Tx) error { return tx.PutMeta(key, value) })

@@ -211,14 +211,15 @@ func (tx *Tx) ForEachAlbum(fn func(Album) error) error {
 	return forEachJSON(tx, bucketAlbums, fn)
 }
 
-// AlbumForDir returns the album that mirrors directory dir (relative to the
-// root of folder) with the given overflow number, 0 for the first album of
-// the directory, and reports whether one exists.
+// AlbumForDir returns the album that mirrors directory dir of folder with
+// the given overflow number, 0 for the first album of the directory, and
+// reports whether one exists. dir is relative to the folder root, and "" is
+// the root itself.
 func (tx *Tx) AlbumForDir(folder, dir string, overflow int) (Album, bool, error) {
 	if err := validateFolderID(folder); err != nil {
 		return Album{}, false, fmt.Errorf("album for directory: %w", err)
 	}
-	if err := validateRelPath("album directory", dir); err != nil {
+	if err := validateAlbumDir(dir); err != nil {
 		return Album{}, false, fmt.Errorf("album for directory: %w", err)
 	}
 	if overflow < 0 || uint64(overflow) > math.MaxUint32 {
@@ -383,6 +384,21 @@ func (tx *Tx) GetMeta(key string) (string, bool, error) {
 		return "", false, nil
 	}
 	return string(v), true, nil
+}
+
+// DeleteMeta removes a small setting. Deleting an unset key is not an
+// error.
+func (tx *Tx) DeleteMeta(key string) error {
+	if err := tx.writable("delete meta"); err != nil {
+		return err
+	}
+	if key == "" {
+		return errors.New("delete meta: key is empty")
+	}
+	if err := tx.delete(bucketSettings, []byte(key)); err != nil {
+		return fmt.Errorf("delete meta %s: %w", key, err)
+	}
+	return nil
 }
 
 // PutMeta sets a small setting.

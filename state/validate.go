@@ -40,6 +40,15 @@ func validateRelPath(what, p string) error {
 	return nil
 }
 
+// validateAlbumDir checks the directory an album mirrors: "" for the root
+// of the folder, otherwise a path as validateRelPath accepts.
+func validateAlbumDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	return validateRelPath("album directory", dir)
+}
+
 // validateSHA256 checks a lowercase hex SHA-256. An empty hash is allowed
 // only when optional is set.
 func validateSHA256(sha string, optional bool) error {
@@ -122,7 +131,7 @@ func (a Album) validate() error {
 		if err := validateFolderID(a.Folder); err != nil {
 			return fmt.Errorf("album %s: %w", a.ID, err)
 		}
-		if err := validateRelPath("album directory", a.Dir); err != nil {
+		if err := validateAlbumDir(a.Dir); err != nil {
 			return fmt.Errorf("album %s: %w", a.ID, err)
 		}
 	} else if a.Dir != "" {
