@@ -85,30 +85,35 @@ func openRemote(ctx context.Context, cfg *config.Config, useEmulator bool, log z
 
 	r := &remote{clientID: creds.ClientID}
 	endpoint := oauth2.Endpoint{AuthURL: cfg.API.AuthURL, TokenURL: cfg.API.TokenURL}
-	tokens := newFileTokenSource(ctx, creds, endpoint, token, cfg.API.TokenFile, log)
+	tokens := newTokenSource(ctx, creds, endpoint, token, cfg.API.TokenFile, log)
 	if err := r.connect(cfg.API.Endpoint, cfg.API.UploadEndpoint, tokens, log); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// newFileTokenSource returns a token source that refreshes token with the
-// client creds at endpoint, saving refreshed tokens to path unless path is
-// empty. Refreshes fail once ctx ends.
-func newFileTokenSource(ctx context.Context, creds clientCredentials, endpoint oauth2.Endpoint,
-	token *oauth2.Token, path string, log zerolog.Logger) *fileTokenSource {
-	refreshClient := &http.Client{Timeout: tokenRefreshTimeout}
-	return &fileTokenSource{
-		refreshContext: context.WithValue(ctx, oauth2.HTTPClient, refreshClient),
-		oauth: &oauth2.Config{
-			ClientID:     creds.ClientID,
-			ClientSecret: creds.ClientSecret,
-			Endpoint:     endpoint,
-		},
-		path:  path,
-		log:   log.With().Str(logKeyComponent, "oauth").Logger(),
-		token: token,
+// newTokenSource returns a token source that refreshes token with the
+// client creds at endpoint and, unless path is empty, saves every refreshed
+// token to path. Refreshes fail once ctx ends.
+func newTokenSource(ctx context.Context, creds clientCredentials, endpoint oauth2.Endpoint,
+	token *oauth2.Token, path string, log zerolog.Logger) *photosapi.TokenSource {
+	refreshContext := context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: tokenRefreshTimeout})
+	oauth := photosapi.OAuthConfig(creds.ClientID, creds.ClientSecret, endpoint.AuthURL, endpoint.TokenURL, "")
+
+	var save func(*oauth2.Token)
+	if path != "" {
+		log := log.With().Str(logKeyComponent, "oauth").Logger()
+		save = func(fresh *oauth2.Token) {
+			if err := writeToken(path, fresh); err != nil {
+				// The new token works for this run, and the next
+				// refresh tries the save again.
+				log.Warn().Err(err).Str(logKeyPath, path).Msg("Token file not saved")
+				return
+			}
+			log.Debug().Time("expiry", fresh.Expiry).Msg("Saved refreshed OAuth token")
+		}
 	}
+	return photosapi.NewTokenSource(refreshContext, oauth, token, save)
 }
 
 // connect creates r.client for the API at endpoint.

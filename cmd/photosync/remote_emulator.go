@@ -66,7 +66,7 @@ func openEmulatorRemote(ctx context.Context, cfg *config.Config, log zerolog.Log
 	}
 	creds := clientCredentials{ClientID: client.ClientID, ClientSecret: client.ClientSecret}
 	token := &oauth2.Token{RefreshToken: client.RefreshToken}
-	tokens := newFileTokenSource(ctx, creds, endpoint, token, "", log)
+	tokens := newTokenSource(ctx, creds, endpoint, token, "", log)
 	if err := r.connect(running.URL+"/", "", tokens, log); err != nil {
 		return nil, errors.Join(err, r.Close())
 	}

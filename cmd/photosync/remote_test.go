@@ -175,7 +175,7 @@ func TestTokenSourceInvalidateRefreshes(t *testing.T) {
 	running := startEmulator(t)
 	creds := clientCredentials{ClientID: testClientID, ClientSecret: "test-secret"}
 	endpoint := oauth2.Endpoint{TokenURL: running.URL + "/token"}
-	tokens := newFileTokenSource(t.Context(), creds, endpoint,
+	tokens := newTokenSource(t.Context(), creds, endpoint,
 		&oauth2.Token{RefreshToken: testRefreshToken}, "", zerolog.Nop())
 
 	first, err := tokens.Token()
