@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -155,8 +156,22 @@ func startHarness(t *testing.T, opts Options, src eventSource) *harness {
 		case <-time.After(waitLimit):
 			t.Errorf("Run did not return within %v of cancellation", waitLimit)
 		}
+		checkNoLeaks(t)
 	})
 	return h
+}
+
+// checkNoLeaks fails if a goroutine of a Watcher or of fsnotify outlives
+// Run. The tests do not run in parallel, so any such goroutine is a leak.
+func checkNoLeaks(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	for _, fn := range []string{"(*Watcher).pump", "(*inotify).readEvents"} {
+		if strings.Contains(stacks, fn) {
+			t.Errorf("goroutine running %s still alive after Run returned", fn)
+		}
+	}
 }
 
 func newFsnotifySource(t *testing.T) fsnotifySource {
