@@ -28,8 +28,9 @@ const (
 	// one resumable chunk) and one download. At 1 Mbit/s an 8 MiB chunk
 	// takes about 70 s, so 15 minutes leaves room for slow links.
 	DefaultTransferTimeout = 15 * time.Minute
-	// DefaultMaxRetries is the number of retries after the first attempt;
-	// Google's own Java upload client makes five attempts in all.
+	// DefaultMaxRetries is the number of retries after the first attempt.
+	// With the backoff in retry.go the five waits add up to about 9 s, or
+	// to 2.5 minutes when every response is a 429.
 	DefaultMaxRetries = 5
 	// DefaultMaxRetryAfter is the longest Retry-After the client waits
 	// out itself. A longer wait returns the error, with Error.RetryAfter
@@ -54,7 +55,8 @@ type Options struct {
 	// HTTPClient sends the requests. Without TokenSource it must add the
 	// Authorization header itself, as the clients from
 	// oauth2.Config.Client and oauth2.NewClient do. With TokenSource it is
-	// the unauthenticated base client. Default: http.DefaultClient.
+	// the unauthenticated base client. Default: a client with net/http's
+	// default transport that keeps up to 16 idle connections per host.
 	HTTPClient *http.Client
 	// TokenSource supplies access tokens, and then the client sets the
 	// Authorization header itself. On an HTTP 401 the client calls
@@ -63,8 +65,9 @@ type Options struct {
 	TokenSource oauth2.TokenSource
 	// DownloadClient fetches base URLs, which need no Authorization
 	// header. Default: HTTPClient when TokenSource is set, the base
-	// transport under an *oauth2.Transport, or else http.DefaultClient,
-	// so that access tokens never go to the media host.
+	// transport under an *oauth2.Transport, or else the default client
+	// described at HTTPClient, so that access tokens never go to the media
+	// host.
 	DownloadClient *http.Client
 
 	// RequestTimeout bounds one attempt of a JSON call
@@ -188,7 +191,7 @@ func (o *Options) applyDefaults() {
 		o.Endpoint = DefaultEndpoint
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = http.DefaultClient
+		o.HTTPClient = newHTTPClient()
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
@@ -230,7 +233,20 @@ func unauthenticated(base *http.Client, ownsTokens bool) *http.Client {
 		plain.Transport = t.Base
 		return &plain
 	}
-	return http.DefaultClient
+	return newHTTPClient()
+}
+
+// maxIdleConnsPerHost keeps a connection open for each of the sync
+// engine's parallel transfers. net/http keeps only 2 by default, so more
+// workers than that would dial a new connection for every request.
+const maxIdleConnsPerHost = 16
+
+// newHTTPClient returns a client with net/http's default transport
+// settings except for the idle connection limit.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	return &http.Client{Transport: t}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

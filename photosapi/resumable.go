@@ -237,6 +237,8 @@ func (u *ResumableUpload) sendChunk(ctx context.Context, src io.ReaderAt) (strin
 		if length == 0 {
 			req.Body = http.NoBody
 		}
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set(headerProtocol, "resumable")
 		req.Header.Set(headerCommand, command)
 		req.Header.Set(headerOffset, strconv.FormatInt(offset, 10))
 		return c.send(req)
@@ -322,6 +324,9 @@ func (u *ResumableUpload) command(ctx context.Context, command string, handle fu
 		if err != nil {
 			return nil, err
 		}
+		// Google's Java upload client sends the protocol header on every
+		// session request, so this client does the same.
+		req.Header.Set(headerProtocol, "resumable")
 		req.Header.Set(headerCommand, command)
 		return c.send(req)
 	}
