@@ -58,7 +58,7 @@ type Metadata struct {
 // is linear in len(data) and the memory it allocates beyond data is small,
 // whatever the input.
 //
-// NOTE: For Canon CRW and CR3, Fuji RAF, MPEG transport streams, ASF and
+// NOTE: For Canon CR3, Fuji RAF, MPEG transport streams, ASF and
 // Matroska, only the fields above that this package can parse are set, so
 // most stay zero.
 func ReadMetadata(data []byte, f Format) (Metadata, error) {
@@ -85,6 +85,8 @@ func ReadMetadata(data []byte, f Format) (Metadata, error) {
 		err = readTIFF(data, &m)
 	case formatHEIC, formatHEIF, formatAVIF:
 		err = readHEIF(data, &m)
+	case formatCRW:
+		err = readCRW(data, &m)
 	case formatMP4, formatMOV, formatM4V, format3GP, format3G2:
 		err = readMP4(data, &m)
 	case formatAVI:
