@@ -43,6 +43,11 @@ var keySchemaVersion = []byte("schema_version")
 // without ambiguity, and keys sharing a prefix sort together.
 const sep = 0
 
+// filesFillPercent is how full bbolt fills the pages of a folder's files
+// bucket when it splits them. In BenchmarkPutFile it shrinks the file from
+// about 850 to about 680 bytes per file, compared to bbolt's default of 0.5.
+const filesFillPercent = 0.9
+
 // sha256HexLen is the length of a hex SHA-256, the fixed-width prefix of the
 // hash index keys.
 const sha256HexLen = 64

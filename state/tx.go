@@ -283,6 +283,9 @@ func (tx *Tx) putFile(f File) error {
 		if err != nil {
 			return err
 		}
+		// Paths of one directory usually arrive in order, and appends leave
+		// every split page half empty at bbolt's default fill.
+		b.FillPercent = filesFillPercent
 		return b.Put([]byte(f.Path), value)
 	})
 	if err != nil {
