@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 
 	"github.com/spf13/cobra"
@@ -53,15 +54,22 @@ func newEmulatorCommand(a *app) *cobra.Command {
 	return cmd
 }
 
+// validate checks the flag values and reports whether the listen address
+// is a loopback address.
+func (o *emulatorOptions) validate() (loopback bool, err error) {
+	if o.writesPerMinute < 0 {
+		return false, fmt.Errorf("invalid --writes-per-minute %d: use 0 for no limit or a positive number", o.writesPerMinute)
+	}
+	return isLoopbackAddress(o.listen)
+}
+
 func runEmulator(cmd *cobra.Command, a *app, opts emulatorOptions) error {
-	loopback, err := isLoopbackAddress(opts.listen)
+	loopback, err := opts.validate()
 	if err != nil {
 		return usageError(err)
 	}
 	if !loopback {
-		fmt.Fprintf(a.stderr, "WARNING: the emulator listens on %s, which is not a loopback address.\n"+
-			"WARNING: it has no real authentication; other hosts can read and change its library.\n",
-			opts.listen)
+		warnExposed(a.stderr, opts.listen)
 	}
 
 	running, err := emulator.Start(emulator.Options{
@@ -84,6 +92,13 @@ func runEmulator(cmd *cobra.Command, a *app, opts emulatorOptions) error {
 		return fatalError(fmt.Errorf("stop emulator: %w", err))
 	}
 	return nil
+}
+
+// warnExposed warns on w that the emulator is reachable from other hosts.
+func warnExposed(w io.Writer, address string) {
+	fmt.Fprintf(w, "WARNING: the emulator listens on %s, which is not a loopback address.\n"+
+		"WARNING: it has no real authentication, so other hosts can read and change its library.\n",
+		address)
 }
 
 // isLoopbackAddress reports whether the host:port address listens only on

@@ -91,30 +91,3 @@ func TestNewLoggerRejectsBadValues(t *testing.T) {
 		})
 	}
 }
-
-func TestIsLoopbackAddress(t *testing.T) {
-	tests := []struct {
-		address string
-		want    bool
-	}{
-		{"127.0.0.1:0", true},
-		{"[::1]:8080", true},
-		{"localhost:8080", true},
-		{"127.0.0.2:80", true},
-		{":8080", false},
-		{"0.0.0.0:8080", false},
-		{"192.168.1.5:8080", false},
-		{"photos.example:80", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.address, func(t *testing.T) {
-			got, err := isLoopbackAddress(tc.address)
-			if err != nil {
-				t.Fatalf("isLoopbackAddress: %v", err)
-			}
-			if got != tc.want {
-				t.Errorf("isLoopbackAddress(%q) = %v, want %v", tc.address, got, tc.want)
-			}
-		})
-	}
-}

@@ -133,6 +133,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"bad flag value", []string{"emulator", "--daily-quota", "many"}, `invalid argument "many"`},
 		{"bad log level", []string{"--log-level", "loud", "version"}, `invalid log level "loud"`},
 		{"bad listen address", []string{"emulator", "--listen", "nowhere"}, `invalid --listen address "nowhere"`},
+		{"negative write limit", []string{"emulator", "--writes-per-minute", "-1"}, `invalid --writes-per-minute -1`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
