@@ -39,13 +39,13 @@ type call struct {
 	kind       idempotency
 }
 
-// do sends c with retries and decodes the response into c.out.
+// do sends cl with retries and decodes the response into cl.out.
 func (c *Client) do(ctx context.Context, cl *call) error {
 	var body []byte
 	if cl.body != nil {
 		var err error
 		if body, err = json.Marshal(cl.body); err != nil {
-			return fmt.Errorf("encode request: %w", err)
+			return fmt.Errorf("%s: encode request: %w", cl.method, err)
 		}
 	}
 	u := c.endpoint.String() + cl.path

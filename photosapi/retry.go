@@ -35,9 +35,12 @@ const (
 	// notIdempotent calls (albums.create, mediaItems.batchCreate,
 	// albums.addEnrichment) would create a second album, item or
 	// enrichment if the first request was processed. They retry only when
-	// the server provably did not process the request: the request never
-	// fully went out, or the server responded with 429 or 503, which Google
-	// sends before it does any work.
+	// the server did not process the request: the request never fully
+	// went out, or the server responded with 429 or 503. Google uses those
+	// two for rate limits and overload, so the client takes them as
+	// rejected before any work was done.
+	// NOTE: no Google document promises that a 503 comes before any work.
+	// For batchCreate the server's byte deduplication limits the harm.
 	notIdempotent
 )
 
@@ -51,8 +54,8 @@ func (c *Client) backoff(retry int, err error) (time.Duration, bool) {
 	var e *api.Error
 	if errors.As(err, &e) {
 		if e.RetryAfter > 0 {
-			// The server's own wait wins, without jitter: it knows when
-			// its limit resets.
+			// The server's own wait wins, without jitter, because the
+			// server sets it from when its limit resets.
 			if e.RetryAfter > c.opts.MaxRetryAfter {
 				return 0, false
 			}
