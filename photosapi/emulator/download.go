@@ -65,67 +65,82 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	if handled {
 		return
 	}
-	token, paramText, _ := strings.Cut(r.PathValue("token"), "=")
-	ref, err := s.parseBaseURLToken(token)
+
+	it, params, e := s.resolveBaseURL(r)
+	if e != nil {
+		writeDownloadError(w, e)
+		return
+	}
+	body, mime, err := s.renderDownload(&it, params)
 	if err != nil {
-		http.Error(w, "Not found: "+err.Error(), http.StatusNotFound)
-		return
-	}
-	params, err := parseImageParams(paramText)
-	if err != nil {
-		http.Error(w, "Bad request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	s.mu.Lock()
-	now := s.nowLocked()
-	if !now.Before(ref.expiry) {
-		s.mu.Unlock()
-		http.Error(w, "Forbidden: the base URL expired after 60 minutes; get the media item again for a fresh one.", http.StatusForbidden)
-		return
-	}
-	it, ok := s.st.Items[ref.itemID]
-	var snapshot item
-	if ok {
-		snapshot = *it
-	}
-	quotaErr := s.chargeDownloadLocked(ref.clientID, now)
-	processing := snapshot.Video && now.Before(snapshot.UploadTime.Add(s.opts.VideoProcessingTime))
-	s.saveOrLogLocked()
-	s.mu.Unlock()
-	switch {
-	case !ok:
-		http.Error(w, "Not found: the media item no longer exists.", http.StatusNotFound)
-		return
-	case quotaErr != nil:
-		writeAPIError(w, quotaErr)
-		return
-	case params.video && !snapshot.Video:
-		http.Error(w, "Bad request: =dv is only for videos.", http.StatusBadRequest)
-		return
-	case params.video && processing:
-		http.Error(w, "Not found: the video is still processing.", http.StatusNotFound)
-		return
-	}
-	body, mime, err := s.renderDownload(&snapshot, params)
-	if err != nil {
+		s.log.Error().Err(err).Str("media_id", it.ID).Msg("Cannot render a base-URL download")
 		http.Error(w, "Internal error: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+
 	w.Header().Set("Content-Type", mime)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Header().Set("Cache-Control", "private, max-age=86400")
+	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if dropAfter > 0 && dropAfter < int64(len(body)) {
-		w.WriteHeader(http.StatusOK)
 		w.Write(body[:dropAfter])
 		http.NewResponseController(w).Flush()
 		abortConnection()
 	}
-	w.WriteHeader(http.StatusOK)
 	w.Write(body)
+}
+
+// writeDownloadError sends a base-URL failure. Like Google's image server,
+// the emulator sends plain text, except for quota errors, which come in the
+// API's JSON shape.
+func writeDownloadError(w http.ResponseWriter, e *apiError) {
+	if e.Code == http.StatusTooManyRequests {
+		writeAPIError(w, e)
+		return
+	}
+	http.Error(w, e.Message, e.Code)
+}
+
+// resolveBaseURL checks a base URL's signature, expiry and parameters,
+// charges the media-bytes quota and returns a copy of the item.
+func (s *Server) resolveBaseURL(r *http.Request) (item, imageParams, *apiError) {
+	token, paramText, _ := strings.Cut(r.PathValue("token"), "=")
+	ref, err := s.parseBaseURLToken(token)
+	if err != nil {
+		return item{}, imageParams{}, &apiError{Code: http.StatusNotFound, Message: "Not found: " + err.Error()}
+	}
+	params, err := parseImageParams(paramText)
+	if err != nil {
+		return item{}, imageParams{}, &apiError{Code: http.StatusBadRequest, Message: "Bad request: " + err.Error()}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.nowLocked()
+	if !now.Before(ref.expiry) {
+		return item{}, params, &apiError{Code: http.StatusForbidden,
+			Message: "Forbidden: the base URL expired after 60 minutes. Get the media item again for a fresh one."}
+	}
+	it, ok := s.st.Items[ref.itemID]
+	if !ok {
+		return item{}, params, &apiError{Code: http.StatusNotFound, Message: "Not found: no media item has this base URL."}
+	}
+	if e := s.chargeDownloadLocked(ref.clientID, now); e != nil {
+		return item{}, params, e
+	}
+	s.saveOrLogLocked()
+
+	processing := it.Video && now.Before(it.UploadTime.Add(s.opts.VideoProcessingTime))
+	switch {
+	case params.video && !it.Video:
+		return item{}, params, &apiError{Code: http.StatusBadRequest, Message: "Bad request: =dv is only for videos."}
+	case params.video && processing:
+		return item{}, params, &apiError{Code: http.StatusNotFound, Message: "Not found: the video is still processing."}
+	}
+	return *it, params, nil
 }
 
 // renderDownload produces the bytes a base URL with params returns.

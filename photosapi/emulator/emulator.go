@@ -149,8 +149,9 @@ func (s *Server) Close() error {
 	if s.closed {
 		return nil
 	}
+	err := s.saveLocked()
 	s.closed = true
-	return s.saveLocked()
+	return err
 }
 
 // now returns the emulator's current time: the configured clock plus every

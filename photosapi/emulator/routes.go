@@ -127,43 +127,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if handled {
 		return
 	}
-	isUpload := spec.name == methodUploads
-	clientID, scopes, authErr := s.authenticate(r)
-	if authErr != nil {
-		if isUpload {
-			writeUploadsUnauthenticated(w)
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
-		writeAPIError(w, authErr)
+
+	clientID, e := s.authorizeCall(r, spec)
+	if e != nil {
+		s.writeAuthError(w, spec, e)
 		return
 	}
-	if spec.sharing && !s.opts.Legacy {
-		writeAPIError(w, permissionDenied(msgSharingGone))
-		return
-	}
-	if !s.scopeAllows(spec, scopes) {
-		if isUpload {
-			writeUploadsUnauthenticated(w)
-			return
-		}
-		writeAPIError(w, permissionDenied(msgInsufficientScopes))
-		return
-	}
+
 	c := &call{s: s, w: w, r: r, method: spec.name, pathID: id, clientID: clientID, dropAfter: dropAfter}
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		writeAPIError(w, unavailable())
-		return
-	}
-	c.now = s.nowLocked()
-	if e := s.chargeQuotaLocked(clientID, spec.write, c.now); e != nil {
-		s.mu.Unlock()
-		writeAPIError(w, e)
-		return
-	}
-	if e := checkQuery(r.URL.Query(), spec.query...); e != nil {
+	if e := s.admitLocked(c, spec); e != nil {
 		s.mu.Unlock()
 		writeAPIError(w, e)
 		return
@@ -174,6 +147,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		spec.raw(c)
 		return
 	}
+
 	resp, e := spec.json(c)
 	s.saveOrLogLocked()
 	s.mu.Unlock()
@@ -182,6 +156,47 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// authorizeCall checks the request's token, the 2025 sharing cut-off and
+// the method's scopes, and returns the client id.
+func (s *Server) authorizeCall(r *http.Request, spec *methodSpec) (string, *apiError) {
+	clientID, scopes, e := s.authenticate(r)
+	switch {
+	case e != nil:
+		return "", e
+	case spec.sharing && !s.opts.Legacy:
+		return "", permissionDenied(msgSharingGone)
+	case !s.scopeAllows(spec, scopes):
+		return "", permissionDenied(msgInsufficientScopes)
+	}
+	return clientID, nil
+}
+
+// writeAuthError sends an authorization failure. The uploads endpoint has
+// its own 401 body for every token problem.
+func (s *Server) writeAuthError(w http.ResponseWriter, spec *methodSpec, e *apiError) {
+	if spec.name == methodUploads {
+		writeUploadsUnauthenticated(w)
+		return
+	}
+	if e.Code == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
+	}
+	writeAPIError(w, e)
+}
+
+// admitLocked sets the call's time and rejects it when the Server is
+// closed, the client is out of quota or the query has unknown parameters.
+func (s *Server) admitLocked(c *call, spec *methodSpec) *apiError {
+	if s.closed {
+		return unavailable()
+	}
+	c.now = s.nowLocked()
+	if e := s.chargeQuotaLocked(c.clientID, spec.write, c.now); e != nil {
+		return e
+	}
+	return checkQuery(c.r.URL.Query(), spec.query...)
 }
 
 // saveOrLogLocked saves the state and logs a failure, because a request

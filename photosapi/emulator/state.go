@@ -100,9 +100,11 @@ func loadState(dir string) (*state, error) {
 }
 
 // saveLocked writes the state to DataDir atomically: to a temporary file
-// that is synced and then renamed over the snapshot.
+// that is synced and then renamed over the snapshot. After Close it writes
+// nothing, so that a closed Server cannot overwrite the state of a new one
+// on the same directory.
 func (s *Server) saveLocked() error {
-	if s.opts.DataDir == "" {
+	if s.opts.DataDir == "" || s.closed {
 		return nil
 	}
 	data, err := json.Marshal(s.st)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -82,14 +81,11 @@ func (c *call) rawUpload() {
 	writeUploadToken(c.w, token)
 }
 
-// uploadFileName returns X-Goog-Upload-File-Name. A percent-encoded name
-// (clients encode names that are not ASCII) is decoded.
+// uploadFileName returns X-Goog-Upload-File-Name as sent. Names are not
+// percent-decoded, because Google does not document an encoding and a
+// literal "%20" in a file name must survive.
 func uploadFileName(r *http.Request) string {
-	name := r.Header.Get("X-Goog-Upload-File-Name")
-	if decoded, err := url.PathUnescape(name); err == nil {
-		return decoded
-	}
-	return name
+	return r.Header.Get("X-Goog-Upload-File-Name")
 }
 
 func writeUploadToken(w http.ResponseWriter, token string) {

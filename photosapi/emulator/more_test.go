@@ -1,0 +1,216 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestUploadTokenAndSessionSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	clock := NewFakeClock(testStart)
+	first, err := Start(Options{DataDir: dir, Clock: clock, ChunkGranularity: 1024}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &testEnv{t: t, run: first, clock: clock, http: http.DefaultClient, options: Options{ChunkGranularity: 1024}}
+	env.token = env.accessToken("client-a", "refresh-a")
+	data := sample(t, "Camera Roll/portrait.jpg")
+	token := env.uploadRaw(data, "later.jpg")
+	sessionURL := startSession(t, env, len(data), "resumed.jpg")
+	status, _, body := env.do("POST", sessionURL, data[:2048], "X-Goog-Upload-Command", "upload", "X-Goog-Upload-Offset", "0")
+	if status != 200 {
+		t.Fatalf("first chunk: %d %s", status, body)
+	}
+	env.inspect("POST", "clock", map[string]any{"advance": "2h"}, nil)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second, err := Start(Options{DataDir: dir, Clock: clock, ChunkGranularity: 1024}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	env.run = second
+	var now clockJSON
+	env.inspect("GET", "clock", nil, &now)
+	if want := testStart.Add(2 * time.Hour).Format(time.RFC3339Nano); now.Now != want {
+		t.Errorf("clock after restart = %s, want %s", now.Now, want)
+	}
+	env.token = env.accessToken("client-a", "refresh-a")
+	newURL := second.URL + sessionURL[len(first.URL):]
+	state, received := querySession(t, env, newURL)
+	if state != "active" || received != 2048 {
+		t.Fatalf("session after restart = %s %d, want active 2048", state, received)
+	}
+	status, _, body = env.do("POST", newURL, data[2048:], "X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "2048")
+	if status != 200 || string(body) == "" {
+		t.Fatalf("finish after restart: %d %s", status, body)
+	}
+	var resp batchCreateResponse
+	env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
+		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}}, &resp)
+	if got := resp.NewMediaItemResults[0].MediaItem; got == nil || got.Filename != "later.jpg" {
+		t.Errorf("item from a token issued before the restart = %+v", resp.NewMediaItemResults[0])
+	}
+}
+
+func TestDelayFaultEndsWithClientContext(t *testing.T) {
+	env := startEnv(t, Options{})
+	env.inspect("POST", "faults", map[string]any{"method": "albums.list", "delay": "1h", "count": 1}, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	req, _ := http.NewRequestWithContext(ctx, "GET", env.run.URL+"/v1/albums", nil)
+	req.Header.Set("Authorization", "Bearer "+env.token)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	// The fault is used up when the request reaches it, which is the
+	// moment to cancel.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var list struct{ Faults []faultSpec }
+		env.inspect("GET", "faults", nil, &list)
+		if len(list.Faults) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the delayed request never reached the emulator")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("delayed request ended with %v, want context.Canceled", err)
+	}
+	if status, _, _ := env.do("GET", "/v1/albums", nil); status != 200 {
+		t.Errorf("request after the delay fault: status %d, want 200", status)
+	}
+}
+
+func TestTokenFaultAndDropOnJSONMethod(t *testing.T) {
+	env := startEnv(t, Options{})
+	env.inspect("POST", "faults", map[string]any{"method": "token", "status": 500, "body": `{"error":"internal_failure"}`, "count": 1}, nil)
+	status, body := env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"r"}, "client_id": {"c"}})
+	if status != 500 || string(body) != `{"error":"internal_failure"}` {
+		t.Errorf("token fault = %d %s", status, body)
+	}
+	env.inspect("POST", "faults", map[string]any{"method": "albums.create", "dropAfterBytes": 5, "count": 1}, nil)
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", env.run.URL+"/v1/albums", nil)
+	req.Header.Set("Authorization", "Bearer "+env.token)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("albums.create with a drop fault answered %d, want a broken connection", resp.StatusCode)
+	}
+	var albums struct{ Albums []inspectAlbumJSON }
+	env.inspect("GET", "albums", nil, &albums)
+	if len(albums.Albums) != 0 {
+		t.Errorf("a dropped albums.create created %d albums", len(albums.Albums))
+	}
+}
+
+func TestHeadOnBaseURL(t *testing.T) {
+	env := startEnv(t, Options{})
+	data := sample(t, "Tricky/no_exif.jpg")
+	item := env.create(data, "a.jpg")
+	resp, err := http.Head(item.BaseURL + "=d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("HEAD = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if n, _ := strconv.Atoi(resp.Header.Get("Content-Length")); n == 0 {
+		t.Error("HEAD has no Content-Length")
+	}
+}
+
+func TestConcurrentUploadsAndCreates(t *testing.T) {
+	env := startEnv(t, Options{})
+	base := sample(t, "Tricky/no_exif.jpg")
+	const workers = 8
+	var wg sync.WaitGroup
+	ids := make([]string, workers)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Distinct trailing bytes make distinct items of the same picture.
+			data := append(append([]byte(nil), base...), byte(i))
+			token := env.uploadRaw(data, "p"+strconv.Itoa(i)+".jpg")
+			var resp batchCreateResponse
+			env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
+				map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}}, &resp)
+			if it := resp.NewMediaItemResults[0].MediaItem; it != nil {
+				ids[i] = it.ID
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, id := range ids {
+		if id == "" || seen[id] {
+			t.Errorf("worker %d got item %q", i, id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestAlbumsListPagesAndEnrichment(t *testing.T) {
+	env := startEnv(t, Options{})
+	var want []string
+	for i := range 5 {
+		want = append(want, env.createAlbum("Album "+strconv.Itoa(i)))
+	}
+	var got []string
+	token := ""
+	for {
+		var page listAlbumsResponse
+		env.mustJSON("GET", "/v1/albums?pageSize=2&pageToken="+url.QueryEscape(token), nil, &page)
+		for _, a := range page.Albums {
+			got = append(got, a.ID)
+		}
+		if page.NextPageToken == "" {
+			break
+		}
+		token = page.NextPageToken
+	}
+	if len(got) != len(want) {
+		t.Fatalf("listed %d albums, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("album %d = %s, want %s (oldest first)", i, got[i], want[i])
+		}
+	}
+	status, _, body := env.do("GET", "/v1/albums?pageSize=2&pageToken="+url.QueryEscape(token)+"&excludeNonAppCreatedData=true", nil)
+	if status != 400 {
+		t.Errorf("page token with other arguments = %d %s, want 400", status, body)
+	}
+
+	var enrichment addEnrichmentResponse
+	env.mustJSON("POST", "/v1/albums/"+want[0]+":addEnrichment", map[string]any{
+		"newEnrichmentItem": map[string]any{"locationEnrichment": map[string]any{"location": map[string]any{
+			"locationName": "Lisbon", "latlng": map[string]any{"latitude": 38.7, "longitude": -9.1}}}},
+		"albumPosition": map[string]any{"position": "LAST_IN_ALBUM"}}, &enrichment)
+	if enrichment.EnrichmentItem == nil || enrichment.EnrichmentItem.ID == "" {
+		t.Errorf("addEnrichment = %+v, want an id", enrichment)
+	}
+	status, _, _ = env.do("POST", "/v1/albums/"+want[0]+":addEnrichment", map[string]any{
+		"newEnrichmentItem": map[string]any{"textEnrichment": map[string]any{"text": "after"}},
+		"albumPosition":     map[string]any{"position": "AFTER_ENRICHMENT_ITEM", "relativeEnrichmentItemId": enrichment.EnrichmentItem.ID}})
+	if status != 200 {
+		t.Errorf("enrichment after an enrichment: status %d, want 200", status)
+	}
+}
