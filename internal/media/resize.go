@@ -39,7 +39,8 @@ const (
 )
 
 // ErrNoDecoder is wrapped by the errors [Resize] returns for formats it
-// cannot decode: HEIC, AVIF, ICO, camera RAW and videos.
+// cannot decode: HEIC, AVIF, ICO, videos, and camera RAW files without a
+// JPEG preview.
 var ErrNoDecoder = errors.New("no decoder for this format")
 
 // jpegQuality is the quality of JPEG output, a common choice for
@@ -52,7 +53,9 @@ const jpegQuality = 85
 // and never enlarges it. With crop it scales the image to cover exactly
 // width×height and cuts the overflow evenly from both sides ("=wN-hN-c").
 //
-// The EXIF orientation is applied first, so the output is upright and the
+// Camera RAW files are resized from the largest JPEG preview they embed,
+// as developing the sensor data is beyond this package. The EXIF
+// orientation is applied first, so the output is upright and the
 // box applies to the image as displayed. The output has no metadata. It is
 // PNG for PNG input and JPEG for everything else, and mime is its type.
 //
@@ -122,11 +125,18 @@ func checkResizeBox(width, height int, crop bool) error {
 	return nil
 }
 
-// decodeForResize decodes the image after checking from its header that
-// the decoded pixels stay within MaxDecodePixels.
+// decodeForResize decodes the image, or the JPEG preview of a camera RAW
+// file, after checking from its header that the decoded pixels stay within
+// MaxDecodePixels.
 func decodeForResize(data []byte, f Format) (image.Image, error) {
-	switch f {
-	case formatJPEG, formatPNG, formatGIF, formatBMP, formatTIFF, formatWebP:
+	switch {
+	case f == formatJPEG, f == formatPNG, f == formatGIF, f == formatBMP, f == formatTIFF, f == formatWebP:
+	case isRAW(f):
+		preview, ok := rawPreview(data, f)
+		if !ok {
+			return nil, fmt.Errorf("resize %s: file has no JPEG preview: %w", f.MIME, ErrNoDecoder)
+		}
+		data, f = preview, formatJPEG
 	default:
 		return nil, fmt.Errorf("resize %s: %w", f, ErrNoDecoder)
 	}

@@ -47,6 +47,8 @@ func TestResizeSizes(t *testing.T) {
 		// The WebP keeps the EXIF orientation 6 of the JPEG it was made from.
 		{"Tricky/canon_eos_gps.webp", 240, 240, false, 160, 240, "image/jpeg"},
 		{"Camera Roll/portrait.jpg", 256, 256, true, 256, 256, "image/jpeg"},
+		// Resized from its 2160×1440 JPEG preview.
+		{"Camera Roll/RAW/CRW_0001.CRW", 300, 300, false, 300, 200, "image/jpeg"},
 	}
 	for _, c := range cases {
 		data := readSample(t, c.rel)
@@ -177,7 +179,8 @@ func TestFlattenOnWhite(t *testing.T) {
 }
 
 func TestResizeNoDecoder(t *testing.T) {
-	for _, rel := range []string{"Tricky/iphone.heic", "Camera Roll/Phone/sunset.avif", "Tricky/clip.mp4", "Camera Roll/RAW/CRW_0001.CRW"} {
+	// The GoPro GPR stores only VC-5 compressed sensor data, no preview.
+	for _, rel := range []string{"Tricky/iphone.heic", "Camera Roll/Phone/sunset.avif", "Tricky/clip.mp4", "Camera Roll/RAW/GOPR0100.GPR"} {
 		data := readSample(t, rel)
 		_, _, err := Resize(data, Detect(data), 100, 100, false)
 		if !errors.Is(err, ErrNoDecoder) {
@@ -245,5 +248,48 @@ func TestResizeOutputHasNoEXIF(t *testing.T) {
 	}
 	if _, err := jpeg.DecodeConfig(bytes.NewReader(out)); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestResizeTIFFRawPreview(t *testing.T) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 48)), nil); err != nil {
+		t.Fatal(err)
+	}
+	preview := buf.Bytes()
+	// A NEF-like file: IFD0 is a reduced-resolution image pointing at the
+	// preview, which buildTIFF places after the IFD.
+	tags := []testTag{
+		{tag: tagNewSubfileType, typ: 4, value: u32s(1)},
+		{tag: tagMake, typ: 2, value: []byte("NIKON CORPORATION\x00")},
+		{tag: tagJPEGInterchangeLength, typ: 4, value: u32s(uint32(len(preview)))},
+		{tag: tagJPEGInterchange, typ: 4, value: u32s(0)},
+	}
+	data := buildTIFF(tags, nil, nil)
+	// The IFD has 4 entries and the Make string follows it, so the
+	// preview goes at the end and the pointer is patched to it.
+	offset := uint32(len(data))
+	data = append(data, preview...)
+	tiff, err := newTIFF(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ifd0, err := tiff.ifd(tiff.first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := ifd0.find(tagJPEGInterchange)
+	binary.LittleEndian.PutUint32(data[e.valuePos:], offset)
+
+	f := Detect(data)
+	if f != formatNEF {
+		t.Fatalf("Detect = %+v, want NEF", f)
+	}
+	out, mime, err := Resize(data, f, 32, 32, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeOutput(t, out, mime).Bounds().Size(); got != image.Pt(32, 24) {
+		t.Errorf("size = %v, want 32×24", got)
 	}
 }
