@@ -47,16 +47,24 @@ func writeFilledStore(t *testing.T, n int) string {
 	return path
 }
 
-// readAll reads every record through the public API and returns the first
-// error.
+// readAll reads every record and every index entry through the public API
+// and returns the first error.
 func readAll(s *state.Store) error {
-	if err := s.ForEachFile(rootA, func(state.File) error { return nil }); err != nil {
+	return s.View(readAllTx)
+}
+
+func readAllTx(tx *state.Tx) error {
+	err := tx.ForEachFile(rootA, func(f state.File) error {
+		_, err := tx.FilesByHash(f.SHA256)
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	if _, err := s.FilesByHash(fmt.Sprintf("%064x", 7)); err != nil {
+	return tx.ForEachMediaItem(func(m state.MediaItem) error {
+		_, _, err := tx.MediaItemByHash(m.SHA256)
 		return err
-	}
-	return s.ForEachMediaItem(func(state.MediaItem) error { return nil })
+	})
 }
 
 func TestOpenDamagedFile(t *testing.T) {
@@ -141,15 +149,14 @@ func TestOpenDamagedFile(t *testing.T) {
 func TestOpenDamagedLeafPage(t *testing.T) {
 	path := writeFilledStore(t, 5000)
 
-	// Find a leaf page of the folder's files, away from the first and last
-	// key that the quick check at Open reads.
+	// Find a leaf page in the middle of the file, away from the first and
+	// last keys of each bucket, which the quick check at Open reads.
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var leaf uint64
 	err = db.View(func(tx *bolt.Tx) error {
-		files := tx.Bucket([]byte("files")).Bucket([]byte(rootA))
 		var leaves []uint64
 		for id := 2; ; id++ {
 			info, err := tx.Page(id)
@@ -163,7 +170,6 @@ func TestOpenDamagedLeafPage(t *testing.T) {
 				leaves = append(leaves, uint64(info.ID))
 			}
 		}
-		_ = files
 		if len(leaves) < 10 {
 			return fmt.Errorf("only %d leaf pages", len(leaves))
 		}
@@ -199,7 +205,7 @@ func TestOpenDamagedLeafPage(t *testing.T) {
 	}
 	// The store refuses to write on top of damage it has seen.
 	err = s.Update(func(tx *state.Tx) error {
-		tx.ForEachFile(rootA, func(state.File) error { return nil })
+		readAllTx(tx)
 		return nil
 	})
 	if !errors.As(err, new(*state.CorruptError)) {
