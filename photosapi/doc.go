@@ -16,8 +16,8 @@
 //   - a transport error from net/http, or the context's error.
 //
 // Classify errors with api.IsRetryable, api.IsDailyQuota, api.IsPermanent,
-// api.NeedsReauth, api.IsStorageFull and api.IsExpiredURL rather than by
-// their text. Batch responses carry per-item statuses: check each result's
+// api.NeedsReauth, api.IsStorageFull, api.IsAPIDisabled and
+// api.IsExpiredURL rather than by their text. Batch responses carry per-item statuses: check each result's
 // Err, because the call itself succeeds when single items fail.
 //
 // # Retries

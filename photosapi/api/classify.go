@@ -108,8 +108,8 @@ func (e *Error) isDailyQuota() bool {
 // IsPermanent reports whether the request will fail the same way however
 // often it is sent, so the caller should give up on this item until its
 // input changes: a request the client rejected, a 400 (other than the
-// daily quota and full storage), 403 (other than missing scopes and the
-// daily quota), 404, 409, 410, 413, 415 or 422, and per-item statuses
+// daily quota and full storage), 403 (other than missing scopes, the
+// daily quota and a disabled API), 404, 409, 410, 413, 415 or 422, and per-item statuses
 // INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION and
 // OUT_OF_RANGE.
 func IsPermanent(err error) bool {
@@ -120,7 +120,7 @@ func IsPermanent(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	if e.Method == MethodToken || e.isDailyQuota() || e.isStorageFull() || e.needsReauth() {
+	if e.Method == MethodToken || e.isDailyQuota() || e.isStorageFull() || e.needsReauth() || e.isAPIDisabled() {
 		return false
 	}
 	if e.Item {
@@ -193,4 +193,24 @@ func IsExpiredURL(err error) bool {
 		return true
 	}
 	return false
+}
+
+// IsAPIDisabled reports whether the Google Cloud project behind the OAuth
+// client has the Photos Library API turned off, a 403 whose reason is
+// SERVICE_DISABLED or accessNotConfigured. No call works until the
+// project owner enables the API.
+func IsAPIDisabled(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.isAPIDisabled()
+}
+
+func (e *Error) isAPIDisabled() bool {
+	if e.Item || e.HTTPStatus != 403 {
+		return false
+	}
+	switch e.Reason {
+	case "SERVICE_DISABLED", "accessNotConfigured":
+		return true
+	}
+	return strings.Contains(e.Message, "has not been used in project") || strings.Contains(e.Message, "it is disabled")
 }

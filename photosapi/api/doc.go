@@ -9,7 +9,7 @@
 //
 // Every error the client returns for an HTTP response other than success is
 // an *Error. The helpers IsRetryable, IsDailyQuota, IsPermanent,
-// NeedsReauth, IsStorageFull and IsExpiredURL classify any error, including
-// transport errors, by what the caller should do next. The package imports
+// NeedsReauth, IsStorageFull, IsAPIDisabled and IsExpiredURL classify any
+// error, including transport errors, by what the caller should do next. The package imports
 // only the standard library.
 package api

@@ -298,3 +298,18 @@ func TestNewMediaItemResultErr(t *testing.T) {
 		t.Error("Err() = nil for success without an item")
 	}
 }
+
+func TestIsAPIDisabled(t *testing.T) {
+	body := `{"error":{"code":403,"message":"Photos Library API has not been used in project 123 before or it is disabled. Enable it by visiting the console.","status":"PERMISSION_DENIED",
+	  "errors":[{"message":"x","domain":"usageLimits","reason":"accessNotConfigured"}]}}`
+	e := parse("albums.list", 403, body)
+	if !api.IsAPIDisabled(e) {
+		t.Error("IsAPIDisabled = false")
+	}
+	if api.IsPermanent(e) {
+		t.Error("IsPermanent = true for a disabled API, which no single item causes")
+	}
+	if api.IsAPIDisabled(parse("albums.share", 403, `{"error":{"code":403,"message":"The caller does not have permission","status":"PERMISSION_DENIED"}}`)) {
+		t.Error("IsAPIDisabled = true for a plain permission error")
+	}
+}
