@@ -11,12 +11,12 @@ import (
 )
 
 // IsRetryable reports whether sending the same request again later may
-// succeed: a 408, a 429 that is not the daily quota, a 5xx other than 501,
-// a per-item status of INTERNAL, UNAVAILABLE, DEADLINE_EXCEEDED or
-// ABORTED, a transport error (connection refused or reset, unexpected
-// EOF, network timeout) or an expired per-request deadline. A cancelled
-// context, a request the client rejected and every other response are not
-// retryable.
+// succeed. That holds for a 408, a 429 that is not the daily quota, a 5xx
+// other than 501, and a per-item status of INTERNAL, UNAVAILABLE,
+// DEADLINE_EXCEEDED or ABORTED. It also holds for transport errors
+// (connection refused or reset, unexpected EOF, network timeout) and an
+// expired per-request deadline. A cancelled context, a request the client
+// rejected and every other response are not retryable.
 func IsRetryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrInvalidRequest) {
 		return false
@@ -33,7 +33,7 @@ func IsRetryable(err error) bool {
 
 func (e *Error) retryable() bool {
 	if e.Method == MethodToken {
-		// The token endpoint returns 5xx when it is down; a bad grant is
+		// The token endpoint returns 5xx when it is down. A bad grant is
 		// a 400 or 401 and needs a new login.
 		return e.HTTPStatus >= 500 && e.HTTPStatus != 501
 	}
