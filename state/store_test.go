@@ -116,3 +116,16 @@ func TestCloseTwice(t *testing.T) {
 	}
 	s2.Close()
 }
+
+func TestTxAfterTransaction(t *testing.T) {
+	s := openStoreWithFolders(t)
+	var kept *state.Tx
+	if err := s.View(func(tx *state.Tx) error { kept = tx; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := kept.GetFile(rootA, "a.jpg")
+	wantErrorContaining(t, err, "transaction is closed")
+	if errors.As(err, new(*state.CorruptError)) {
+		t.Errorf("use of a closed transaction reported as damage: %v", err)
+	}
+}

@@ -23,11 +23,18 @@ type Tx struct {
 	err error
 }
 
+var errTxClosed = errors.New("transaction is closed; use the Tx only inside the function given to View or Update")
+
 // protect runs fn, which calls bbolt, and turns a panic into a
 // *CorruptError that it also keeps in tx.err.
 func (tx *Tx) protect(fn func() error) (err error) {
 	if tx.err != nil {
 		return tx.err
+	}
+	if tx.btx.DB() == nil {
+		// bbolt would panic on a nil database, which is a misuse here and
+		// not damage.
+		return errTxClosed
 	}
 	defer func() {
 		if r := recover(); r != nil {
