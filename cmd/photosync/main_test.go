@@ -159,12 +159,28 @@ func TestVersionPrintsVersion(t *testing.T) {
 }
 
 func TestBrokenConfigExits2(t *testing.T) {
-	path := writeFile(t, "config.yaml", "folders:\n  - path: /photos\nworkers: 4\nworker: 3\n")
+	path := writeFile(t, "config.yaml", "folders:\n  - path: /photos\n    mode: twoway\nworkers: 0\n")
 	res := runBinary(t, "--config", path, "config", "check")
 	if res.code != exitUsage {
 		t.Errorf("exit code %d, want %d", res.code, exitUsage)
 	}
-	want := path + `:4: unknown key "worker" (did you mean "workers"?)`
+	for _, want := range []string{
+		"photosync: " + path + `:3: folders[0].mode: invalid value "twoway"`,
+		"photosync: " + path + `:4: workers: 0 is out of range`,
+	} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, res.stderr)
+		}
+	}
+}
+
+func TestUnknownConfigKeyExits2(t *testing.T) {
+	path := writeFile(t, "config.yaml", "folders:\n  - path: /photos\nworker: 3\n")
+	res := runBinary(t, "--config", path, "config", "check")
+	if res.code != exitUsage {
+		t.Errorf("exit code %d, want %d", res.code, exitUsage)
+	}
+	want := path + `:3: unknown key "worker" (did you mean "workers"?)`
 	if !strings.Contains(res.stderr, want) {
 		t.Errorf("stderr does not contain %q:\n%s", want, res.stderr)
 	}

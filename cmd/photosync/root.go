@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -56,7 +57,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err, a.started)
 	if err != nil {
-		fmt.Fprintf(stderr, "photosync: %v\n", err)
+		// Joined errors, such as every problem in a config file, span
+		// several lines, and each gets the prefix.
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "photosync: %s\n", line)
+		}
 		if code == exitUsage && !a.started {
 			fmt.Fprintln(stderr, "Run 'photosync --help' for usage.")
 		}
