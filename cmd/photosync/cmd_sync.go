@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -72,13 +73,11 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		return err
 	}
 
-	// NOTE: when a daemon holds the store, this fails with the lock error;
-	// asking the daemon to sync over its socket is not built yet.
-	store, err := state.Open(filepath.Join(cfg.StateDir, stateFileName), state.Options{})
+	store, closeStore, err := openSyncStore(cfg.StateDir, opts.dryRun)
 	if err != nil {
-		return fatalError(err)
+		return err
 	}
-	defer store.Close()
+	defer closeStore()
 
 	syncOpts := photosync.Options{
 		Store:      store,
@@ -122,6 +121,47 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		sum.Write(a.stdout)
 	}
 	return syncExit(runErr, sum)
+}
+
+// openSyncStore opens the state store in stateDir, creating the directory,
+// and returns it with the function that closes it. A dry run writes nothing
+// there: it opens an existing store read-only, or else an empty store in a
+// temporary directory that the close function removes.
+func openSyncStore(stateDir string, dryRun bool) (*state.Store, func(), error) {
+	dbPath := filepath.Join(stateDir, stateFileName)
+	opts := state.Options{}
+	var tmp string
+	switch _, statErr := os.Stat(dbPath); {
+	case dryRun && statErr == nil:
+		opts.ReadOnly = true
+	case dryRun:
+		var err error
+		tmp, err = os.MkdirTemp("", "photosync-dry-run-")
+		if err != nil {
+			return nil, nil, fatalError(fmt.Errorf("create dry-run state: %w", err))
+		}
+		dbPath = filepath.Join(tmp, stateFileName)
+	default:
+		if err := os.MkdirAll(stateDir, 0o700); err != nil {
+			return nil, nil, fatalError(fmt.Errorf("create state directory: %w", err))
+		}
+	}
+	// NOTE: when a daemon holds the store, this fails with the lock error.
+	// Asking the running daemon to sync over its socket is not built yet.
+	store, err := state.Open(dbPath, opts)
+	if err != nil {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+		return nil, nil, fatalError(err)
+	}
+	closeStore := func() {
+		store.Close()
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+	}
+	return store, closeStore, nil
 }
 
 // syncExit maps the outcome of a pass to the command's error and exit code.

@@ -1,0 +1,442 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/photosapi/emulator"
+)
+
+var crashTrials = flag.Int("photosync.crashtrials", 15,
+	"number of SIGKILL trials in TestSyncCommandCrashLoop")
+
+var crashSeed = flag.Uint64("photosync.crashseed", 1,
+	"seed of the kill times in TestSyncCommandCrashLoop")
+
+// syncEnv is an emulator in the test process and a config file that points
+// the binary at it, so the emulator outlives a killed binary.
+type syncEnv struct {
+	t      *testing.T
+	emu    *emulator.Running
+	config string
+	root   string
+	env    []string
+}
+
+func newSyncEnv(t *testing.T) *syncEnv {
+	t.Helper()
+	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: -1}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("start emulator: %v", err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	dir := t.TempDir()
+	creds := writePrivate(t, filepath.Join(dir, "client_secret.json"),
+		`{"installed":{"client_id":"e2e-client","client_secret":"e2e-secret"}}`)
+	token := writePrivate(t, filepath.Join(dir, "token.json"), `{"refresh_token":"e2e-refresh"}`)
+	root := filepath.Join(dir, "Photos")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`state_dir: %s
+api:
+  endpoint: %s/
+  auth_url: %s/o/oauth2/v2/auth
+  token_url: %s/token
+  credentials_file: %s
+  token_file: %s
+settle_time: 1s
+workers: 4
+log:
+  level: warn
+  format: json
+folders:
+  - path: %s
+`, filepath.Join(dir, "state"), emu.URL, emu.URL, emu.URL, creds, token, root)
+	return &syncEnv{t: t, emu: emu, config: writePrivate(t, filepath.Join(dir, "config.yaml"), cfg),
+		root: root, env: isolatedEnv(t)}
+}
+
+func writePrivate(t *testing.T, name, content string) string {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// copyMedia copies the sample media into the synced folder with
+// modification times an hour old, so every file is settled.
+func (e *syncEnv) copyMedia() {
+	e.t.Helper()
+	src := filepath.Join("..", "..", "testdata", "media")
+	old := time.Now().Add(-time.Hour)
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(e.root, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return err
+		}
+		return os.Chtimes(target, old, old)
+	})
+	if err != nil {
+		e.t.Fatalf("copy sample media: %v", err)
+	}
+}
+
+// sync runs `photosync --config FILE sync ARGS...` to the end.
+func (e *syncEnv) sync(args ...string) result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.t.Context(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, append([]string{"--config", e.config, "sync"}, args...)...)
+	cmd.Env = e.env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		e.t.Fatalf("run photosync sync: %v", err)
+	}
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func (e *syncEnv) get(what string, out any) {
+	e.t.Helper()
+	resp, err := http.Get(e.emu.URL + "/emulator/v1/" + what)
+	if err != nil {
+		e.t.Fatalf("inspect %s: %v", what, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, out); err != nil {
+		e.t.Fatalf("inspect %s: %v in %s", what, err, body)
+	}
+}
+
+func (e *syncEnv) fault(spec string) {
+	e.t.Helper()
+	resp, err := http.Post(e.emu.URL+"/emulator/v1/faults", "application/json", bytes.NewReader([]byte(spec)))
+	if err != nil {
+		e.t.Fatalf("add fault: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		body, _ := io.ReadAll(resp.Body)
+		e.t.Fatalf("add fault %s: HTTP %d: %s", spec, resp.StatusCode, body)
+	}
+}
+
+type emuRequests struct {
+	Total       int            `json:"total"`
+	ByMethod    map[string]int `json:"byMethod"`
+	UploadBytes int64          `json:"uploadBytes"`
+}
+
+// mediaFile is a supported file of the synced folder.
+type mediaFile struct {
+	rel  string
+	sha  string
+	size int64
+}
+
+// supportedFiles lists the files the sync must upload.
+func (e *syncEnv) supportedFiles() []mediaFile {
+	e.t.Helper()
+	var files []mediaFile
+	err := filepath.WalkDir(e.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".photosync" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		format := media.Detect(data)
+		if len(data) == 0 || !format.Supported() {
+			return nil
+		}
+		rel, _ := filepath.Rel(e.root, p)
+		sum := sha256.Sum256(data)
+		files = append(files, mediaFile{rel: filepath.ToSlash(rel), sha: hex.EncodeToString(sum[:]), size: int64(len(data))})
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return files
+}
+
+// checkExactlyOnce checks that each distinct content of files is one item,
+// in the album of each directory that holds it.
+func (e *syncEnv) checkExactlyOnce(files []mediaFile) {
+	e.t.Helper()
+	var items struct {
+		Items []struct {
+			ID     string `json:"id"`
+			SHA256 string `json:"sha256"`
+		} `json:"items"`
+	}
+	e.get("items", &items)
+	var albums struct {
+		Albums []struct {
+			Title        string   `json:"title"`
+			MediaItemIDs []string `json:"mediaItemIds"`
+		} `json:"albums"`
+	}
+	e.get("albums", &albums)
+
+	bySHA := map[string]string{}
+	for _, it := range items.Items {
+		if prev, dup := bySHA[it.SHA256]; dup {
+			e.t.Errorf("content %s is two items: %s and %s", it.SHA256[:12], prev, it.ID)
+		}
+		bySHA[it.SHA256] = it.ID
+	}
+	members := map[string]map[string]bool{}
+	for _, a := range albums.Albums {
+		if members[a.Title] != nil {
+			e.t.Errorf("two albums titled %q", a.Title)
+		}
+		members[a.Title] = map[string]bool{}
+		for _, id := range a.MediaItemIDs {
+			members[a.Title][id] = true
+		}
+	}
+	distinct := map[string]bool{}
+	for _, f := range files {
+		distinct[f.sha] = true
+		id, ok := bySHA[f.sha]
+		if !ok {
+			e.t.Errorf("%s: no item", f.rel)
+			continue
+		}
+		if dir := path.Dir(f.rel); dir != "." && !members[dir][id] {
+			e.t.Errorf("%s: item %s not in album %q", f.rel, id, dir)
+		}
+	}
+	if len(bySHA) != len(distinct) {
+		e.t.Errorf("emulator has %d items, want %d", len(bySHA), len(distinct))
+	}
+}
+
+// addVariants writes n new photos into Trial/NN/ of the synced folder. Each
+// is a sample JPEG with a unique trailer after its end marker, so each has
+// its own content and still reads as a JPEG.
+func (e *syncEnv) addVariants(trial, n int) {
+	e.t.Helper()
+	dir := filepath.Join(e.root, "Trial", fmt.Sprintf("%02d", trial))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		e.t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	for i := range n {
+		sample := filepath.Join(e.root, "Orientation", fmt.Sprintf("f%d-exif.jpg", i%8+1))
+		data, err := os.ReadFile(sample)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		data = append(data, fmt.Sprintf("trial %d photo %d", trial, i)...)
+		name := filepath.Join(dir, fmt.Sprintf("photo-%d.jpg", i))
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			e.t.Fatal(err)
+		}
+		if err := os.Chtimes(name, old, old); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+func TestSyncCommandSampleMedia(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	files := e.supportedFiles()
+
+	res := e.sync()
+	if res.code != exitOK {
+		t.Fatalf("sync exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"uploaded", "skipped, empty: 1", "skipped, unsupported"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	e.checkExactlyOnce(files)
+
+	var before, after emuRequests
+	e.get("requests", &before)
+	again := e.sync()
+	e.get("requests", &after)
+	if again.code != exitOK {
+		t.Errorf("second sync exit %d, want 0; stderr:\n%s", again.code, again.stderr)
+	}
+	if !strings.Contains(again.stdout, " 0 uploaded") {
+		t.Errorf("second sync summary does not report 0 uploaded:\n%s", again.stdout)
+	}
+	if n := after.Total - before.Total; n > 2 {
+		t.Errorf("second sync made %d requests, want at most 2", n)
+	}
+}
+
+func TestSyncCommandDryRun(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	res := e.sync("--dry-run")
+	if res.code != exitOK {
+		t.Fatalf("dry run exit %d, want 0; stderr:\n%s", res.code, res.stderr)
+	}
+	for _, want := range []string{"upload Videos/clip.mov", `album "Camera Roll/Phone"`, "dry run: nothing was changed"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("dry-run output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	var reqs emuRequests
+	e.get("requests", &reqs)
+	if reqs.Total != 0 {
+		t.Errorf("dry run made %d requests, want 0", reqs.Total)
+	}
+	if _, err := os.Stat(filepath.Join(e.root, ".photosync")); !os.IsNotExist(err) {
+		t.Errorf("dry run wrote the marker directory (stat error %v)", err)
+	}
+}
+
+func TestSyncCommandExitCodes(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	if res := e.sync(); res.code != exitOK {
+		t.Fatalf("first sync exit %d; stderr:\n%s", res.code, res.stderr)
+	}
+	if err := os.RemoveAll(filepath.Join(e.root, ".photosync")); err != nil {
+		t.Fatal(err)
+	}
+	res := e.sync()
+	if res.code != exitItemsFailed {
+		t.Errorf("sync without marker exit %d, want %d; stdout:\n%s", res.code, exitItemsFailed, res.stdout)
+	}
+	if !strings.Contains(res.stdout, "folder.json is missing") {
+		t.Errorf("summary does not name the missing marker:\n%s", res.stdout)
+	}
+	if res := e.sync("--no-such-flag"); res.code != exitUsage {
+		t.Errorf("unknown flag exit %d, want %d", res.code, exitUsage)
+	}
+}
+
+func TestSyncCommandDailyQuotaIsFatal(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	e.fault(`{"method":"uploads","preset":"dailyQuota"}`)
+	res := e.sync()
+	if res.code != exitFatal {
+		t.Errorf("sync under a spent daily quota exit %d, want %d; stderr:\n%s", res.code, exitFatal, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "stopped early") {
+		t.Errorf("summary does not say the sync stopped:\n%s", res.stdout)
+	}
+}
+
+// TestSyncCommandCrashLoop kills the binary with SIGKILL at seeded random
+// moments, then lets a last run finish. The emulator delays every call, so
+// the kills land in hashing, byte uploads, album creation, item creation
+// and the store commits between them whatever the machine's speed.
+func TestSyncCommandCrashLoop(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	var files []mediaFile
+	for _, spec := range []string{
+		`{"method":"uploads","delay":"120ms"}`,
+		`{"method":"albums.create","delay":"150ms"}`,
+		`{"method":"mediaItems.batchCreate","delay":"250ms"}`,
+		`{"method":"albums.batchAddMediaItems","delay":"100ms"}`,
+	} {
+		e.fault(spec)
+	}
+
+	rng := rand.New(rand.NewPCG(*crashSeed, 0))
+	// A run with only a trial's new files takes about 650 ms with these
+	// delays, so most kills land before it ends.
+	const maxKillDelay = 800 * time.Millisecond
+	for trial := range *crashTrials {
+		// New files each trial keep every run busy, so late trials still
+		// kill a run in the middle of its work.
+		e.addVariants(trial, 4)
+		delay := time.Duration(rng.Int64N(int64(maxKillDelay)))
+		cmd := exec.Command(binary, "--config", e.config, "sync")
+		cmd.Env = e.env
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("trial %d: start: %v", trial, err)
+		}
+		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
+		err := cmd.Wait()
+		timer.Stop()
+		t.Logf("trial %d: kill after %v: %v", trial, delay, err)
+	}
+
+	res := e.sync()
+	if res.code != exitOK {
+		t.Fatalf("final sync exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	files = e.supportedFiles()
+	e.checkExactlyOnce(files)
+
+	// A kill can lose only the uploads in flight, whose token the state
+	// had not recorded yet: at most one per worker and trial.
+	var reqs emuRequests
+	e.get("requests", &reqs)
+	distinct := map[string]int64{}
+	var largest int64
+	for _, f := range files {
+		distinct[f.sha] = f.size
+		largest = max(largest, f.size)
+	}
+	var needed int64
+	for _, size := range distinct {
+		needed += size
+	}
+	const workers = 4
+	limit := needed + int64(*crashTrials*workers)*largest
+	t.Logf("upload bytes %d for %d bytes of distinct content; %d byte uploads for %d contents",
+		reqs.UploadBytes, needed, reqs.ByMethod["uploads"], len(distinct))
+	if reqs.UploadBytes < needed || reqs.UploadBytes > limit {
+		t.Errorf("upload bytes = %d, want between %d (each content once) and %d (plus one file per worker per kill)",
+			reqs.UploadBytes, needed, limit)
+	}
+	if n := reqs.ByMethod["uploads"]; n > len(distinct)+*crashTrials*workers {
+		t.Errorf("byte uploads = %d, want at most %d", n, len(distinct)+*crashTrials*workers)
+	}
+}
