@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // maxJSONBody caps a JSON request body. The largest legal body, a
@@ -75,88 +77,161 @@ func decodeJSONBytes(data []byte, dst any) *apiError {
 	if _, ok := generic.(map[string]any); !ok {
 		return invalidArgument("Invalid JSON payload received. The request body must be a JSON object.")
 	}
-	if e := checkValue(generic, reflect.TypeOf(dst).Elem(), ""); e != nil {
+	normalized, e := normalizeValue(generic, reflect.TypeOf(dst).Elem(), "")
+	if e != nil {
 		return e
 	}
-	if err := json.Unmarshal(data, dst); err != nil {
+	canonical, err := json.Marshal(normalized)
+	if err == nil {
+		err = json.Unmarshal(canonical, dst)
+	}
+	if err != nil {
 		return invalidArgument("Invalid JSON payload received. " + err.Error())
 	}
 	return nil
 }
 
-// checkValue compares a decoded JSON value with the Go type it will be
-// decoded into and reports the first mismatch in Google's wording. path is
-// the dotted field path, empty at the top level.
-func checkValue(v any, t reflect.Type, path string) *apiError {
+// normalizeValue compares a decoded JSON value with the Go type it will be
+// decoded into, reports the first mismatch in Google's wording, and returns
+// the value in the form encoding/json decodes. Like Google's proto3 JSON
+// parser it accepts proto field names (page_size) beside the JSON names
+// (pageSize), and integers written as strings ("25"). path is the dotted
+// field path, empty at the top level.
+func normalizeValue(v any, t reflect.Type, path string) (any, *apiError) {
 	if v == nil {
-		return nil
+		return nil, nil
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return invalidValue(path, "TYPE_MESSAGE", v)
-		}
-		fields := jsonFields(t)
-		for name, value := range obj {
-			ft, ok := fields[name]
-			if !ok {
-				return unknownName(name, path)
-			}
-			if e := checkValue(value, ft, joinPath(path, name)); e != nil {
-				return e
-			}
-		}
+		return normalizeObject(v, t, path)
 	case reflect.Slice:
 		list, ok := v.([]any)
 		if !ok {
-			return invalidValue(path, "TYPE_LIST", v)
+			return nil, invalidValue(path, "TYPE_LIST", v)
 		}
+		out := make([]any, len(list))
 		for i, value := range list {
-			if e := checkValue(value, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); e != nil {
-				return e
+			n, e := normalizeValue(value, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			if e != nil {
+				return nil, e
 			}
+			out[i] = n
 		}
+		return out, nil
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			return invalidValue(path, "TYPE_STRING", v)
+			return nil, invalidValue(path, "TYPE_STRING", v)
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			return invalidValue(path, "TYPE_BOOL", v)
+			return nil, invalidValue(path, "TYPE_BOOL", v)
 		}
 	case reflect.Int32, reflect.Int, reflect.Int64:
-		n, ok := v.(json.Number)
-		if !ok {
-			return invalidValue(path, "TYPE_INT32", v)
-		}
-		i, err := n.Int64()
-		if err != nil || i < math.MinInt32 || i > math.MaxInt32 {
-			return invalidValue(path, "TYPE_INT32", v)
-		}
+		return normalizeInt32(v, path)
 	case reflect.Float64, reflect.Float32:
-		if _, ok := v.(json.Number); !ok {
-			return invalidValue(path, "TYPE_DOUBLE", v)
-		}
+		return normalizeFloat(v, path)
 	}
-	return nil
+	return v, nil
 }
 
-// jsonFields maps the JSON names of t's fields to their types.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
+func normalizeObject(v any, t reflect.Type, path string) (any, *apiError) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, invalidValue(path, "TYPE_MESSAGE", v)
+	}
+	fields := jsonFields(t)
+	out := make(map[string]any, len(obj))
+	for name, value := range obj {
+		field, ok := fields[name]
+		if !ok {
+			return nil, unknownName(name, path)
+		}
+		n, e := normalizeValue(value, field.typ, joinPath(path, field.name))
+		if e != nil {
+			return nil, e
+		}
+		out[field.name] = n
+	}
+	return out, nil
+}
+
+func normalizeInt32(v any, path string) (any, *apiError) {
+	var text string
+	switch n := v.(type) {
+	case json.Number:
+		text = n.String()
+	case string:
+		text = n
+	default:
+		return nil, invalidValue(path, "TYPE_INT32", v)
+	}
+	i, err := strconv.ParseInt(text, 10, 32)
+	if err != nil {
+		// 25.0 is an integer too.
+		f, ferr := strconv.ParseFloat(text, 64)
+		if ferr != nil || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+			return nil, invalidValue(path, "TYPE_INT32", v)
+		}
+		i = int64(f)
+	}
+	return json.Number(strconv.FormatInt(i, 10)), nil
+}
+
+func normalizeFloat(v any, path string) (any, *apiError) {
+	var text string
+	switch n := v.(type) {
+	case json.Number:
+		text = n.String()
+	case string:
+		text = n
+	default:
+		return nil, invalidValue(path, "TYPE_DOUBLE", v)
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, invalidValue(path, "TYPE_DOUBLE", v)
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+}
+
+// structField is a request field as encoding/json names it.
+type structField struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonFields maps the JSON names of t's fields, and their proto
+// (snake_case) spellings, to the fields.
+func jsonFields(t reflect.Type) map[string]structField {
+	fields := map[string]structField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" || name == "-" {
 			continue
 		}
-		fields[name] = f.Type
+		field := structField{name: name, typ: f.Type}
+		fields[name] = field
+		fields[snakeCase(name)] = field
 	}
 	return fields
+}
+
+// snakeCase turns a JSON name such as mediaItemIds into its proto name
+// media_item_ids.
+func snakeCase(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if unicode.IsUpper(r) {
+			b.WriteByte('_')
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func joinPath(path, name string) string {

@@ -72,9 +72,10 @@
 //     rejected with INVALID_ARGUMENT and the emulator's own messages.
 //   - Content categories never match and FAVORITES never matches, because
 //     the emulator does not classify pictures and has no favourites.
-//   - JSON field names must be the camelCase ones; Google also accepts
-//     proto names such as page_size. Rejecting them keeps clients on the
-//     documented names.
+//   - Request bodies take the JSON names (pageSize) and the proto names
+//     (page_size), and integers as numbers or strings, as Google's proto3
+//     JSON parser does. Any other name is rejected with Google's "Unknown
+//     name" message.
 //   - Resumable sessions stay usable as long as the emulator keeps its
 //     state; a query of a finished session returns the upload token again.
 //     A connection dropped by a fault keeps only the whole granules that

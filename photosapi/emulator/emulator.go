@@ -111,10 +111,11 @@ func New(opts Options) (*Server, error) {
 	if opts.ChunkGranularity < 0 {
 		return nil, fmt.Errorf("new emulator: chunk granularity %d is negative, use 0 for the default", opts.ChunkGranularity)
 	}
+	log := opts.Logger.With().Str("component", "emulator").Logger()
 	s := &Server{
 		opts:     opts,
-		log:      opts.Logger.With().Str("component", "emulator").Logger(),
-		faults:   newFaultSet(),
+		log:      log,
+		faults:   newFaultSet(log),
 		counters: newRequestCounters(),
 	}
 	var err error
@@ -136,10 +137,30 @@ func New(opts Options) (*Server, error) {
 }
 
 // ServeHTTP serves the Library API, the OAuth endpoints, base URLs and the
-// inspection API.
+// inspection API. It logs each request at debug level.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	if !s.log.Debug().Enabled() {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r)
+	s.log.Debug().Str("method", r.Method).Str("path", r.URL.Path).Int("status", rec.status).Msg("Request served")
 }
+
+// statusRecorder remembers the status a handler sends, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Close saves the state when Options.DataDir is set and releases the Server.
 // Requests served after Close get 503.
@@ -175,6 +196,8 @@ type Running struct {
 
 	httpServer *http.Server
 	done       chan error
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Start creates a Server with opts and serves it on addr until Close. An
@@ -209,16 +232,21 @@ func Start(opts Options, addr string) (*Running, error) {
 const closeTimeout = 5 * time.Second
 
 // Close stops the listener, waits up to a few seconds for requests in
-// flight, and closes the Server.
+// flight, and closes the Server. Later calls return the first call's
+// result.
 func (r *Running) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
-	shutdownErr := r.httpServer.Shutdown(ctx)
-	if shutdownErr != nil {
-		shutdownErr = errors.Join(shutdownErr, r.httpServer.Close())
-	}
-	if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		shutdownErr = errors.Join(shutdownErr, err)
-	}
-	return errors.Join(shutdownErr, r.Server.Close())
+	r.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		shutdownErr := r.httpServer.Shutdown(ctx)
+		if shutdownErr != nil {
+			shutdownErr = errors.Join(shutdownErr, r.httpServer.Close())
+		}
+		if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			shutdownErr = errors.Join(shutdownErr, err)
+		}
+		r.closeErr = errors.Join(shutdownErr, r.Server.Close())
+		r.Server.log.Info().Str("url", r.URL).Msg("Emulator stopped")
+	})
+	return r.closeErr
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // faultSpec is the body of POST /emulator/v1/faults and an entry of
@@ -60,12 +62,14 @@ type activeFault struct {
 
 // faultSet holds the active faults in the order they were added.
 type faultSet struct {
+	log zerolog.Logger
+
 	mu     sync.Mutex
 	faults []*activeFault
 	nextID int
 }
 
-func newFaultSet() *faultSet { return &faultSet{} }
+func newFaultSet(log zerolog.Logger) *faultSet { return &faultSet{log: log} }
 
 var knownMethods = func() map[string]bool {
 	m := map[string]bool{methodDownload: true, methodToken: true}
@@ -181,6 +185,7 @@ func (f *faultSet) apply(w http.ResponseWriter, r *http.Request, method string) 
 	if a == nil {
 		return false, 0
 	}
+	f.log.Info().Str("fault", a.spec.ID).Str("method", method).Msg("Injecting fault")
 	if a.delay > 0 {
 		timer := time.NewTimer(a.delay)
 		select {

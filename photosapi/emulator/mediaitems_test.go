@@ -291,3 +291,18 @@ func TestPageSizeClampedAndNegativeRejected(t *testing.T) {
 		t.Errorf("standard parameters: status %d, want 200", status)
 	}
 }
+
+func TestRequestBodyProtoNamesAndStringIntegers(t *testing.T) {
+	env := startEnv(t, Options{})
+	env.create(sample(t, "Camera Roll/IMG_1811.JPG"), "a.jpg")
+	env.create(sample(t, "Camera Roll/portrait.jpg"), "b.jpg")
+	var page mediaItemsPage
+	env.mustJSON("POST", "/v1/mediaItems:search", map[string]any{"page_size": "1"}, &page)
+	if len(page.MediaItems) != 1 || page.NextPageToken == "" {
+		t.Errorf("search with page_size \"1\" returned %d items, next page %q", len(page.MediaItems), page.NextPageToken)
+	}
+	status, _, body := env.do("POST", "/v1/mediaItems:search", map[string]any{"pageSize": "ten"})
+	if e := googleError(t, body); status != 400 || e.Message != `Invalid value at 'pageSize' (TYPE_INT32), "ten"` {
+		t.Errorf("pageSize \"ten\" = %d %q", status, e.Message)
+	}
+}

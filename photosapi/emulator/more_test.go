@@ -1,14 +1,18 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 func TestUploadTokenAndSessionSurviveRestart(t *testing.T) {
@@ -212,5 +216,41 @@ func TestAlbumsListPagesAndEnrichment(t *testing.T) {
 		"albumPosition":     map[string]any{"position": "AFTER_ENRICHMENT_ITEM", "relativeEnrichmentItemId": enrichment.EnrichmentItem.ID}})
 	if status != 200 {
 		t.Errorf("enrichment after an enrichment: status %d, want 200", status)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the emulator's handler goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestLogsRequestsAndFaults(t *testing.T) {
+	var logs syncBuffer
+	env := startEnv(t, Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+	env.inspect("POST", "faults", map[string]any{"method": "albums.list", "status": 500, "count": 1}, nil)
+	env.do("GET", "/v1/albums", nil)
+	out := logs.String()
+	for _, want := range []string{
+		`"component":"emulator"`,
+		`"message":"Request served"`,
+		`"path":"/v1/albums","status":500`,
+		`"message":"Injecting fault"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
 	}
 }
