@@ -2,6 +2,7 @@ package state_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -327,4 +328,88 @@ func TestDeleteFileInvalid(t *testing.T) {
 	s, _ := openStore(t)
 	wantErrorContaining(t, s.DeleteFile("", "a.jpg"), "delete file", "folder ID is empty")
 	wantErrorContaining(t, s.DeleteFile(rootA, "../a.jpg"), "delete file", "not a clean relative path")
+}
+
+func TestForEachFileWritesDuringWalk(t *testing.T) {
+	s := openStoreWithFolders(t)
+	err := s.Update(func(tx *state.Tx) error {
+		for i := range 500 {
+			if err := tx.PutFile(state.File{Folder: rootA, Path: fmt.Sprintf("%03d.jpg", i), SHA256: hash('1')}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Delete every even file and rewrite every odd one, within the walk.
+	var visited []string
+	err = s.Update(func(tx *state.Tx) error {
+		return tx.ForEachFile(rootA, func(f state.File) error {
+			visited = append(visited, f.Path)
+			var n int
+			fmt.Sscanf(f.Path, "%d.jpg", &n)
+			if n%2 == 0 {
+				return tx.DeleteFile(rootA, f.Path)
+			}
+			f.SHA256, f.Status = hash('2'), state.StatusSynced
+			return tx.PutFile(f)
+		})
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if len(visited) != 500 {
+		t.Errorf("walk visited %d files, want 500", len(visited))
+	}
+	for i := 1; i < len(visited); i++ {
+		if visited[i] <= visited[i-1] {
+			t.Errorf("walk visited %s after %s", visited[i], visited[i-1])
+		}
+	}
+
+	n := 0
+	err = s.ForEachFile(rootA, func(f state.File) error {
+		n++
+		if f.Status != state.StatusSynced || f.SHA256 != hash('2') {
+			t.Errorf("file %s not rewritten: status %v, hash %s", f.Path, f.Status, f.SHA256[:4])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 250 {
+		t.Errorf("%d files left, want 250", n)
+	}
+	if files, _ := s.FilesByHash(hash('1')); len(files) != 0 {
+		t.Errorf("FilesByHash(old hash) found %d files, want 0", len(files))
+	}
+	wantNoProblems(t, s)
+}
+
+func TestForEachFileAddsDuringWalk(t *testing.T) {
+	s := openStoreWithFolders(t)
+	if err := s.PutFile(state.File{Folder: rootA, Path: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	var visited []string
+	err := s.Update(func(tx *state.Tx) error {
+		return tx.ForEachFile(rootA, func(f state.File) error {
+			visited = append(visited, f.Path)
+			if len(f.Path) < 4 {
+				// Add a later path, which the walk reaches next.
+				return tx.PutFile(state.File{Folder: rootA, Path: f.Path + "a"})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "aa", "aaa", "aaaa"}, visited); diff != "" {
+		t.Errorf("visited (-want +got):\n%s", diff)
+	}
 }

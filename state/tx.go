@@ -111,9 +111,14 @@ func (tx *Tx) putJSON(name, key []byte, v any) error {
 
 // cursorWalk calls fn for each key with prefix in bucket b, in key order.
 // fn's own errors and panics are not treated as damage.
+//
+// In a write transaction fn may write to b. bbolt asks that a cursor be
+// repositioned after writes, so the walk then seeks back to the last key it
+// visited before each step.
 func (tx *Tx) cursorWalk(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
 	var c *bolt.Cursor
-	var k, v []byte
+	var k, v, last []byte
+	writable := tx.btx.Writable()
 	err := tx.protect(func() error {
 		c = b.Cursor()
 		if prefix == nil {
@@ -124,11 +129,21 @@ func (tx *Tx) cursorWalk(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) err
 		return nil
 	})
 	for err == nil && k != nil && bytes.HasPrefix(k, prefix) {
+		if writable {
+			last = append(last[:0], k...)
+		}
 		if err := fn(k, v); err != nil {
 			return err
 		}
 		err = tx.protect(func() error {
-			k, v = c.Next()
+			if !writable {
+				k, v = c.Next()
+				return nil
+			}
+			k, v = c.Seek(last)
+			if bytes.Equal(k, last) {
+				k, v = c.Next()
+			}
 			return nil
 		})
 	}
@@ -350,8 +365,9 @@ func (tx *Tx) deleteFile(folder, path string) error {
 }
 
 // ForEachFile calls fn for each file of folder in byte order of their paths.
-// It stops at and returns the first error from fn. fn must not write to the
-// files of this folder; collect the changes and write them afterwards.
+// It stops at and returns the first error from fn. Inside Update, fn may put
+// and delete files, and files it adds after the current path are visited
+// too.
 func (tx *Tx) ForEachFile(folder string, fn func(File) error) error {
 	if err := validateFolderID(folder); err != nil {
 		return fmt.Errorf("list files: %w", err)
