@@ -29,4 +29,9 @@
 // reported back to it.
 //
 // The package imports neither the state store nor the sync engine.
+//
+// NOTE: the tests run on Linux only, against inotify. On macOS and the BSDs
+// fsnotify uses kqueue, which opens a file descriptor for every watched file
+// (fsnotify v1.10.1 README), so a large folder runs into the open-file limit
+// there rather than into the inotify watch limit handled here.
 package watcher

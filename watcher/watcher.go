@@ -277,8 +277,10 @@ func newWithSource(opts Options, src eventSource) (*Watcher, error) {
 
 // Batches returns the channel on which Run delivers batches. Batches for one
 // root arrive in the order their changes became due, and while a batch waits
-// to be received, later changes of its root merge into it. The channel is
-// unbuffered and closed when Run returns.
+// to be received, later changes of its root merge into it. A slow receiver
+// therefore never stalls event handling: its waiting batch grows, up to a
+// rescan of the whole root. The channel is unbuffered and closed when Run
+// returns.
 func (w *Watcher) Batches() <-chan Batch {
 	return w.out
 }
