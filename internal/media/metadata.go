@@ -58,9 +58,8 @@ type Metadata struct {
 // is linear in len(data) and the memory it allocates beyond data is small,
 // whatever the input.
 //
-// NOTE: For Canon CR3, Fuji RAF, MPEG transport streams, ASF and
-// Matroska, only the fields above that this package can parse are set, so
-// most stay zero.
+// NOTE: For MPEG transport streams and ASF nothing is read, and for
+// Matroska only what its Info and video track elements give.
 func ReadMetadata(data []byte, f Format) (Metadata, error) {
 	var m Metadata
 	if !f.Supported() {
@@ -87,8 +86,14 @@ func ReadMetadata(data []byte, f Format) (Metadata, error) {
 		err = readHEIF(data, &m)
 	case formatCRW:
 		err = readCRW(data, &m)
+	case formatCR3:
+		err = readCR3(data, &m)
+	case formatRAF:
+		err = readRAF(data, &m)
 	case formatMP4, formatMOV, formatM4V, format3GP, format3G2:
 		err = readMP4(data, &m)
+	case formatMKV:
+		err = readMatroska(data, &m)
 	case formatAVI:
 		err = readAVI(data, &m)
 	case formatMPEG:

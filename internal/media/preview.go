@@ -37,6 +37,10 @@ func rawPreview(data []byte, f Format) ([]byte, bool) {
 				candidates = append(candidates, r.data)
 			}
 		}
+	case formatCR3:
+		if p := cr3Preview(data); p != nil {
+			candidates = append(candidates, p)
+		}
 	case formatRAF:
 		// The RAF header stores the offset and length of a JPEG, which
 		// carries the EXIF too, as big-endian numbers at bytes 84 and 88.

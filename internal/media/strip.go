@@ -21,7 +21,8 @@ import (
 //   - TIFF and TIFF-based camera RAW;
 //   - PNG eXIf and uncompressed XMP iTXt chunks, whose CRCs it updates;
 //   - WebP EXIF and XMP chunks;
-//   - HEIC and AVIF EXIF items stored in one extent.
+//   - HEIC and AVIF EXIF items stored in one extent;
+//   - Canon CR3, whose GPS IFD is a box of its own.
 //
 // Other formats, videos among them, are returned unchanged: Google removes
 // location from videos by transcoding them, which this package does not do.
@@ -45,6 +46,8 @@ func StripLocation(data []byte, f Format) ([]byte, error) {
 		err = stripEXIF(out)
 	case formatHEIC, formatHEIF, formatAVIF:
 		err = stripHEIF(out)
+	case formatCR3:
+		err = stripCR3(out)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("strip location from %s: %w", f.MIME, err)
@@ -285,6 +288,30 @@ func stripHEIF(data []byte) error {
 			}
 		}
 		return nil
+	}
+	return nil
+}
+
+// stripCR3 empties the GPS IFD in the CMT4 box of a Canon CR3 file. The
+// box stays, with an IFD of zero entries, so no offset moves.
+func stripCR3(data []byte) error {
+	cmt, err := cr3Boxes(data, cr3MetadataUUID)
+	if err != nil {
+		return err
+	}
+	for _, b := range cmt {
+		if b.typ != "CMT4" {
+			continue
+		}
+		t, err := newTIFF(b.body)
+		if err != nil {
+			return fmt.Errorf("cr3 CMT4: %w", err)
+		}
+		dir, err := t.ifd(t.first)
+		if err != nil {
+			return fmt.Errorf("cr3 CMT4: %w", err)
+		}
+		t.zeroIFD(dir)
 	}
 	return nil
 }
