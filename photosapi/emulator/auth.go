@@ -107,6 +107,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "The OAuth client was not found.")
 		return
 	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var (
@@ -128,6 +129,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+
 	s.saveOrLogLocked()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
@@ -266,11 +268,13 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	if method == "" {
 		method = "plain"
 	}
+
 	scopes := strings.Fields(q.Get("scope"))
 	if len(scopes) == 0 {
 		http.Error(w, "Error 400: invalid_request. Missing required parameter: scope", http.StatusBadRequest)
 		return
 	}
+
 	code := newSecret("4/", 48)
 	s.mu.Lock()
 	s.st.AuthCodes[code] = &authCode{
@@ -283,6 +287,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	s.saveOrLogLocked()
 	s.mu.Unlock()
+
 	params := target.Query()
 	params.Set("code", code)
 	params.Set("scope", strings.Join(scopes, " "))

@@ -50,3 +50,42 @@ func TestMetadataFromBytesAndLocationStripped(t *testing.T) {
 		t.Errorf("search for a later range found %d items, want none", len(page.MediaItems))
 	}
 }
+
+func TestSearchOrderByCreationTime(t *testing.T) {
+	env := startEnv(t, Options{})
+	var withDates []string
+	for _, name := range []string{"Tricky/canon_eos_gps.jpg", "Camera Roll/GOPR0042.JPG", "Camera Roll/IMG_1811.JPG", "Camera Roll/portrait.jpg", "Tricky/future_date.jpg"} {
+		data := sample(t, name)
+		if md, _ := media.ReadMetadata(data, media.Detect(data)); !md.CaptureTime.IsZero() {
+			env.create(data, name)
+			withDates = append(withDates, name)
+		}
+	}
+	if len(withDates) < 2 {
+		t.Fatalf("only %d samples have a capture time, want at least 2", len(withDates))
+	}
+	search := func(order string) []string {
+		var page mediaItemsPage
+		env.mustJSON("POST", "/v1/mediaItems:search", map[string]any{"orderBy": order, "filters": map[string]any{
+			"dateFilter": map[string]any{"ranges": []any{map[string]any{
+				"startDate": map[string]any{"year": 1900, "month": 1, "day": 1},
+				"endDate":   map[string]any{"year": 9999, "month": 12, "day": 31}}}}}}, &page)
+		var times []string
+		for _, it := range page.MediaItems {
+			times = append(times, it.MediaMetadata.CreationTime)
+		}
+		return times
+	}
+	oldest, newest := search(orderOldestFirst), search(orderNewestFirst)
+	if len(oldest) != len(withDates) || len(newest) != len(withDates) {
+		t.Fatalf("found %d and %d items, want %d", len(oldest), len(newest), len(withDates))
+	}
+	for i := 1; i < len(oldest); i++ {
+		if oldest[i-1] > oldest[i] {
+			t.Errorf("oldest-first order has %s before %s", oldest[i-1], oldest[i])
+		}
+		if newest[i-1] < newest[i] {
+			t.Errorf("newest-first order has %s before %s", newest[i-1], newest[i])
+		}
+	}
+}

@@ -75,19 +75,11 @@ func (c *call) buildQueryLocked(req *searchRequest) (*itemQuery, *apiError) {
 		return nil, invalidArgument("albumId and filters cannot be set together: search an album or filter the library.")
 	}
 	if req.OrderBy != "" {
-		if f == nil || f.DateFilter == nil {
-			return nil, invalidArgument("orderBy is only supported together with a dateFilter.")
+		newestFirst, e := checkOrderBy(req.OrderBy, f)
+		if e != nil {
+			return nil, e
 		}
-		if f.ContentFilter != nil || f.MediaTypeFilter != nil || f.FeatureFilter != nil {
-			return nil, invalidArgument("With orderBy, the only filters allowed besides dateFilter are includeArchivedMedia and excludeNonAppCreatedData.")
-		}
-		switch req.OrderBy {
-		case orderOldestFirst:
-			q.newestFirst = false
-		case orderNewestFirst:
-		default:
-			return nil, invalidArgument(fmt.Sprintf("Invalid orderBy %q: use %q or %q.", req.OrderBy, orderOldestFirst, orderNewestFirst))
-		}
+		q.newestFirst = newestFirst
 	}
 	if req.AlbumID != "" {
 		a, e := c.albumForReadLocked(req.AlbumID)
@@ -123,6 +115,25 @@ func (c *call) buildQueryLocked(req *searchRequest) (*itemQuery, *apiError) {
 	}
 	q.excludeOthers = f.ExcludeNonAppCreatedData
 	return q, nil
+}
+
+// checkOrderBy applies the rules for orderBy: it needs a dateFilter, allows
+// no content, media type or feature filter, and takes two values. It
+// reports whether the order is newest first.
+func checkOrderBy(orderBy string, f *filtersJSON) (bool, *apiError) {
+	if f == nil || f.DateFilter == nil {
+		return false, invalidArgument("orderBy is only supported together with a dateFilter.")
+	}
+	if f.ContentFilter != nil || f.MediaTypeFilter != nil || f.FeatureFilter != nil {
+		return false, invalidArgument("With orderBy, the only filters allowed besides dateFilter are includeArchivedMedia and excludeNonAppCreatedData.")
+	}
+	switch orderBy {
+	case orderOldestFirst:
+		return false, nil
+	case orderNewestFirst:
+		return true, nil
+	}
+	return false, invalidArgument(fmt.Sprintf("Invalid orderBy %q: use %q or %q.", orderBy, orderOldestFirst, orderNewestFirst))
 }
 
 func applyContentFilter(q *itemQuery, cf *contentFilterJSON) *apiError {

@@ -26,10 +26,19 @@ const maxUploadSize = media.MaxVideoSize
 // upload serves POST /v1/uploads: raw uploads, and the start, upload,
 // finalize, query and cancel commands of resumable ones.
 func (c *call) upload() {
-	q := c.r.URL.Query()
+	id := c.r.URL.Query().Get("upload_id")
 	protocol := strings.ToLower(c.r.Header.Get("X-Goog-Upload-Protocol"))
-	if id := q.Get("upload_id"); id != "" {
-		c.resumableCommand(id)
+	cmds := parseCommands(c.r.Header.Get("X-Goog-Upload-Command"))
+	carriesBytes := (id == "" && protocol == "raw") || (id != "" && (cmds["upload"] || cmds["finalize"]))
+	if c.dropAfter > 0 && !carriesBytes {
+		// Commands without bytes (start, query, cancel) are dropped after
+		// reading what body they have, before anything changes.
+		c.readBody()
+		abortConnection()
+	}
+
+	if id != "" {
+		c.resumableCommand(id, cmds)
 		return
 	}
 	switch protocol {
@@ -147,6 +156,7 @@ func (c *call) startResumable() {
 		rawSize = n
 	}
 	io.Copy(io.Discard, io.LimitReader(c.r.Body, maxJSONBody))
+
 	sess := &uploadSession{
 		ID:       newSecret("", 48),
 		ClientID: c.clientID,
@@ -163,6 +173,7 @@ func (c *call) startResumable() {
 	c.s.st.Sessions[sess.ID] = sess
 	c.s.saveOrLogLocked()
 	c.s.mu.Unlock()
+
 	sessionURL := requestBase(c.r) + "/v1/uploads?upload_id=" + sess.ID + "&upload_protocol=resumable"
 	h := c.w.Header()
 	h.Set("X-Goog-Upload-URL", sessionURL)
@@ -195,7 +206,7 @@ func parseCommands(header string) map[string]bool {
 	return cmds
 }
 
-func (c *call) resumableCommand(id string) {
+func (c *call) resumableCommand(id string, cmds map[string]bool) {
 	c.s.mu.Lock()
 	sess, ok := c.s.st.Sessions[id]
 	var snapshot uploadSession
@@ -207,7 +218,6 @@ func (c *call) resumableCommand(id string) {
 		writeAPIError(c.w, notFound(fmt.Sprintf("No upload session %q: start a new resumable upload.", id)))
 		return
 	}
-	cmds := parseCommands(c.r.Header.Get("X-Goog-Upload-Command"))
 	switch {
 	case cmds["query"]:
 		c.writeSessionStatus(&snapshot)

@@ -144,3 +144,22 @@ func TestResumableCancelAndBadCommands(t *testing.T) {
 		t.Errorf("more bytes than X-Goog-Upload-Raw-Size: %d %s, want 400", status, body)
 	}
 }
+
+func TestDropFaultOnSessionStart(t *testing.T) {
+	env := startEnv(t, Options{})
+	env.inspect("POST", "faults", map[string]any{"method": "uploads", "dropAfterBytes": 1, "count": 1}, nil)
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", env.run.URL+"/v1/uploads", nil)
+	req.Header.Set("Authorization", "Bearer "+env.token)
+	req.Header.Set("X-Goog-Upload-Protocol", "resumable")
+	req.Header.Set("X-Goog-Upload-Command", "start")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("start with a drop fault answered %d, want a broken connection", resp.StatusCode)
+	}
+	env.run.Server.mu.Lock()
+	sessions := len(env.run.Server.st.Sessions)
+	env.run.Server.mu.Unlock()
+	if sessions != 0 {
+		t.Errorf("a dropped start created %d sessions", sessions)
+	}
+}
