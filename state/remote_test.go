@@ -296,7 +296,34 @@ func TestTombstoneRoundTrip(t *testing.T) {
 	if _, ok, err := s.GetTombstone("m2"); ok || err != nil {
 		t.Errorf("GetTombstone(unknown) = %v, %v; want not found", ok, err)
 	}
+	if err := s.PutTombstone(state.Tombstone{MediaItemID: "m0", Folder: rootB, Path: "x.jpg"}); err != nil {
+		t.Fatalf("PutTombstone: %v", err)
+	}
+
+	var ids []string
+	err = s.ForEachTombstone(func(ts state.Tombstone) error {
+		ids = append(ids, ts.MediaItemID)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("ForEachTombstone: %v", err)
+	}
+	if diff := cmp.Diff([]string{"m0", "m1"}, ids); diff != "" {
+		t.Errorf("ForEachTombstone IDs (-want +got):\n%s", diff)
+	}
+
+	if err := s.DeleteTombstone("m1"); err != nil {
+		t.Fatalf("DeleteTombstone: %v", err)
+	}
+	if _, ok, err := s.GetTombstone("m1"); ok || err != nil {
+		t.Errorf("GetTombstone(deleted) = %v, %v; want not found", ok, err)
+	}
+	if err := s.DeleteTombstone("m1"); err != nil {
+		t.Errorf("DeleteTombstone(deleted): %v", err)
+	}
+
 	wantErrorContaining(t, s.PutTombstone(state.Tombstone{}), "put tombstone", "media item ID is empty")
+	wantErrorContaining(t, s.DeleteTombstone(""), "delete tombstone", "media item ID is empty")
 }
 
 func TestRequestCounts(t *testing.T) {
@@ -458,6 +485,7 @@ func TestViewRejectsWrites(t *testing.T) {
 		"PutUpload":       func(tx *state.Tx) error { return tx.PutUpload(state.Upload{SHA256: hash('1')}) },
 		"DeleteUpload":    func(tx *state.Tx) error { return tx.DeleteUpload(hash('1')) },
 		"PutTombstone":    func(tx *state.Tx) error { return tx.PutTombstone(state.Tombstone{MediaItemID: "m"}) },
+		"DeleteTombstone": func(tx *state.Tx) error { return tx.DeleteTombstone("m") },
 		"AddRequests":     func(tx *state.Tx) error { return tx.AddRequests("2026-01-01", nil) },
 		"PutMeta":         func(tx *state.Tx) error { return tx.PutMeta("k", "v") },
 		"DeleteMeta":      func(tx *state.Tx) error { return tx.DeleteMeta("k") },

@@ -163,6 +163,17 @@ func (s *Store) GetTombstone(mediaItemID string) (t Tombstone, ok bool, err erro
 	return t, ok, err
 }
 
+// DeleteTombstone removes a tombstone; see Tx.DeleteTombstone.
+func (s *Store) DeleteTombstone(mediaItemID string) error {
+	return s.Update(func(tx *Tx) error { return tx.DeleteTombstone(mediaItemID) })
+}
+
+// ForEachTombstone calls fn for each tombstone inside one read transaction;
+// see Tx.ForEachTombstone.
+func (s *Store) ForEachTombstone(fn func(Tombstone) error) error {
+	return s.View(func(tx *Tx) error { return tx.ForEachTombstone(fn) })
+}
+
 // AddRequests adds request counts to a quota day; see Tx.AddRequests.
 func (s *Store) AddRequests(day string, byMethod map[string]int) error {
 	return s.Update(func(tx *Tx) error { return tx.AddRequests(day, byMethod) })

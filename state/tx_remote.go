@@ -321,6 +321,28 @@ func (tx *Tx) GetTombstone(mediaItemID string) (Tombstone, bool, error) {
 	return t, ok, nil
 }
 
+// DeleteTombstone removes the tombstone of a media item, for example when
+// its file is downloaded again on purpose. Deleting an unknown one is not an
+// error.
+func (tx *Tx) DeleteTombstone(mediaItemID string) error {
+	if err := tx.writable("delete tombstone"); err != nil {
+		return err
+	}
+	if err := validateID("media item", mediaItemID); err != nil {
+		return fmt.Errorf("delete tombstone: %w", err)
+	}
+	if err := tx.delete(bucketTombstones, []byte(mediaItemID)); err != nil {
+		return fmt.Errorf("delete tombstone %s: %w", mediaItemID, err)
+	}
+	return nil
+}
+
+// ForEachTombstone calls fn for each tombstone in media item ID order. It
+// stops at and returns the first error from fn.
+func (tx *Tx) ForEachTombstone(fn func(Tombstone) error) error {
+	return forEachJSON(tx, bucketTombstones, fn)
+}
+
 // AddRequests adds request counts, keyed by API method name, to the counts
 // of a quota day as returned by QuotaDay.
 func (tx *Tx) AddRequests(day string, byMethod map[string]int) error {
