@@ -65,6 +65,10 @@ type API struct {
 	// TokenURL is the OAuth token endpoint.
 	TokenURL string `yaml:"token_url"`
 
+	// RevokeURL is the OAuth revocation endpoint that a logout sends the
+	// refresh token to.
+	RevokeURL string `yaml:"revoke_url"`
+
 	// CredentialsFile is the OAuth client file (client_secret.json) that
 	// Google's console offers for download for an installed app.
 	CredentialsFile string `yaml:"credentials_file"`

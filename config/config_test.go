@@ -74,6 +74,7 @@ api:
   upload_endpoint: http://127.0.0.1:8080/upload
   auth_url: http://localhost:8080/auth
   token_url: http://[::1]:8080/token
+  revoke_url: http://[::1]:8080/revoke
   credentials_file: /etc/photosync/client.json
   token_file: /etc/photosync/token.json
 folders:
@@ -101,6 +102,7 @@ log: {level: debug, format: json}
 					UploadEndpoint:  "http://127.0.0.1:8080/upload",
 					AuthURL:         "http://localhost:8080/auth",
 					TokenURL:        "http://[::1]:8080/token",
+					RevokeURL:       "http://[::1]:8080/revoke",
 					CredentialsFile: "/etc/photosync/client.json",
 					TokenFile:       "/etc/photosync/token.json",
 				}

@@ -16,6 +16,8 @@ const (
 	DefaultAuthURL = "https://accounts.google.com/o/oauth2/v2/auth"
 	// DefaultTokenURL is Google's OAuth token endpoint.
 	DefaultTokenURL = "https://oauth2.googleapis.com/token"
+	// DefaultRevokeURL is Google's OAuth token revocation endpoint.
+	DefaultRevokeURL = "https://oauth2.googleapis.com/revoke"
 
 	// uploadPath is the byte upload endpoint relative to the API endpoint.
 	uploadPath = "v1/uploads"
@@ -66,9 +68,10 @@ const (
 func defaults() Config {
 	return Config{
 		API: API{
-			Endpoint: DefaultEndpoint,
-			AuthURL:  DefaultAuthURL,
-			TokenURL: DefaultTokenURL,
+			Endpoint:  DefaultEndpoint,
+			AuthURL:   DefaultAuthURL,
+			TokenURL:  DefaultTokenURL,
+			RevokeURL: DefaultRevokeURL,
 		},
 		PollInterval:     DefaultPollInterval,
 		FullPollInterval: DefaultFullPollInterval,

@@ -99,6 +99,7 @@ func (v *validator) api(api *API) {
 	v.url("api.endpoint", api.Endpoint)
 	v.url("api.auth_url", api.AuthURL)
 	v.url("api.token_url", api.TokenURL)
+	v.url("api.revoke_url", api.RevokeURL)
 
 	if !strings.HasSuffix(api.Endpoint, "/") {
 		api.Endpoint += "/"
