@@ -59,7 +59,7 @@
 //     within its day, and each returns the same item, because clients
 //     re-send creations after a crash.
 //   - An upload token that was never issued fails the whole batchCreate
-//     with "Request must contain a valid upload token."; an expired one
+//     with "Request must contain a valid upload token.". An expired one
 //     fails only its own item, with code 3, so the rest of the batch is
 //     created. Bytes Google Photos does not accept also fail per item.
 //   - Request-level batchCreate errors (too many items, a bad file name or

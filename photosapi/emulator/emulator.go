@@ -56,8 +56,8 @@ type Options struct {
 	// ChunkGranularity is the resumable-upload chunk granularity in bytes.
 	// Zero means DefaultChunkGranularity.
 	ChunkGranularity int64
-	// VideoProcessingTime is how long, on the emulator clock, a new video
-	// reports status PROCESSING before it becomes READY. Zero means
+	// VideoProcessingTime is the time, on the emulator clock, for which a
+	// new video reports status PROCESSING before it becomes READY. Zero means
 	// DefaultVideoProcessingTime and a negative value means videos are
 	// READY at once.
 	VideoProcessingTime time.Duration

@@ -24,9 +24,9 @@ type faultSpec struct {
 	Body    string            `json:"body,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
 	// Delay is a Go duration the request waits, in real time, before the
-	// fault or the normal answer.
+	// fault or the normal response.
 	Delay string `json:"delay,omitempty"`
-	// DropAfterBytes closes the connection without an answer after reading
+	// DropAfterBytes closes the connection without a response after reading
 	// that many request-body bytes, or for downloads after writing that
 	// many response-body bytes.
 	DropAfterBytes int64 `json:"dropAfterBytes,omitempty"`
@@ -177,7 +177,7 @@ func (f *faultSet) takeMatching(method string, itemLevel bool) *activeFault {
 }
 
 // apply takes a fault for the request and acts on it. It reports whether
-// the fault answered the request, in which case the caller must not.
+// the fault responded to the request, in which case the caller must not.
 // A dropAfterBytes fault on uploads or downloads is left to their handlers:
 // apply returns the byte count for them to act on.
 func (f *faultSet) apply(w http.ResponseWriter, r *http.Request, method string) (handled bool, dropAfter int64) {

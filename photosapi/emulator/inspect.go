@@ -27,7 +27,7 @@ type inspectAlbumJSON struct {
 	MediaItemIDs    []string `json:"mediaItemIds"`
 }
 
-// clockJSON is the body of POST /emulator/v1/clock and the answer of both
+// clockJSON is the body of POST /emulator/v1/clock and the response to both
 // clock requests.
 type clockJSON struct {
 	Advance string `json:"advance,omitempty"`

@@ -17,7 +17,7 @@ const (
 // Per-item statuses inside batchCreate and batchGet responses.
 var (
 	statusSuccess = &statusJSON{Message: "Success"}
-	// statusTokenExpired is the emulator's per-item answer for an upload
+	// statusTokenExpired is the emulator's per-item status for an upload
 	// token older than a day. Google does not document it.
 	statusTokenExpired = &statusJSON{Code: 3, Message: "Failed: The upload token has expired. Upload the bytes again."}
 	statusCreateFailed = &statusJSON{Code: 3, Message: msgCreateFailed}
@@ -115,7 +115,8 @@ func (c *call) batchCreate() (any, *apiError) {
 		resp.NewMediaItemResults = append(resp.NewMediaItemResults, result)
 	}
 	if target != nil && len(added) > 0 {
-		// The position was checked above, so it cannot fail here.
+		// The album has not changed since the position was checked above,
+		// so this insert cannot fail.
 		insertEntries(target, added, req.AlbumPosition)
 	}
 	return resp, nil

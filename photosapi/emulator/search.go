@@ -213,9 +213,9 @@ func checkDateFilter(df *dateFilterJSON) *apiError {
 	return nil
 }
 
-// checkDate applies Google's rules for a Date in a filter: day 0 means the
-// whole month, month and day 0 the whole year, year 0 every year; all zero,
-// a day without a month, and a month alone are not allowed.
+// checkDate applies Google's rules for a Date in a filter. Day 0 means the
+// whole month, month and day 0 the whole year, and year 0 every year. All
+// zero, a day without a month, and a month alone are not allowed.
 func checkDate(d dateJSON, path string) *apiError {
 	switch {
 	case d.Year < 0 || d.Year > 9999 || d.Month < 0 || d.Month > 12 || d.Day < 0 || d.Day > 31:
