@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/photosync/photosync/state"
 )
 
@@ -181,4 +183,40 @@ func TestLockNameFollowsDBName(t *testing.T) {
 		t.Fatalf("Open of a second store in the same directory: %v", err)
 	}
 	s2.Close()
+}
+
+func TestOpenHeldByOtherBoltUser(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := state.Open(path, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// A program that opens the file with bbolt directly, such as the bbolt
+	// command, takes bbolt's flock but not photosync's lock file.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	_, err = state.Open(path, state.Options{})
+	var locked *state.LockedError
+	if !errors.As(err, &locked) {
+		t.Fatalf("Open returned %v, want a *state.LockedError", err)
+	}
+	if locked.PID != 0 {
+		t.Errorf("LockedError.PID = %d, want 0 for an unknown holder", locked.PID)
+	}
+	wantErrorContaining(t, err, "in use by another process")
+
+	// The failed Open released photosync's own lock.
+	lock, err := os.ReadFile(filepath.Join(filepath.Dir(path), "state.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lock) != 0 {
+		t.Errorf("lock file after a failed Open contains %q, want it empty", lock)
+	}
 }
