@@ -164,8 +164,8 @@ func startHarness(t *testing.T, opts Options, src eventSource) *harness {
 // checkNoLeaks fails if a goroutine of a Watcher or of fsnotify outlives
 // Run. The tests do not run in parallel, so any such goroutine is a leak.
 // Both goroutines signal that they are done from a deferred call, so each
-// may still be unwinding when Run returns; the check polls until they are
-// gone or the deadline passes.
+// may still be unwinding when Run returns. The check therefore polls until
+// they are gone or the deadline passes.
 func checkNoLeaks(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
@@ -206,7 +206,7 @@ func (h *harness) signal() {
 }
 
 // waitFor waits until cond holds, re-checking it whenever the Watcher
-// observed an event or flushed.
+// observed an event or its Run loop turned.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
 	deadline := time.NewTimer(waitLimit)
