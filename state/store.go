@@ -81,7 +81,8 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if err := s.open(opts); err != nil {
 		if s.db != nil {
-			s.db.Close()
+			// Closing a damaged file may panic as well.
+			s.guard(s.db.Close)
 		}
 		lock.release()
 		return nil, err
