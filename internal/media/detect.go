@@ -48,6 +48,35 @@ var (
 	formatM2TS = Format{Kind: Video, MIME: "video/mp2t", Ext: ".m2ts"}
 )
 
+// supportedFormats lists every supported format that Detect returns.
+var supportedFormats = []Format{
+	formatJPEG, formatPNG, formatGIF, formatWebP, formatBMP, formatICO, formatTIFF,
+	formatHEIC, formatHEIF, formatAVIF, formatCRW, formatCR2, formatCR3, formatDNG,
+	formatGPR, formatNEF, formatARW, formatPEF, formatSRW, formatORF, formatRW2, formatRAF,
+	formatMP4, formatMOV, formatM4V, format3GP, format3G2, formatAVI, formatMKV, formatASF,
+	formatMPEG, formatTS, formatM2TS,
+}
+
+// formatsByMIME maps each supported MIME type to its format. The two
+// transport stream variants share one MIME type and map to the first.
+var formatsByMIME = func() map[string]Format {
+	m := map[string]Format{}
+	for _, f := range supportedFormats {
+		if _, ok := m[f.MIME]; !ok {
+			m[f.MIME] = f
+		}
+	}
+	return m
+}()
+
+// lookupFormat returns the supported format with the MIME type of f, so
+// that functions taking a Format accept one built by hand from a stored
+// MIME type as well as one from Detect.
+func lookupFormat(f Format) (Format, bool) {
+	known, ok := formatsByMIME[f.MIME]
+	return known, ok
+}
+
 // Reasons for Unsupported formats.
 const (
 	reasonEmpty        = "empty file"
@@ -276,6 +305,9 @@ func classifyBrands(major string, brands []string) Format {
 	case major == "M4A " || major == "M4B " || major == "M4P " || major == "F4A " || major == "F4B ":
 		return Format{MIME: "audio/mp4", Ext: ".m4a", Reason: reasonAudio}
 	}
+	// NOTE: An audio-only file with a generic brand such as "isom" reads
+	// as MP4 video, because telling needs the track handlers in moov,
+	// which is often at the end of the file.
 	return formatMP4
 }
 

@@ -229,3 +229,41 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// A Format rebuilt from a stored MIME type works like the one from Detect.
+func TestFormatFromMIME(t *testing.T) {
+	data := readSample(t, "Tricky/canon_eos_gps.jpg")
+	m, err := ReadMetadata(data, Format{MIME: "image/jpeg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.CameraMake != "Canon" {
+		t.Errorf("CameraMake = %q, want Canon", m.CameraMake)
+	}
+	if _, err := StripLocation(data, Format{MIME: "image/jpeg"}); err != nil {
+		t.Errorf("StripLocation: %v", err)
+	}
+	if _, _, err := Resize(data, Format{MIME: "image/jpeg"}, 10, 10, false); err != nil {
+		t.Errorf("Resize: %v", err)
+	}
+	_, err = ReadMetadata(data, Format{MIME: "video/webm", Reason: reasonWebM})
+	if err == nil || !strings.Contains(err.Error(), "video/webm") {
+		t.Errorf("unsupported MIME: error %v, want one naming video/webm", err)
+	}
+}
+
+func TestSupportedFormatsComplete(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range supportedFormats {
+		if !f.Supported() || f.MIME == "" || !strings.HasPrefix(f.Ext, ".") || f.Reason != "" {
+			t.Errorf("format %+v is incomplete", f)
+		}
+		if seen[f.Ext] {
+			t.Errorf("extension %s appears twice", f.Ext)
+		}
+		seen[f.Ext] = true
+		if got, ok := lookupFormat(Format{MIME: f.MIME}); !ok || got.MIME != f.MIME {
+			t.Errorf("lookupFormat(%s) = %+v, %v", f.MIME, got, ok)
+		}
+	}
+}

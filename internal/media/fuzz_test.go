@@ -8,16 +8,6 @@ import (
 	"testing"
 )
 
-// allFormats lists every supported format, so that fuzz targets can run
-// each parser on every input whatever Detect returns for it.
-var allFormats = []Format{
-	formatJPEG, formatPNG, formatGIF, formatWebP, formatBMP, formatICO, formatTIFF,
-	formatHEIC, formatHEIF, formatAVIF, formatCRW, formatCR2, formatCR3, formatDNG,
-	formatGPR, formatNEF, formatARW, formatPEF, formatSRW, formatORF, formatRW2, formatRAF,
-	formatMP4, formatMOV, formatM4V, format3GP, format3G2, formatAVI, formatMKV, formatASF,
-	formatMPEG, formatTS, formatM2TS,
-}
-
 // addSampleSeeds adds every sample file of at most maxSize bytes to the
 // seed corpus, and nothing when the sample folder is missing.
 func addSampleSeeds(f *testing.F, maxSize int64) {
@@ -78,7 +68,7 @@ func FuzzReadMetadata(f *testing.F) {
 	addSyntheticSeeds(f)
 	addSampleSeeds(f, 64<<10)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, format := range allFormats {
+		for _, format := range supportedFormats {
 			m, _ := ReadMetadata(data, format)
 			if m.Width < 0 || m.Height < 0 {
 				t.Errorf("%s: negative size %d×%d", format.MIME, m.Width, m.Height)
@@ -94,7 +84,7 @@ func FuzzStripLocation(f *testing.F) {
 	addSyntheticSeeds(f)
 	addSampleSeeds(f, 64<<10)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, format := range allFormats {
+		for _, format := range supportedFormats {
 			out, err := StripLocation(data, format)
 			if err != nil {
 				continue

@@ -62,9 +62,11 @@ type Metadata struct {
 // Matroska only what its Info and video track elements give.
 func ReadMetadata(data []byte, f Format) (Metadata, error) {
 	var m Metadata
-	if !f.Supported() {
+	known, ok := lookupFormat(f)
+	if !ok {
 		return m, fmt.Errorf("read metadata: format %s is not supported", f)
 	}
+	f = known
 	var err error
 	switch f {
 	case formatJPEG:

@@ -66,6 +66,11 @@ func Resize(data []byte, f Format, width, height int, crop bool) (out []byte, mi
 	if err := checkResizeBox(width, height, crop); err != nil {
 		return nil, "", err
 	}
+	known, ok := lookupFormat(f)
+	if !ok {
+		return nil, "", fmt.Errorf("resize: format %s is not supported", f)
+	}
+	f = known
 	img, err := decodeForResize(data, f)
 	if err != nil {
 		return nil, "", err

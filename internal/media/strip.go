@@ -29,9 +29,11 @@ import (
 //
 // NOTE: Location in maker notes or in IPTC fields is not removed.
 func StripLocation(data []byte, f Format) ([]byte, error) {
-	if !f.Supported() {
+	known, ok := lookupFormat(f)
+	if !ok {
 		return nil, fmt.Errorf("strip location: format %s is not supported", f)
 	}
+	f = known
 	out := bytes.Clone(data)
 	var err error
 	switch f {
