@@ -63,8 +63,10 @@ func (c *checker) run() {
 	c.checkAlbums()
 	c.checkJSONKeys(bucketUploads, func(k, v []byte) (string, error) {
 		var u Upload
-		err := decodeJSON(v, &u)
-		return u.SHA256, err
+		if err := decodeJSON(v, &u); err != nil {
+			return "", err
+		}
+		return u.SHA256, u.validate()
 	})
 	c.checkJSONKeys(bucketTombstones, func(k, v []byte) (string, error) {
 		var t Tombstone
@@ -99,7 +101,8 @@ func (c *checker) checkFolders() {
 }
 
 // checkJSONKeys decodes every record of a bucket with decode, which returns
-// the key the record belongs under, and reports mismatches.
+// the key the record belongs under or an error for an invalid record, and
+// reports invalid records and mismatched keys.
 func (c *checker) checkJSONKeys(name []byte, decode func(k, v []byte) (string, error)) {
 	b := c.tx.Bucket(name)
 	if b == nil {
@@ -113,7 +116,7 @@ func (c *checker) checkJSONKeys(name []byte, decode func(k, v []byte) (string, e
 		want, err := decode(k, v)
 		switch {
 		case err != nil:
-			c.add(name, k, "record does not decode: %v", err)
+			c.add(name, k, "invalid record: %v", err)
 		case want != string(k):
 			c.add(name, k, "record belongs under key %q", want)
 		}

@@ -88,7 +88,12 @@ func TestCheckFindsPlantedProblems(t *testing.T) {
 		}, "albums_by_dir", "which mirrors directory"},
 		{"undecodable upload", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketUploads).Put([]byte(strings.Repeat("d", 64)), []byte{1, '{'})
-		}, "uploads", "record does not decode"},
+		}, "uploads", "invalid record"},
+		{"invalid upload", func(tx *bolt.Tx) error {
+			sha := strings.Repeat("e", 64)
+			v, _ := encodeJSON(Upload{SHA256: sha, Stage: 7})
+			return tx.Bucket(bucketUploads).Put([]byte(sha), v)
+		}, "uploads", "invalid stage"},
 		{"bad request day", func(tx *bolt.Tx) error {
 			v, _ := encodeJSON(map[string]int{"upload": 1})
 			return tx.Bucket(bucketRequests).Put([]byte("yesterday"), v)
