@@ -254,3 +254,103 @@ func TestLogsRequestsAndFaults(t *testing.T) {
 		}
 	}
 }
+
+func TestMediaBytesQuotaIsSeparate(t *testing.T) {
+	env := startEnv(t, Options{MediaBytesQuota: 2, DailyQuota: 100})
+	item := env.create(sample(t, "Tricky/no_exif.jpg"), "a.jpg")
+	for i := range 2 {
+		if status, _, _ := env.doAs("", "GET", item.BaseURL+"=d", nil); status != 200 {
+			t.Fatalf("download %d: status %d", i, status)
+		}
+	}
+	status, _, body := env.doAs("", "GET", item.BaseURL+"=d", nil)
+	if e := googleError(t, body); status != 429 || !strings.Contains(e.Message, "'Media bytes requests per day'") {
+		t.Errorf("third download = %d %q", status, e.Message)
+	}
+	if status, _, _ := env.do("GET", "/v1/mediaItems/"+item.ID, nil); status != 200 {
+		t.Errorf("API request after the media quota ran out: status %d, want 200", status)
+	}
+}
+
+func TestFaultPresets(t *testing.T) {
+	env := startEnv(t, Options{})
+	for _, tc := range []struct {
+		preset, status string
+		code           int
+		message        string
+	}{
+		{"dailyQuota", "RESOURCE_EXHAUSTED", 429, "limit 'All requests per day'"},
+		{"perMinuteQuota", "RESOURCE_EXHAUSTED", 429, "limit 'Write requests per minute per user'"},
+		{"storageFull", "INVALID_ARGUMENT", 400, msgStorageFull},
+		{"unavailable", "UNAVAILABLE", 503, msgUnavailable},
+	} {
+		t.Run(tc.preset, func(t *testing.T) {
+			env.inspect("POST", "faults", map[string]any{"method": "albums.create", "preset": tc.preset, "count": 1}, nil)
+			status, _, body := env.do("POST", "/v1/albums", map[string]any{"album": map[string]any{"title": "x"}})
+			e := googleError(t, body)
+			if status != tc.code || e.Status != tc.status || !strings.Contains(e.Message, tc.message) {
+				t.Errorf("got %d %s %q, want %d %s containing %q", status, e.Status, e.Message, tc.code, tc.status, tc.message)
+			}
+		})
+	}
+}
+
+func TestScopeRules(t *testing.T) {
+	env := startEnv(t, Options{})
+	readOnly := tokenWithScope(t, env, "client-a", "refresh-a", scopeReadAppCreated)
+	status, _, body := env.doAs(readOnly, "POST", "/v1/uploads", "bytes", "X-Goog-Upload-Protocol", "raw")
+	if status != 401 || string(body) != `{"code":16,"message":"Authentication session is not defined."}` {
+		t.Errorf("upload without appendonly = %d %s", status, body)
+	}
+	status, _, body = env.doAs(readOnly, "POST", "/v1/albums", map[string]any{"album": map[string]any{"title": "x"}})
+	if e := googleError(t, body); status != 403 || e.Message != msgInsufficientScopes {
+		t.Errorf("albums.create with readonly = %d %q", status, e.Message)
+	}
+	if status, _, _ := env.doAs(readOnly, "GET", "/v1/albums", nil); status != 200 {
+		t.Errorf("albums.list with readonly: status %d, want 200", status)
+	}
+
+	removed := codeFlowToken(t, env, scopeLibrary)
+	status, _, body = env.doAs(removed, "GET", "/v1/mediaItems", nil)
+	if e := googleError(t, body); status != 403 || e.Message != msgInsufficientScopes {
+		t.Errorf("mediaItems.list with only the removed photoslibrary scope = %d %q", status, e.Message)
+	}
+
+	legacy := startEnv(t, Options{Legacy: true})
+	if status, _, body := legacy.doAs(codeFlowToken(t, legacy, scopeLibrary), "GET", "/v1/mediaItems", nil); status != 200 {
+		t.Errorf("Legacy mediaItems.list with photoslibrary = %d %s", status, body)
+	}
+}
+
+// tokenWithScope refreshes an access token narrowed to one scope.
+func tokenWithScope(t *testing.T, env *testEnv, clientID, refresh, scope string) string {
+	t.Helper()
+	status, body := env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh},
+		"client_id": {clientID}, "scope": {scope}})
+	if status != 200 {
+		t.Fatalf("narrowed token: %d %s", status, body)
+	}
+	var tok tokenResponse
+	decodeInto(t, body, &tok)
+	return tok.AccessToken
+}
+
+// codeFlowToken runs the authorization-code flow without PKCE for scope.
+func codeFlowToken(t *testing.T, env *testEnv, scope string) string {
+	t.Helper()
+	redirect := "http://127.0.0.1:1/cb"
+	q := url.Values{"client_id": {"web"}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {scope}}
+	_, header, _ := env.doAs("", "GET", "/o/oauth2/auth?"+q.Encode(), nil)
+	loc, err := url.Parse(header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := env.postForm("/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"client_id": {"web"}, "redirect_uri": {redirect}})
+	if status != 200 {
+		t.Fatalf("code exchange: %d %s", status, body)
+	}
+	var tok tokenResponse
+	decodeInto(t, body, &tok)
+	return tok.AccessToken
+}
