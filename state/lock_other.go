@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-// processLock is not available on this system.
+// processLock is a placeholder on systems without flock.
 type processLock struct{}
 
-// acquireLock fails: the store relies on flock, which photosync uses only
-// on Unix systems.
+// acquireLock always returns an error, because the store relies on flock,
+// which is available only on Unix systems.
 func acquireLock(lockPath, dbPath string, timeout time.Duration) (*processLock, error) {
 	return nil, fmt.Errorf("open state %s: locking the state store is not supported on %s", dbPath, runtime.GOOS)
 }
