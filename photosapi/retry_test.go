@@ -43,7 +43,7 @@ func (r *recorder) onRequest(info photosapi.RequestInfo) {
 
 // newTestClient returns a client for a server at endpoint whose waits
 // are recorded instead of slept and whose jitter is zero.
-func newTestClient(t *testing.T, endpoint string, edit func(*photosapi.Options)) (*photosapi.Client, *recorder) {
+func newTestClient(t testing.TB, endpoint string, edit func(*photosapi.Options)) (*photosapi.Client, *recorder) {
 	t.Helper()
 	rec := &recorder{}
 	opts := photosapi.Options{
