@@ -217,3 +217,41 @@ func TestRAF(t *testing.T) {
 		t.Errorf("resized preview size = %v, want 20×20", got)
 	}
 }
+
+func buildASF() []byte {
+	object := func(guid []byte, body []byte) []byte {
+		out := append([]byte(nil), guid...)
+		out = binary.LittleEndian.AppendUint64(out, uint64(24+len(body)))
+		return append(out, body...)
+	}
+	created := (time.Date(2009, 7, 1, 8, 30, 0, 0, time.UTC).Unix() + secondsFrom1601To1970) * 10_000_000
+	props := make([]byte, 80)
+	binary.LittleEndian.PutUint64(props[24:], uint64(created))
+	binary.LittleEndian.PutUint64(props[40:], 63_000_000) // 6.3 s
+	binary.LittleEndian.PutUint64(props[56:], 3000)       // 3 s preroll
+	audio := make([]byte, 70)
+	video := append(append([]byte(nil), asfVideoMediaGUID...), make([]byte, 70)...)
+	binary.LittleEndian.PutUint32(video[54:], 640)
+	binary.LittleEndian.PutUint32(video[58:], 480)
+	objects := append(object(asfFilePropertiesGUID, props), object(asfStreamPropertiesGUID, audio)...)
+	objects = append(objects, object(asfStreamPropertiesGUID, video)...)
+	header := append([]byte(nil), asfHeaderGUID...)
+	header = binary.LittleEndian.AppendUint64(header, uint64(30+len(objects)))
+	header = append(header, 3, 0, 0, 0, 1, 2)
+	return append(header, objects...)
+}
+
+func TestReadMetadataASF(t *testing.T) {
+	data := buildASF()
+	f := Detect(data)
+	if f != formatASF {
+		t.Fatalf("Detect = %+v, want ASF", f)
+	}
+	m, err := ReadMetadata(data, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Metadata{Width: 640, Height: 480, Duration: 3300 * time.Millisecond,
+		CaptureTime: time.Date(2009, 7, 1, 8, 30, 0, 0, time.UTC)}
+	assertSameMetadata(t, m, want)
+}

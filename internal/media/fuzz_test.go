@@ -38,6 +38,7 @@ func addSyntheticSeeds(f *testing.F) {
 	f.Add([]byte("RIFF\x20\x00\x00\x00AVI LIST\x14\x00\x00\x00hdrlavih\x38\x00\x00\x00"))
 	f.Add([]byte{0, 0, 1, 0xBA, 0, 0, 1, 0xB3, 0x14, 0x00, 0xF0, 0x13})
 	f.Add(buildMatroska(true))
+	f.Add(buildASF())
 	f.Add(buildMatroska(false))
 	f.Add(buildCIFF(buildCIFFHeap([]ciffRecordSpec{
 		{0x300A, buildCIFFHeap([]ciffRecordSpec{{ciffMakeModel, []byte("Canon\x00EOS\x00")}})},

@@ -151,7 +151,10 @@ func readMatroskaInfo(body []byte, m *Metadata) {
 			duration = ebmlFloat(e.body)
 		case ebmlDateUTC:
 			if len(e.body) == 8 {
-				m.CaptureTime = matroskaEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(e.body))))
+				ts := matroskaEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(e.body))))
+				if ts.After(minMovieTime) && ts.Before(maxMovieTime) {
+					m.CaptureTime = ts
+				}
 			}
 		}
 	}

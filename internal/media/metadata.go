@@ -58,8 +58,8 @@ type Metadata struct {
 // is linear in len(data) and the memory it allocates beyond data is small,
 // whatever the input.
 //
-// NOTE: For MPEG transport streams and ASF nothing is read, and for
-// Matroska only what its Info and video track elements give.
+// NOTE: For MPEG transport streams (AVCHD among them) nothing is read,
+// because their size and date sit in the H.264 stream itself.
 func ReadMetadata(data []byte, f Format) (Metadata, error) {
 	var m Metadata
 	known, ok := lookupFormat(f)
@@ -96,6 +96,8 @@ func ReadMetadata(data []byte, f Format) (Metadata, error) {
 		err = readMP4(data, &m)
 	case formatMKV:
 		err = readMatroska(data, &m)
+	case formatASF:
+		err = readASF(data, &m)
 	case formatAVI:
 		err = readAVI(data, &m)
 	case formatMPEG:
