@@ -23,9 +23,11 @@
 //   - paths that Options.Exclude matches, or that Options.Include does not.
 //
 // Symbolic links are skipped unless Options.FollowSymlinks is set. When they
-// are followed, a directory that is already on the current path (same device
-// and inode) is reported as a Loop skip instead of being entered again, so
-// the walk ends and reports each path at most once.
+// are followed, a directory that is already on the current path (the same
+// file by os.SameFile, which compares device and inode on unix) is reported
+// as a Loop skip instead of being entered again, so the walk ends and
+// reports each path at most once. The same file may still appear under two
+// paths, such as a photo and a link to it.
 //
 // # Change detection
 //

@@ -128,13 +128,11 @@ func (s *scanner) statPath(abs string) (fs.FileInfo, error) {
 // describeChange returns how now differs from before in identity, type,
 // size or modification time, or "" when it does not.
 func describeChange(before, now fs.FileInfo) string {
-	beforeID, ok1 := fileID(before)
-	nowID, ok2 := fileID(now)
 	switch {
-	case ok1 && ok2 && beforeID != nowID:
+	case !os.SameFile(before, now):
 		return "file was replaced"
 	case !now.Mode().IsRegular():
-		return "file was replaced by a " + now.Mode().Type().String() + " entry"
+		return "file was replaced by a " + typeName(now.Mode())
 	case before.Size() != now.Size():
 		return fmt.Sprintf("size changed from %d to %d bytes", before.Size(), now.Size())
 	case !before.ModTime().Equal(now.ModTime()):

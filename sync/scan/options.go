@@ -8,8 +8,11 @@ import (
 )
 
 // maxDepth bounds how deep the walk descends. Real photo trees are a few
-// levels deep, so the bound only stops a walk through links on a system
-// without inode numbers, where loop detection cannot see a repeated directory.
+// levels deep, so the bound is a backstop for a file system that reports no
+// file identity, where os.SameFile cannot see a repeated directory.
+//
+// NOTE: on such a file system, two links that both loop make the walk
+// branch at every level, so the bound limits the depth but not the time.
 const maxDepth = 256
 
 // withDefaults returns a copy of o with zero fields set to their defaults,

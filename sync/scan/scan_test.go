@@ -483,27 +483,34 @@ func TestScanReplacedWhileHashing(t *testing.T) {
 func TestScanDeletedWhileScanning(t *testing.T) {
 	root := t.TempDir()
 	jpeg := jpegBytes(t)
-	writeFile(t, root, "a/first.jpg", jpeg)
-	doomed := writeFile(t, root, "b/doomed.jpg", jpeg)
-	doomedDir := filepath.Join(root, "c")
-	writeFile(t, root, "c/gone.jpg", jpeg)
-	// Previous runs on the walk goroutine, so removing files from it
-	// deletes them after they were listed and before they are opened.
+	writeFile(t, root, "a/1.jpg", jpeg)
+	listed := writeFile(t, root, "a/2.jpg", jpeg)
+	statted := writeFile(t, root, "a/3.jpg", jpeg)
+	writeFile(t, root, "b/4.jpg", jpeg)
+	// Previous runs on the walk goroutine after the file's Lstat, so
+	// removing files from it deletes them at three points: a/2.jpg after
+	// its directory was listed, a/3.jpg after its own Lstat and before it
+	// is opened, and b after the root was listed.
 	prev := func(path string) (int64, time.Time, string, bool) {
-		if path == "a/first.jpg" {
-			if err := os.Remove(doomed); err != nil {
-				t.Errorf("remove: %v", err)
-			}
-			if err := os.RemoveAll(doomedDir); err != nil {
-				t.Errorf("remove dir: %v", err)
-			}
+		var err error
+		switch path {
+		case "a/1.jpg":
+			err = errors.Join(os.Remove(listed), os.RemoveAll(filepath.Join(root, "b")))
+		case "a/3.jpg":
+			err = os.Remove(statted)
+		}
+		if err != nil {
+			t.Errorf("remove during scan: %v", err)
 		}
 		return 0, time.Time{}, "", false
 	}
 
 	res := mustScan(t, Options{Root: root}, prev)
 
-	checkOutcomes(t, res, map[string]outcome{"a/first.jpg": entryOf("image/jpeg")})
+	checkOutcomes(t, res, map[string]outcome{"a/1.jpg": entryOf("image/jpeg")})
+	if diff := cmp.Diff([]string{"", "a"}, res.Dirs); diff != "" {
+		t.Errorf("Dirs (-want +got):\n%s", diff)
+	}
 }
 
 func TestScanEmptyAndTooLarge(t *testing.T) {

@@ -174,7 +174,7 @@ func TestScanSymlinkLoopToRoot(t *testing.T) {
 }
 
 // unprivilegedEnv names the JPEG that the child process of runAsNobody
-// uses, because user nobody may not be able to read the checkout.
+// uses, because that user may lack read access to the checkout.
 const unprivilegedEnv = "PHOTOSYNC_SCAN_TEST_NOBODY_JPEG"
 
 // nobodyID is the user and group id of "nobody" on Linux and the BSDs.
@@ -223,7 +223,7 @@ func TestScanUnreadable(t *testing.T) {
 
 // runAsNobody runs the named test again in a child process as user nobody,
 // because root reads files whatever their permissions. The test binary is
-// copied to a directory that nobody can read, since the go command builds
+// copied to a directory that user nobody can read, since the go command builds
 // it in a private one.
 func runAsNobody(t *testing.T, name string) {
 	t.Helper()

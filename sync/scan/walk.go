@@ -16,9 +16,6 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// devIno identifies a file on one machine.
-type devIno struct{ dev, ino uint64 }
-
 // hashJob is a new or changed regular file for a hash worker. info is the
 // Lstat of the file, or the Stat of the link target when the path is a
 // followed symbolic link.
@@ -28,7 +25,7 @@ type hashJob struct {
 }
 
 // scanner is the state of one Scan. The walk runs on one goroutine and the
-// hash workers on others; all of them add to res.
+// hash workers on others, and all of them add to res.
 type scanner struct {
 	opts      Options
 	prev      Previous
@@ -88,12 +85,8 @@ func (s *scanner) run(ctx context.Context) error {
 	}
 	g.Go(func() error {
 		defer close(s.jobs)
-		var ancestors []devIno
-		if id, ok := fileID(info); ok {
-			ancestors = append(ancestors, id)
-		}
 		s.addDir("")
-		return s.walkEntries(gctx, "", s.opts.Root, entries, ancestors, s.filter.rootIncluded())
+		return s.walkEntries(gctx, "", s.opts.Root, entries, []fs.FileInfo{info}, s.filter.rootIncluded())
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -104,8 +97,8 @@ func (s *scanner) run(ctx context.Context) error {
 }
 
 // walkDir lists the directory rel and walks its entries. A directory that
-// cannot be listed is an Unreadable skip; one that vanished is left out.
-func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []devIno, included bool) error {
+// cannot be listed is an Unreadable skip, and one that vanished is left out.
+func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []fs.FileInfo, included bool) error {
 	entries, err := os.ReadDir(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -119,7 +112,7 @@ func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []devI
 	return s.walkEntries(ctx, rel, abs, entries, ancestors, included)
 }
 
-func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs.DirEntry, ancestors []devIno, included bool) error {
+func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs.DirEntry, ancestors []fs.FileInfo, included bool) error {
 	for _, de := range entries {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -142,7 +135,7 @@ func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs
 // visit classifies one directory entry and either records it, queues it for
 // hashing or descends into it. Filters run first so that an excluded path is
 // not even stat'ed.
-func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []devIno, parentIncluded bool) error {
+func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []fs.FileInfo, parentIncluded bool) error {
 	keep, included := s.filter.step(rel, parentIncluded)
 	if !keep {
 		return nil
@@ -217,22 +210,20 @@ func (s *scanner) followLink(rel, abs string, report bool) fs.FileInfo {
 }
 
 // enterDir descends into a directory unless it is already on the walked path.
-func (s *scanner) enterDir(ctx context.Context, rel, abs string, info fs.FileInfo, ancestors []devIno, included bool) error {
+func (s *scanner) enterDir(ctx context.Context, rel, abs string, info fs.FileInfo, ancestors []fs.FileInfo, included bool) error {
 	if len(ancestors) >= maxDepth {
 		s.skip(Skip{Path: rel, Kind: Loop, Reason: fmt.Sprintf("deeper than %d directory levels", maxDepth)})
 		return nil
 	}
-	if id, ok := fileID(info); ok {
-		if slices.Contains(ancestors, id) {
-			s.skip(Skip{Path: rel, Kind: Loop, Reason: "directory is already on the walked path"})
-			return nil
-		}
-		ancestors = append(ancestors, id)
-	} else {
-		// Keep the depth count growing without an identity to compare.
-		ancestors = append(ancestors, devIno{})
+	isAncestor := func(a fs.FileInfo) bool { return os.SameFile(a, info) }
+	if slices.ContainsFunc(ancestors, isAncestor) {
+		s.skip(Skip{Path: rel, Kind: Loop, Reason: "directory is already on the walked path"})
+		return nil
 	}
-	return s.walkDir(ctx, rel, abs, ancestors[:len(ancestors):len(ancestors)], included)
+	// The full slice expression makes append copy, so sibling directories
+	// never share one backing array.
+	ancestors = append(ancestors[:len(ancestors):len(ancestors)], info)
+	return s.walkDir(ctx, rel, abs, ancestors, included)
 }
 
 // visitFile records a regular file that needs no reading, or queues it for
@@ -304,17 +295,28 @@ func (s *scanner) vanished(rel string, err error) {
 }
 
 func describeSpecial(mode fs.FileMode) string {
+	return typeName(mode) + ", not a regular file"
+}
+
+// typeName returns the name of the file type in mode, for messages.
+func typeName(mode fs.FileMode) string {
 	switch {
+	case mode.IsRegular():
+		return "regular file"
+	case mode.IsDir():
+		return "directory"
+	case mode&fs.ModeSymlink != 0:
+		return "symbolic link"
 	case mode&fs.ModeNamedPipe != 0:
-		return "named pipe (FIFO), not a regular file"
+		return "named pipe (FIFO)"
 	case mode&fs.ModeSocket != 0:
-		return "socket, not a regular file"
+		return "socket"
 	case mode&fs.ModeCharDevice != 0:
-		return "character device, not a regular file"
+		return "character device"
 	case mode&fs.ModeDevice != 0:
-		return "block device, not a regular file"
+		return "block device"
 	default:
-		return fmt.Sprintf("irregular file (mode %v), not a regular file", mode)
+		return fmt.Sprintf("irregular file (mode %v)", mode)
 	}
 }
 
