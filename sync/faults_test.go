@@ -176,10 +176,14 @@ func TestSyncResumableUploadResumes(t *testing.T) {
 	writeFrom(t, root, "Big/clip.mp4", "Videos/clip-2010.mp4")
 	size := int64(383631)
 	want := map[string]string{"Big/clip.mp4": shaOfFile(t, filepath.Join(root, "Big", "clip.mp4"))}
-	h.settings = func(o *Options) { o.ResumableThreshold = 1024 }
 	// The emulator's chunk granularity is 256 KiB, so a drop after 300 KB
-	// leaves the first chunk stored and the rest to resume.
-	h.post("faults", map[string]any{"method": "uploads", "dropAfterBytes": 300000, "count": 1})
+	// leaves the first granule stored and the rest to resume.
+	h.settings = func(o *Options) {
+		o.ResumableThreshold = 1024
+		o.Remote = startHookRemote{Remote: o.Remote, afterStart: func() {
+			h.post("faults", map[string]any{"method": "uploads", "dropAfterBytes": 300000, "count": 1})
+		}}
+	}
 	h.syncUntilDone(folderAt(root))
 	h.checkConverged(root, want)
 	if got := h.requests().UploadBytes; got >= 2*size {

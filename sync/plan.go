@@ -84,6 +84,9 @@ type Op struct {
 func (o Op) String() string {
 	switch o.Kind {
 	case OpUpload:
+		if o.Dir == "" {
+			return fmt.Sprintf("upload %s (%d bytes)", o.Path, o.Size)
+		}
 		return fmt.Sprintf("upload %s (%d bytes)%s", o.Path, o.Size, albumSuffix(o.Dir))
 	case OpAdd:
 		if !o.AddToAlbum {
@@ -91,6 +94,9 @@ func (o Op) String() string {
 		}
 		return fmt.Sprintf("add %s%s, already uploaded", o.Path, albumSuffix(o.Dir))
 	case OpMove:
+		if !o.AddToAlbum {
+			return fmt.Sprintf("move %s -> %s", o.OldPath, o.Path)
+		}
 		return fmt.Sprintf("move %s -> %s%s", o.OldPath, o.Path, albumSuffix(o.Dir))
 	case OpRecord:
 		if o.OldPath != o.Path {
@@ -98,6 +104,9 @@ func (o Op) String() string {
 		}
 		return fmt.Sprintf("record new size and time of %s", o.Path)
 	case OpRemove:
+		if o.Dir == "" {
+			return fmt.Sprintf("remove the item of %s from the root album", o.Path)
+		}
 		return fmt.Sprintf("remove the item of %s from album %q", o.Path, o.Dir)
 	case OpForget:
 		return fmt.Sprintf("forget deleted %s", o.OldPath)
@@ -105,9 +114,11 @@ func (o Op) String() string {
 	return o.Kind.String()
 }
 
+// albumSuffix names the album of dir in a message. Operations on root
+// files call it only when the root has an album.
 func albumSuffix(dir string) string {
 	if dir == "" {
-		return ""
+		return " into the root album"
 	}
 	return fmt.Sprintf(" into album %q", dir)
 }

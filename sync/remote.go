@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"io"
+	gosync "sync"
 
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/api"
@@ -59,11 +60,16 @@ type CreateResult struct {
 // clientRemote adapts *photosapi.Client to Remote.
 type clientRemote struct {
 	c *photosapi.Client
+	// started holds sessions from StartResumable by URL until their
+	// upload begins. The server has no bytes of a new session, so its
+	// upload needs no query request first.
+	started *gosync.Map
 }
 
-// NewRemote returns the Remote that calls the Library API through c.
+// NewRemote returns the Remote that calls the Library API through c. It is
+// safe for concurrent use.
 func NewRemote(c *photosapi.Client) Remote {
-	return clientRemote{c: c}
+	return clientRemote{c: c, started: &gosync.Map{}}
 }
 
 func (r clientRemote) CreateAlbum(ctx context.Context, title string) (string, error) {
@@ -95,10 +101,16 @@ func (r clientRemote) StartResumable(ctx context.Context, size int64, fileName, 
 	if err != nil {
 		return "", err
 	}
+	r.started.Store(u.URL, u)
 	return u.URL, nil
 }
 
 func (r clientRemote) ResumeUpload(ctx context.Context, sessionURL string, body io.ReaderAt, size int64) (string, error) {
+	if v, ok := r.started.LoadAndDelete(sessionURL); ok {
+		if u := v.(*photosapi.ResumableUpload); u.Size == size {
+			return u.Upload(ctx, body)
+		}
+	}
 	u, err := r.c.ResumeUpload(sessionURL, size)
 	if err != nil {
 		return "", err
