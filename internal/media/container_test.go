@@ -255,3 +255,30 @@ func TestReadMetadataASF(t *testing.T) {
 		CaptureTime: time.Date(2009, 7, 1, 8, 30, 0, 0, time.UTC)}
 	assertSameMetadata(t, m, want)
 }
+
+func TestMatrixOrientation(t *testing.T) {
+	const one = 1 << 16
+	matrix := func(a, b, c, d int32) []byte {
+		var out []byte
+		for _, v := range []int32{a, b, 0, c, d, 0, 0, 0, 1 << 30} {
+			out = binary.BigEndian.AppendUint32(out, uint32(v))
+		}
+		return out
+	}
+	cases := []struct {
+		matrix []byte
+		want   int
+	}{
+		{matrix(one, 0, 0, one), 1},
+		{matrix(0, one, -one, 0), 6},
+		{matrix(-one, 0, 0, -one), 3},
+		{matrix(0, -one, one, 0), 8},
+		{matrix(2*one, 0, 0, 2*one), 0},
+		{matrix(one, 0, 0, one)[:8], 0},
+	}
+	for _, c := range cases {
+		if got := matrixOrientation(c.matrix); got != c.want {
+			t.Errorf("matrixOrientation(%x) = %d, want %d", c.matrix, got, c.want)
+		}
+	}
+}

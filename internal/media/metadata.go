@@ -42,7 +42,8 @@ type Metadata struct {
 	// Duration is a video's length.
 	Duration time.Duration
 	// Orientation is the EXIF orientation, 1 to 8, or 0 when the file has
-	// none. For HEIF images it comes from the irot property.
+	// none. For HEIF images it comes from the irot property and for MP4
+	// and QuickTime videos from the video track's display matrix.
 	Orientation int
 	// HasLocation reports whether the file contains GPS coordinates: an
 	// EXIF GPS IFD with latitude or longitude, or a QuickTime location.

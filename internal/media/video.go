@@ -123,15 +123,44 @@ func readVideoTrack(trak []byte, m *Metadata) bool {
 			} else {
 				r.skip(20)
 			}
-			r.skip(52)
+			r.skip(16)
+			matrix := r.take(36)
 			width, height := r.u32()>>16, r.u32()>>16
 			if !r.bad {
 				m.Width, m.Height = int(width), int(height)
+				m.Orientation = matrixOrientation(matrix)
 			}
 		}
 	}
 	m.FPS = trackFrameRate(trak)
 	return true
+}
+
+// matrixOrientation converts the rotation in a track header's display
+// matrix to an EXIF orientation. The matrix is {a, b, u, c, d, v, x, y, w}
+// in 16.16 fixed point, and phones record portrait video as landscape
+// frames with a matrix that turns them. It returns 0 for matrices that do
+// more than turn by a multiple of 90°.
+func matrixOrientation(matrix []byte) int {
+	if len(matrix) < 20 {
+		return 0
+	}
+	a := int32(binary.BigEndian.Uint32(matrix[0:]))
+	b := int32(binary.BigEndian.Uint32(matrix[4:]))
+	c := int32(binary.BigEndian.Uint32(matrix[12:]))
+	d := int32(binary.BigEndian.Uint32(matrix[16:]))
+	const one = 1 << 16
+	switch [4]int32{a, b, c, d} {
+	case [4]int32{one, 0, 0, one}:
+		return 1
+	case [4]int32{0, one, -one, 0}:
+		return 6 // turn 90° clockwise to display
+	case [4]int32{-one, 0, 0, -one}:
+		return 3
+	case [4]int32{0, -one, one, 0}:
+		return 8 // turn 90° anticlockwise to display
+	}
+	return 0
 }
 
 // trackFrameRate returns the average frame rate of a track from its sample
