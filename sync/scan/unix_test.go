@@ -32,15 +32,19 @@ func TestScanSpecialFiles(t *testing.T) {
 		t.Fatalf("listen on unix socket: %v", err)
 	}
 	defer ln.Close()
+	if err := os.Symlink("pipe.jpg", filepath.Join(root, "album/pipe-link.jpg")); err != nil {
+		t.Fatal(err)
+	}
 
-	// A scan that opened the FIFO would block here forever, because no
-	// process ever opens it for writing.
-	res := mustScan(t, Options{Root: root}, nil)
+	// A scan that opened the FIFO, directly or through the link, would
+	// block here forever, because no process opens it for writing.
+	res := mustScan(t, Options{Root: root, FollowSymlinks: true}, nil)
 
 	checkOutcomes(t, res, map[string]outcome{
-		"album/a.jpg":    entryOf("image/jpeg"),
-		"album/pipe.jpg": skipOf(Special),
-		"album/s.sock":   skipOf(Special),
+		"album/a.jpg":         entryOf("image/jpeg"),
+		"album/pipe.jpg":      skipOf(Special),
+		"album/pipe-link.jpg": skipOf(Special),
+		"album/s.sock":        skipOf(Special),
 	})
 	if got := skipFor(t, res, "album/pipe.jpg").Reason; !strings.Contains(got, "FIFO") {
 		t.Errorf("FIFO reason = %q, want it to name the FIFO", got)
