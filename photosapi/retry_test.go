@@ -1,6 +1,7 @@
 package photosapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
 	"github.com/photosync/photosync/photosapi"
@@ -445,5 +447,38 @@ func TestOAuthHTTPClientRevokedNeedsReauth(t *testing.T) {
 	}
 	if got := n.Load(); got != 0 {
 		t.Errorf("API server saw %d requests, want 0", got)
+	}
+}
+
+func TestRetryLogsFirstFailureAndRecovery(t *testing.T) {
+	srv, _ := scripted(t, `{}`, status(503, ""), status(503, ""))
+	var buf bytes.Buffer
+	c, _ := newTestClient(t, srv.URL, func(o *photosapi.Options) {
+		o.Logger = zerolog.New(&buf).Level(zerolog.InfoLevel)
+	})
+	if _, err := c.GetAlbum(t.Context(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	var events []map[string]any
+	for line := range strings.Lines(buf.String()) {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		events = append(events, ev)
+	}
+	if len(events) != 2 {
+		t.Fatalf("logged %d events at info and above, want 2: %s", len(events), buf.String())
+	}
+	if events[0]["level"] != "warn" || events[0]["message"] != "request failed, will retry" {
+		t.Errorf("first event = %v", events[0])
+	}
+	if events[1]["level"] != "info" || events[1]["message"] != "request recovered after retries" {
+		t.Errorf("second event = %v", events[1])
+	}
+	for _, ev := range events {
+		if ev["component"] != "photosapi" || ev["method"] != "albums.get" {
+			t.Errorf("event %v lacks component photosapi and method albums.get", ev)
+		}
 	}
 }
