@@ -93,6 +93,18 @@ func TestScanSampleMedia(t *testing.T) {
 	}
 }
 
+func TestScanWorkerCountSameResult(t *testing.T) {
+	root := t.TempDir()
+	copyTree(t, sampleMedia, root)
+
+	one := mustScan(t, Options{Root: root, HashWorkers: 1}, nil)
+	many := mustScan(t, Options{Root: root, HashWorkers: 8}, nil)
+
+	if diff := cmp.Diff(one, many); diff != "" {
+		t.Errorf("result with 8 workers differs from 1 worker (-one +many):\n%s", diff)
+	}
+}
+
 func TestScanEntryFields(t *testing.T) {
 	root := t.TempDir()
 	data := sampleBytes(t, "Tricky/png_named_as.jpg")
