@@ -248,3 +248,25 @@ func TestSyncDeleteGuardPausesFolder(t *testing.T) {
 		t.Errorf("album has %d items after the confirmed sync, want 5", n)
 	}
 }
+
+func TestSyncSameContentInTwoFolders(t *testing.T) {
+	h := newHarness(t)
+	first, second := t.TempDir(), t.TempDir()
+	writeFrom(t, first, "Trip/a.jpg", orientation(1))
+	writeFrom(t, second, "Backup/a.jpg", orientation(1))
+	sum := h.sync(folderAt(first), folderAt(second))
+	if n := h.requests().ByMethod["uploads"]; n != 1 {
+		t.Errorf("byte uploads = %d, want 1 for one content in two folders", n)
+	}
+	if sum.Uploaded != 1 {
+		t.Errorf("uploaded = %d, want 1", sum.Uploaded)
+	}
+	sha := shaOfFile(t, filepath.Join(first, "Trip", "a.jpg"))
+	item := h.itemsBySHA()[sha]
+	albums := h.albums()
+	for _, title := range []string{"Trip", "Backup"} {
+		if !hasString(albums[title].MediaItemIDs, item.ID) {
+			t.Errorf("item %s is not in album %q", item.ID, title)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -32,6 +33,14 @@ type executor struct {
 	// stops new uploads, it also stops item creation for uploads already
 	// done, because the next call would fail the same way.
 	halted atomic.Bool
+	// entries are the scanned files by path, for failure records.
+	entries map[string]LocalFile
+
+	// relinkMu guards relinked.
+	relinkMu gosync.Mutex
+	// relinked are uploads whose content got an item after planning, from
+	// another folder earlier in the pass. They become adds.
+	relinked []Op
 }
 
 // execute runs the plan of one folder: uploads and creations first, then
@@ -42,11 +51,13 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 	if plan.Paused != "" {
 		return nil
 	}
-	e := &executor{s: s, fr: fr, sum: sum, formats: map[string]media.Format{}, unremoved: map[string]bool{}}
+	e := &executor{s: s, fr: fr, sum: sum, formats: map[string]media.Format{}, unremoved: map[string]bool{},
+		entries: make(map[string]LocalFile, len(fr.result.Entries))}
 	for _, entry := range fr.result.Entries {
 		if entry.Hashed {
 			e.formats[entry.Path] = entry.Format
 		}
+		e.entries[entry.Path] = LocalFile{Path: entry.Path, Size: entry.Size, ModTime: entry.ModTime, SHA256: entry.SHA256}
 	}
 	var uploads, links, records, removes, forgets []Op
 	for _, op := range plan.Ops {
@@ -73,6 +84,7 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 	for _, op := range uploads {
 		e.sum.pending(fr.cfg.Path, op.Path, "the server rejected the upload token twice")
 	}
+	links = append(e.relinked, links...)
 	steps := []func(context.Context, []Op) error{e.link, e.record, e.remove}
 	for i, ops := range [][]Op{links, records, removes} {
 		if e.sum.stopped() != "" {
@@ -222,10 +234,23 @@ func (e *executor) markFailed(rel, reason string) {
 
 // entry returns the scanned entry of a path.
 func (e *executor) entry(rel string) (LocalFile, bool) {
-	for _, op := range e.fr.plan.Ops {
-		if op.Path == rel && op.Kind != OpRemove && op.Kind != OpForget {
-			return LocalFile{Path: rel, Size: op.Size, ModTime: op.ModTime, SHA256: op.SHA256}, true
-		}
+	f, ok := e.entries[rel]
+	return f, ok
+}
+
+// relink turns an upload into an add when its content already has an item,
+// which happens when another folder uploaded the same bytes earlier in the
+// pass. It reports whether it did.
+func (e *executor) relink(op Op) bool {
+	id, ok := e.s.contentIndex(op.SHA256)
+	if !ok {
+		return false
 	}
-	return LocalFile{}, false
+	op.Kind, op.MediaItemID = OpAdd, id
+	_, op.AddToAlbum = albumTitle(op.Dir, e.fr.cfg.RootAlbum)
+	e.relinkMu.Lock()
+	defer e.relinkMu.Unlock()
+	e.relinked = append(e.relinked, op)
+	e.sum.add(func(s *Summary) { s.AlreadyPresent++ })
+	return true
 }

@@ -233,3 +233,32 @@ func TestSyncDailyQuotaErrorIsFatal(t *testing.T) {
 		t.Errorf("%d upload requests after a daily quota error, want the pass to stop starting uploads", n)
 	}
 }
+
+func TestSyncDropsUploadsOfDeletedFiles(t *testing.T) {
+	h := newHarness(t)
+	root, want := faultFixture(t)
+	h.post("faults", map[string]any{"method": "mediaItems.batchCreate", "status": 503, "count": 100})
+	h.sync(folderAt(root))
+	h.clearFaults()
+	for rel := range want {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	h.sync(folderAt(root))
+	if n := len(h.items()); n != 0 {
+		t.Errorf("emulator has %d items, want 0 because every file was deleted before its creation", n)
+	}
+	err := h.store.View(func(tx *state.Tx) error {
+		n := 0
+		err := tx.ForEachUpload(func(state.Upload) error { n++; return nil })
+		if n != 0 {
+			t.Errorf("%d pending uploads left for deleted files, want 0", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

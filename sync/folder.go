@@ -51,7 +51,25 @@ func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*f
 	if err := s.scan(ctx, fr); err != nil {
 		return nil, err
 	}
-	return fr, nil
+	return fr, s.noteFolder(f.Path, func(rec *state.Folder) {
+		rec.LastScan, rec.LastError = s.opts.Now(), ""
+	})
+}
+
+// noteFolder updates the store's record of a folder the store knows. It
+// writes nothing in a dry run.
+func (s *Syncer) noteFolder(folder string, change func(*state.Folder)) error {
+	if s.opts.DryRun {
+		return nil
+	}
+	return storeError(s.opts.Store.Update(func(tx *state.Tx) error {
+		rec, ok, err := tx.GetFolder(folder)
+		if err != nil || !ok {
+			return err
+		}
+		change(&rec)
+		return tx.PutFolder(rec)
+	}))
 }
 
 func (s *Syncer) scan(ctx context.Context, fr *folderRun) error {
@@ -115,7 +133,7 @@ func (s *Syncer) settle(ctx context.Context, work []*folderRun) error {
 }
 
 // plan reconciles a scanned folder with its records.
-func (s *Syncer) plan(fr *folderRun, sum *Summary) {
+func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 	res := fr.result
 	in := ReconcileInput{
 		Rules: Rules{
@@ -158,6 +176,9 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) {
 		sum.Folders = append(sum.Folders, FileProblem{Folder: fr.cfg.Path, Reason: fr.plan.Paused})
 		s.log.Warn().Str("folder", fr.cfg.Path).Str("reason", fr.plan.Paused).Msg("folder paused")
 	}
+	return s.noteFolder(fr.cfg.Path, func(rec *state.Folder) {
+		rec.Paused, rec.PauseReason = fr.plan.Paused != "", fr.plan.Paused
+	})
 }
 
 // contentIndex returns the stored media item of a content hash.

@@ -152,6 +152,9 @@ func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (*Summary, er
 			}
 			s.log.Error().Err(err).Str("folder", f.Path).Msg("folder not synced")
 			sum.Folders = append(sum.Folders, FileProblem{Folder: f.Path, Reason: err.Error()})
+			if err := s.noteFolder(f.Path, func(rec *state.Folder) { rec.LastError = err.Error() }); err != nil {
+				return sum, err
+			}
 			continue
 		}
 		work = append(work, fr)
@@ -160,7 +163,9 @@ func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (*Summary, er
 		return sum, err
 	}
 	for _, fr := range work {
-		s.plan(fr, sum)
+		if err := s.plan(fr, sum); err != nil {
+			return sum, err
+		}
 	}
 	if s.opts.DryRun {
 		return sum, nil
@@ -173,12 +178,52 @@ func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (*Summary, er
 			return sum, &FatalError{Err: errors.New(reason)}
 		}
 	}
+	if err := s.dropStaleUploads(work); err != nil {
+		return sum, err
+	}
 	if s.opts.Requests != nil {
 		if err := s.opts.Requests.Flush(); err != nil {
 			return sum, &FatalError{Err: err}
 		}
 	}
 	return sum, nil
+}
+
+// dropStaleUploads deletes pending uploads of the pass's folders whose
+// content no file needs any more, because the file was deleted or changed
+// since a crash left the upload behind. Their bytes would never be created.
+func (s *Syncer) dropStaleUploads(work []*folderRun) error {
+	folders := map[string]bool{}
+	planned := map[string]bool{}
+	for _, fr := range work {
+		if fr.plan.Paused != "" {
+			continue
+		}
+		folders[fr.cfg.Path] = true
+		for _, op := range fr.plan.Ops {
+			if op.Kind == OpUpload {
+				planned[op.SHA256] = true
+			}
+		}
+	}
+	return storeError(s.opts.Store.Update(func(tx *state.Tx) error {
+		var stale []string
+		err := tx.ForEachUpload(func(u state.Upload) error {
+			if folders[u.Folder] && !planned[u.SHA256] {
+				stale = append(stale, u.SHA256)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, sha := range stale {
+			if err := tx.DeleteUpload(sha); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
 
 // storeError marks a failed store access as fatal: the journal is what

@@ -45,6 +45,10 @@ func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, e
 		return nil, nil
 	}
 
+	if e.relink(op) {
+		e.progress(op, 1)
+		return nil, nil
+	}
 	u, err := e.journalStart(op, fresh)
 	if err != nil {
 		return nil, e.uploadFailed(ctx, op, err)
