@@ -39,8 +39,8 @@ const (
 )
 
 // ErrNoDecoder is wrapped by the errors [Resize] returns for formats it
-// cannot decode: HEIC, AVIF, ICO, videos, and camera RAW files without a
-// JPEG preview.
+// cannot decode: HEIC, AVIF, videos, and camera RAW files without a JPEG
+// preview.
 var ErrNoDecoder = errors.New("no decoder for this format")
 
 // jpegQuality is the quality of JPEG output, a common choice for
@@ -136,6 +136,12 @@ func checkResizeBox(width, height int, crop bool) error {
 func decodeForResize(data []byte, f Format) (image.Image, error) {
 	switch {
 	case f == formatJPEG, f == formatPNG, f == formatGIF, f == formatBMP, f == formatTIFF, f == formatWebP:
+	case f == formatICO:
+		embedded, err := icoLargestImage(data)
+		if err != nil {
+			return nil, fmt.Errorf("resize: %w", err)
+		}
+		data = embedded
 	case isRAW(f):
 		preview, ok := rawPreview(data, f)
 		if !ok {
