@@ -16,6 +16,11 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// jobsPerWorker sizes the hash queue. A few queued files per worker keep the
+// workers busy while the walk lists the next directory, and the walk blocks
+// instead of holding a whole folder's worth of queued files in memory.
+const jobsPerWorker = 4
+
 // hashJob is a new or changed regular file for a hash worker. info is the
 // Lstat of the file, or the Stat of the link target when the path is a
 // followed symbolic link.
@@ -53,7 +58,7 @@ func scan(ctx context.Context, opts Options, prev Previous) (*Result, error) {
 		prev:      prev,
 		filter:    f,
 		now:       opts.Now(),
-		jobs:      make(chan hashJob, 4*opts.HashWorkers),
+		jobs:      make(chan hashJob, jobsPerWorker*opts.HashWorkers),
 		afterRead: opts.afterRead,
 	}
 	if err := s.run(ctx); err != nil {
