@@ -132,6 +132,8 @@ type request struct {
 	// retryable, when set, reports whether another attempt is still
 	// allowed, such as a download that has not written any byte yet.
 	retryable func() bool
+	// inspect, when set, sees every response before its body is read.
+	inspect func(*http.Response)
 }
 
 // retry sends r until it succeeds, fails for good or runs out of
@@ -200,6 +202,9 @@ func (c *Client) attempt(ctx context.Context, r *request, try int) (sent bool, e
 	info := RequestInfo{Method: r.method, Attempt: try, BytesSent: r.size}
 	if err == nil {
 		info.StatusCode = resp.StatusCode
+		if r.inspect != nil {
+			r.inspect(resp)
+		}
 		info.BytesReceived, err = c.readAnswer(r.method, resp, r.handle)
 	}
 	if err != nil && actx.Err() != nil && ctx.Err() == nil {

@@ -186,15 +186,23 @@ func (u *ResumableUpload) Upload(ctx context.Context, src io.ReaderAt) (string, 
 			failures = 0
 			continue
 		}
+
+		// The server may hold part of the failed chunk, or all of it, so
+		// the next attempt, here or in a later Upload call, queries first.
+		u.offset = -1
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("upload: %w", ctx.Err())
 		}
-
 		var e *api.Error
 		if errors.As(err, &e) && e.HTTPStatus == http.StatusUnauthorized && !reauthorized && c.canReauthorize() {
 			reauthorized = true
 			c.invalidateToken()
-			u.offset = -1
+			continue
+		}
+		if errors.Is(err, errOffsetMismatch) && failures < c.opts.MaxRetries {
+			// Another process or an earlier call moved the session on.
+			// Querying costs one request and needs no wait.
+			failures++
 			continue
 		}
 		if failures >= c.opts.MaxRetries || !api.IsRetryable(err) {
@@ -209,10 +217,12 @@ func (u *ResumableUpload) Upload(ctx context.Context, src io.ReaderAt) (string, 
 		if err := c.opts.Sleep(ctx, wait); err != nil {
 			return "", fmt.Errorf("upload: wait to resume: %w", err)
 		}
-		// The server may hold part of the failed chunk, or all of it.
-		u.offset = -1
 	}
 }
+
+// errOffsetMismatch marks a chunk the server rejected because it holds a
+// different number of bytes than the chunk's offset.
+var errOffsetMismatch = errors.New("server holds a different number of bytes than the chunk offset")
 
 // sendChunk sends the next chunk at u.offset and advances the offset. It
 // returns the token after the last chunk and "" before.
@@ -253,8 +263,16 @@ func (u *ResumableUpload) sendChunk(ctx context.Context, src io.ReaderAt) (strin
 		token, n, err = readToken(resp)
 		return n, err
 	}
-	r := &request{method: api.MethodUploads, timeout: c.opts.TransferTimeout, size: length, send: send, handle: handle}
+	received := ""
+	inspect := func(resp *http.Response) { received = resp.Header.Get(headerReceived) }
+	r := &request{method: api.MethodUploads, timeout: c.opts.TransferTimeout, size: length,
+		send: send, handle: handle, inspect: inspect}
 	if _, err := c.attempt(ctx, r, 1); err != nil {
+		var e *api.Error
+		if errors.As(err, &e) && e.HTTPStatus == http.StatusBadRequest && received != "" &&
+			received != strconv.FormatInt(offset, 10) {
+			return "", fmt.Errorf("%w: %w", errOffsetMismatch, err)
+		}
 		return "", err
 	}
 	u.offset += length

@@ -219,3 +219,58 @@ func TestUploadRawOneShotReader(t *testing.T) {
 		t.Errorf("emulator saw %d uploads, want 1", n)
 	}
 }
+
+func TestResumableUploadAgainAfterFailure(t *testing.T) {
+	e := startEnv(t, emulator.Options{}, func(o *photosapi.Options) { o.MaxRetries = -1 })
+	data := bigJPEG(t, 2<<20, 5)
+	up, err := e.client.StartResumable(t.Context(), int64(len(data)), "big.jpg", "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fault(t, map[string]any{"method": "uploads", "dropAfterBytes": 3*granule + 7, "count": 1})
+	e.resetRequests(t)
+	if _, err := up.Upload(t.Context(), bytes.NewReader(data)); err == nil {
+		t.Fatal("Upload survived a dropped connection without retries")
+	}
+
+	// The same session object continues where the server stopped.
+	token, err := up.Upload(t.Context(), bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	createFromToken(t, e, token, "big.jpg")
+	checkStored(t, e, data)
+	if resent := e.requests(t).UploadBytes - int64(len(data)); resent != 7 {
+		t.Errorf("client sent %d bytes twice, want 7", resent)
+	}
+}
+
+func TestResumableSessionFinishedElsewhere(t *testing.T) {
+	e := startEnv(t, emulator.Options{}, nil)
+	data := bigJPEG(t, 1<<20, 6)
+	first, err := e.client.StartResumable(t.Context(), int64(len(data)), "big.jpg", "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.client.ResumeUpload(first.URL, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := second.Upload(t.Context(), bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// first still believes the server holds nothing. Its chunk is
+	// rejected, so it queries and finds the finished session.
+	got, err := first.Upload(t.Context(), bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("token = %q, want the finished session's %q", got, want)
+	}
+	if len(e.rec.waits) != 0 {
+		t.Errorf("client waited %v before querying", e.rec.waits)
+	}
+}
