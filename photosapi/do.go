@@ -132,7 +132,7 @@ type request struct {
 	// retryable, when set, reports whether another attempt is still
 	// allowed, such as a download that has not written any byte yet.
 	retryable func() bool
-	// inspect, when set, sees every response before its body is read.
+	// inspect, when set, receives every response before its body is read.
 	inspect func(*http.Response)
 }
 

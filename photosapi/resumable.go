@@ -200,7 +200,7 @@ func (u *ResumableUpload) Upload(ctx context.Context, src io.ReaderAt) (string, 
 			continue
 		}
 		if errors.Is(err, errOffsetMismatch) && failures < c.opts.MaxRetries {
-			// Another process or an earlier call moved the session on.
+			// Another process or an earlier call advanced the session.
 			// Querying costs one request and needs no wait.
 			failures++
 			continue
