@@ -59,21 +59,14 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 		}
 		e.entries[entry.Path] = LocalFile{Path: entry.Path, Size: entry.Size, ModTime: entry.ModTime, SHA256: entry.SHA256}
 	}
-	var uploads, links, records, removes, forgets []Op
+	byKind := map[OpKind][]Op{}
 	for _, op := range plan.Ops {
-		switch op.Kind {
-		case OpUpload:
-			uploads = append(uploads, op)
-		case OpAdd, OpMove:
-			links = append(links, op)
-		case OpRecord:
-			records = append(records, op)
-		case OpRemove:
-			removes = append(removes, op)
-		case OpForget:
-			forgets = append(forgets, op)
-		}
+		byKind[op.Kind] = append(byKind[op.Kind], op)
 	}
+	uploads := byKind[OpUpload]
+	links := append(byKind[OpAdd], byKind[OpMove]...)
+	records, removes, forgets := byKind[OpRecord], byKind[OpRemove], byKind[OpForget]
+
 	for round := 0; len(uploads) > 0 && round < freshUploadRounds; round++ {
 		var err error
 		uploads, err = e.uploadAndCreate(ctx, uploads, round > 0)
@@ -85,6 +78,7 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 		e.sum.pending(fr.cfg.Path, op.Path, "the server rejected the upload token twice")
 	}
 	links = append(e.relinked, links...)
+
 	steps := []func(context.Context, []Op) error{e.link, e.record, e.remove}
 	for i, ops := range [][]Op{links, records, removes} {
 		if e.sum.stopped() != "" {

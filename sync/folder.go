@@ -56,7 +56,7 @@ func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*f
 	})
 }
 
-// noteFolder updates the store's record of a folder the store knows. It
+// noteFolder updates the store's record of a folder, if there is one. It
 // writes nothing in a dry run.
 func (s *Syncer) noteFolder(folder string, change func(*state.Folder)) error {
 	if s.opts.DryRun {
