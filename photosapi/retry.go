@@ -71,19 +71,20 @@ func (c *Client) backoff(retry int, err error) (time.Duration, bool) {
 
 // mayRetry reports whether a failed attempt of a call with the given
 // idempotency may be sent again. sent reports whether the whole request
-// reached the connection.
+// reached the connection. A request that never fully went out, such as
+// one whose token refresh failed, cannot have been processed.
 func mayRetry(kind idempotency, err error, sent bool) bool {
 	if !api.IsRetryable(err) {
 		return false
 	}
-	if kind == idempotent {
+	if kind == idempotent || !sent {
 		return true
 	}
 	var e *api.Error
 	if errors.As(err, &e) {
 		return e.HTTPStatus == http.StatusTooManyRequests || e.HTTPStatus == http.StatusServiceUnavailable
 	}
-	return !sent
+	return false
 }
 
 func randomFraction() float64 { return rand.Float64() }
