@@ -89,6 +89,9 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		Confirmed:  opts.yes,
 		Logger:     a.log,
 	}
+	if opts.dryRun && opts.emulator {
+		fmt.Fprintln(a.stderr, "photosync: --dry-run: the emulator is not started, and nothing remote is contacted")
+	}
 	if !opts.dryRun {
 		r, err := openRemote(ctx, cfg, opts.emulator, a.log)
 		if err != nil {

@@ -440,3 +440,43 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		t.Errorf("byte uploads = %d, want at most %d", n, len(distinct)+*crashTrials*workers)
 	}
 }
+
+func TestSyncCommandEmbeddedEmulatorWithoutConfig(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	run := func() result {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, "sync", "--emulator", e.root)
+		cmd.Env = e.env
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if exitErr, ok := err.(*exec.ExitError); ok {
+			code = exitErr.ExitCode()
+		} else if err != nil {
+			t.Fatalf("run photosync: %v", err)
+		}
+		return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	}
+
+	first := run()
+	if first.code != exitOK {
+		t.Fatalf("first run exit %d, want 0; stdout:\n%s\nstderr:\n%s", first.code, first.stdout, first.stderr)
+	}
+	if !strings.Contains(first.stderr, "--emulator") {
+		t.Errorf("stderr does not announce the emulator:\n%s", first.stderr)
+	}
+	if strings.Contains(first.stdout, " 0 uploaded") {
+		t.Errorf("first run uploaded nothing:\n%s", first.stdout)
+	}
+	second := run()
+	if second.code != exitOK {
+		t.Fatalf("second run exit %d; stderr:\n%s", second.code, second.stderr)
+	}
+	if !strings.Contains(second.stdout, " 0 uploaded") {
+		t.Errorf("second run against the kept emulator library uploaded files:\n%s", second.stdout)
+	}
+}
