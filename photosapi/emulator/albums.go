@@ -24,7 +24,8 @@ func (c *call) albumForReadLocked(id string) (*album, *apiError) {
 }
 
 // albumForWriteLocked returns an album the client created. Writes need an
-// app-created album in every mode.
+// app-created album in every mode. The album is marked as changed, because
+// the caller is about to change it.
 func (c *call) albumForWriteLocked(id string) (*album, *apiError) {
 	a, ok := c.s.st.Albums[id]
 	if !ok || (!c.s.opts.Legacy && a.CreatorClientID != c.clientID) {
@@ -33,6 +34,7 @@ func (c *call) albumForWriteLocked(id string) (*album, *apiError) {
 	if a.CreatorClientID != c.clientID {
 		return nil, invalidArgument(msgNoAlbumPermission)
 	}
+	c.s.st.mark(bucketAlbums, id)
 	return a, nil
 }
 
@@ -59,6 +61,7 @@ func (c *call) createAlbum() (any, *apiError) {
 	}
 	a := &album{ID: newID(), Title: req.Album.Title, CreatorClientID: c.clientID, Sequence: c.s.st.nextSequence()}
 	c.s.st.Albums[a.ID] = a
+	c.s.st.mark(bucketAlbums, a.ID)
 	return c.renderAlbumLocked(a), nil
 }
 

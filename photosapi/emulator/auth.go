@@ -144,6 +144,7 @@ func (s *Server) exchangeCodeLocked(w http.ResponseWriter, form url.Values, clie
 	}
 	// A code is good for one exchange, even a failed one, as at Google.
 	delete(s.st.AuthCodes, code)
+	s.st.mark(bucketAuthCodes, code)
 	if ac.ClientID != clientID {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "The auth code was issued to another client.")
 		return tokenResponse{}, false
@@ -158,6 +159,7 @@ func (s *Server) exchangeCodeLocked(w http.ResponseWriter, form url.Values, clie
 	}
 	refresh := newSecret("1//", 48)
 	s.st.RefreshTokens[refresh] = &refreshToken{ClientID: clientID, Scopes: ac.Scopes}
+	s.st.mark(bucketRefreshTokens, refresh)
 	resp := s.issueAccessTokenLocked(refresh, clientID, ac.Scopes)
 	resp.RefreshToken = refresh
 	return resp, true
@@ -192,6 +194,7 @@ func (s *Server) refreshLocked(w http.ResponseWriter, form url.Values, clientID 
 			rt.Scopes = legacyScopes
 		}
 		s.st.RefreshTokens[refresh] = rt
+		s.st.mark(bucketRefreshTokens, refresh)
 	}
 	if rt.Revoked {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
@@ -216,6 +219,7 @@ func (s *Server) refreshLocked(w http.ResponseWriter, form url.Values, clientID 
 
 func (s *Server) issueAccessTokenLocked(refresh, clientID string, scopes []string) tokenResponse {
 	access := newSecret("ya29.", 96)
+	s.st.mark(bucketAccessTokens, access)
 	s.st.AccessTokens[access] = &accessToken{
 		ClientID:     clientID,
 		Scopes:       scopes,
@@ -238,6 +242,7 @@ func (s *Server) pruneAccessTokensLocked() {
 	for token, at := range s.st.AccessTokens {
 		if !now.Before(at.Expiry) {
 			delete(s.st.AccessTokens, token)
+			s.st.mark(bucketAccessTokens, token)
 		}
 	}
 }
@@ -277,6 +282,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 
 	code := newSecret("4/", 48)
 	s.mu.Lock()
+	s.st.mark(bucketAuthCodes, code)
 	s.st.AuthCodes[code] = &authCode{
 		ClientID:      clientID,
 		RedirectURI:   redirect,
@@ -333,9 +339,11 @@ func (s *Server) revokeLocked(token string) bool {
 		s.st.RefreshTokens[token] = rt
 	}
 	rt.Revoked = true
+	s.st.mark(bucketRefreshTokens, token)
 	for access, at := range s.st.AccessTokens {
 		if at.RefreshToken == token {
 			delete(s.st.AccessTokens, access)
+			s.st.mark(bucketAccessTokens, access)
 		}
 	}
 	return true

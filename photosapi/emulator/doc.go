@@ -91,8 +91,11 @@
 //
 // # Persistence
 //
-// With Options.DataDir the state is saved as JSON after every change (to a
-// temporary file that is synced and renamed) and uploaded bytes are kept
-// under blobs/, so items, albums, tokens, resumable sessions and clock
-// advances survive a restart. Request counters and faults do not.
+// With Options.DataDir the state is kept in a bbolt database, state.db,
+// and uploaded bytes are kept as files under blobs/. Every write request
+// commits the entries it changed, so items, albums, tokens, resumable
+// sessions and clock advances survive a restart or a crash. Quota counters
+// changed by reads are committed with the next write or by Close. Request
+// counters and faults are not kept. A second emulator on the same
+// directory fails to start, because bbolt locks the file.
 package emulator

@@ -131,7 +131,7 @@ func (s *Server) resolveBaseURL(r *http.Request) (item, imageParams, *apiError) 
 	if e := s.chargeDownloadLocked(ref.clientID, now); e != nil {
 		return item{}, params, e
 	}
-	s.saveOrLogLocked()
+	s.dirty = true
 
 	processing := it.Video && now.Before(it.UploadTime.Add(s.opts.VideoProcessingTime))
 	switch {

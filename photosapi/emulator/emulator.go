@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Defaults applied by New when the matching Options field is zero.
@@ -31,9 +32,9 @@ const (
 // Options configures a Server. The zero value is a usable in-memory emulator
 // with Google's post-2025 behaviour and default limits.
 type Options struct {
-	// DataDir keeps the emulator's state and uploaded bytes in this
-	// directory, so that they survive a restart. Empty keeps everything in
-	// memory.
+	// DataDir keeps the emulator's state (in a bbolt database) and
+	// uploaded bytes in this directory, so that they survive a restart.
+	// Empty keeps everything in memory.
 	DataDir string
 	// Clock is the emulator's time source. Nil means the real time.
 	// POST /emulator/v1/clock moves the emulator's time forward on top of it.
@@ -94,13 +95,17 @@ type Server struct {
 	log   zerolog.Logger
 	blobs blobStore
 	mux   *http.ServeMux
+	// db is the store in Options.DataDir, or nil in memory.
+	db *bolt.DB
 
 	faults   *faultSet
 	counters *requestCounters
 
-	// mu guards st and every write of st to disk.
-	mu     sync.Mutex
-	st     *state
+	// mu guards st, dirty, closed and every write of st to disk.
+	mu sync.Mutex
+	st *state
+	// dirty is set when st has changes that are not saved yet.
+	dirty  bool
 	closed bool
 }
 
@@ -127,7 +132,7 @@ func New(opts Options) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("new emulator: %w", err)
 		}
-		s.st, err = loadState(opts.DataDir)
+		s.db, s.st, err = openStore(opts.DataDir)
 		if err != nil {
 			return nil, fmt.Errorf("new emulator: %w", err)
 		}
@@ -172,6 +177,9 @@ func (s *Server) Close() error {
 	}
 	err := s.saveLocked()
 	s.closed = true
+	if s.db != nil {
+		err = errors.Join(err, s.db.Close())
+	}
 	return err
 }
 

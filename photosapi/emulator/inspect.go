@@ -66,17 +66,21 @@ func (s *Server) serveInspection(w http.ResponseWriter, r *http.Request) {
 func (s *Server) inspectItems() []inspectItemJSON {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	albumIDs := map[string][]string{}
+	for _, a := range s.sortedAlbumsLocked() {
+		for _, id := range a.mediaItemIDs() {
+			albumIDs[id] = append(albumIDs[id], a.ID)
+		}
+	}
 	items := []inspectItemJSON{}
 	for _, it := range s.sortedItemsLocked() {
-		albumIDs := []string{}
-		for _, a := range s.sortedAlbumsLocked() {
-			if a.contains(it.ID) {
-				albumIDs = append(albumIDs, a.ID)
-			}
+		ids := albumIDs[it.ID]
+		if ids == nil {
+			ids = []string{}
 		}
 		items = append(items, inspectItemJSON{
 			ID: it.ID, Filename: it.Filename, SHA256: it.SHA256, Size: it.Size,
-			MimeType: it.MimeType, CreatorClientID: it.CreatorClientID, AlbumIDs: albumIDs,
+			MimeType: it.MimeType, CreatorClientID: it.CreatorClientID, AlbumIDs: ids,
 		})
 	}
 	return items

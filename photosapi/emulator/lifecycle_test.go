@@ -6,6 +6,7 @@ import (
 	"image"
 	_ "image/jpeg"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,8 @@ import (
 func TestStatePersistsAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	clock := NewFakeClock(testStart)
-	first, err := Start(Options{DataDir: dir, Clock: clock}, "")
+	opts := Options{DataDir: dir, Clock: clock, DailyQuota: 20}
+	first, err := Start(opts, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,11 +24,20 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	env.token = env.accessToken("client-a", "refresh-a")
 	item := env.create(sample(t, "Camera Roll/IMG_1811.JPG"), "kept.jpg")
 	albumID := env.createAlbum("Kept")
+	env.mustJSON("POST", "/v1/albums/"+albumID+":batchAddMediaItems", map[string]any{"mediaItemIds": []string{item.ID}}, nil)
+	env.mustJSON("PATCH", "/v1/mediaItems/"+item.ID+"?updateMask=description", map[string]any{"description": "kept"}, nil)
+	env.inspect("POST", "faults", map[string]any{"revokeRefreshToken": "refresh-revoked"}, nil)
+	for range 4 {
+		env.mustJSON("GET", "/v1/albums", nil, nil)
+	}
+	if _, err := Start(opts, ""); err == nil {
+		t.Error("a second emulator opened a data directory in use")
+	}
 	if err := first.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 
-	second, err := Start(Options{DataDir: dir, Clock: clock}, "")
+	second, err := Start(opts, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,13 +45,25 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	env.run = second
 	var got mediaItemJSON
 	env.mustJSON("GET", "/v1/mediaItems/"+item.ID, nil, &got)
-	if got.Filename != "kept.jpg" {
-		t.Errorf("filename after restart = %q, want kept.jpg", got.Filename)
+	if got.Filename != "kept.jpg" || got.Description != "kept" {
+		t.Errorf("item after restart = %q %q, want kept.jpg with description kept", got.Filename, got.Description)
 	}
-	env.mustJSON("GET", "/v1/albums/"+albumID, nil, nil)
+	assertAlbum(t, env, albumID, []string{item.ID})
 	status, _, body := env.do("GET", got.BaseURL+"=d", nil)
 	if status != 200 || len(body) == 0 {
 		t.Errorf("download after restart = %d (%d bytes)", status, len(body))
+	}
+	status, body = env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"refresh-revoked"}, "client_id": {"client-a"}})
+	if status != 400 {
+		t.Errorf("revoked refresh token after restart = %d %s, want 400", status, body)
+	}
+	// 9 requests were made before the restart and 2 since. The quota
+	// counters survived, so 9 more fill the quota of 20.
+	for range 9 {
+		env.mustJSON("GET", "/v1/albums", nil, nil)
+	}
+	if status, _, _ := env.do("GET", "/v1/albums", nil); status != 429 {
+		t.Errorf("request over the daily quota after restart: status %d, want 429", status)
 	}
 }
 

@@ -156,6 +156,7 @@ func (c *call) createOneLocked(n newMediaItemJSON) (*item, *statusJSON) {
 		Sequence:        c.s.st.nextSequence(),
 	}
 	c.s.st.Items[it.ID] = it
+	c.s.st.mark(bucketItems, it.ID)
 	c.s.st.itemsBySHA[it.SHA256] = it.ID
 	return it, statusSuccess
 }
@@ -210,6 +211,7 @@ func (c *call) patchMediaItem() (any, *apiError) {
 		return nil, e
 	}
 	it.Description = req.Description
+	c.s.st.mark(bucketItems, it.ID)
 	return c.renderItemLocked(it), nil
 }
 

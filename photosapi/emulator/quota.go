@@ -33,6 +33,8 @@ func (s *Server) usageLocked(clientID string, now time.Time) *quotaUsage {
 		u = &quotaUsage{}
 		s.st.Usage[clientID] = u
 	}
+	// Every caller changes a counter.
+	s.st.mark(bucketUsage, clientID)
 	if day := quotaDay(now); u.Day != day {
 		u.Day = day
 		u.Requests = 0

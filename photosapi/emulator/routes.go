@@ -142,14 +142,20 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if spec.raw != nil {
-		s.saveOrLogLocked()
+		// Only the quota counters changed so far. The upload handler saves
+		// what it changes.
+		s.dirty = true
 		s.mu.Unlock()
 		spec.raw(c)
 		return
 	}
 
 	resp, e := spec.json(c)
-	s.saveOrLogLocked()
+	if spec.write {
+		s.saveOrLogLocked()
+	} else {
+		s.dirty = true
+	}
 	s.mu.Unlock()
 	if e != nil {
 		writeAPIError(w, e)
@@ -201,7 +207,8 @@ func (s *Server) admitLocked(c *call, spec *methodSpec) *apiError {
 
 // saveOrLogLocked saves the state and logs a failure, because a request
 // that changed the state in memory has succeeded whether or not the copy on
-// disk could be written.
+// disk could be written. Reads only mark the state dirty, because all they
+// change is quota counters, which the next write or Close saves.
 func (s *Server) saveOrLogLocked() {
 	if err := s.saveLocked(); err != nil {
 		s.log.Error().Err(err).Msg("Cannot save emulator state")

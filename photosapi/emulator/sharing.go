@@ -71,6 +71,7 @@ func (c *call) joinSharedAlbum() (any, *apiError) {
 	}
 	if a.CreatorClientID != c.clientID {
 		a.Share.Joined[c.clientID] = true
+		c.s.st.mark(bucketAlbums, a.ID)
 	}
 	album := c.renderAlbumLocked(a)
 	return joinSharedAlbumResponse{Album: &album}, nil
@@ -92,6 +93,7 @@ func (c *call) leaveSharedAlbum() (any, *apiError) {
 		return nil, invalidArgument("The shared album was not joined.")
 	}
 	delete(a.Share.Joined, c.clientID)
+	c.s.st.mark(bucketAlbums, a.ID)
 	return struct{}{}, nil
 }
 

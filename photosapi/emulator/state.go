@@ -2,21 +2,15 @@ package emulator
 
 import (
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 )
 
-// stateFile is the name of the JSON snapshot inside Options.DataDir.
-const stateFile = "state.json"
-
 // state is everything the emulator remembers apart from uploaded bytes.
-// The Server's mutex guards it. It is saved whole as JSON after every change
-// when Options.DataDir is set.
+// The Server's mutex guards it. With Options.DataDir set, the entries named
+// in changes are written to the bbolt store by saveLocked.
 type state struct {
 	// ClockOffset is the sum of every advance made through the inspection
 	// API. It is saved so that expiry times stay consistent across restarts.
@@ -42,6 +36,19 @@ type state struct {
 	// albumsByShareToken maps a share token to its album. It is rebuilt on
 	// load.
 	albumsByShareToken map[string]string
+	// changes lists, by bucket, the keys changed since the last save.
+	changes map[string]map[string]bool
+}
+
+// mark records that the entry under key in bucket changed or was deleted,
+// so that the next save writes it. Marking an unchanged entry is harmless.
+func (st *state) mark(bucket, key string) {
+	keys, ok := st.changes[bucket]
+	if !ok {
+		keys = map[string]bool{}
+		st.changes[bucket] = keys
+	}
+	keys[key] = true
 }
 
 func newState() *state {
@@ -55,6 +62,7 @@ func newState() *state {
 		RefreshTokens: map[string]*refreshToken{},
 		AuthCodes:     map[string]*authCode{},
 		Usage:         map[string]*quotaUsage{},
+		changes:       map[string]map[string]bool{},
 	}
 	rand.Read(st.Secret)
 	st.reindex()
@@ -78,40 +86,6 @@ func (st *state) reindex() {
 func (st *state) nextSequence() int64 {
 	st.Sequence++
 	return st.Sequence
-}
-
-// loadState reads the snapshot in dir, or returns an empty state when dir
-// has none yet.
-func loadState(dir string) (*state, error) {
-	path := filepath.Join(dir, stateFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return newState(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load state: %w", err)
-	}
-	st := newState()
-	if err := json.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("load state %s: %w (move the file away to start empty)", path, err)
-	}
-	st.reindex()
-	return st, nil
-}
-
-// saveLocked writes the state to DataDir atomically: to a temporary file
-// that is synced and then renamed over the snapshot. After Close it writes
-// nothing, so that a closed Server cannot overwrite the state of a new one
-// on the same directory.
-func (s *Server) saveLocked() error {
-	if s.opts.DataDir == "" || s.closed {
-		return nil
-	}
-	data, err := json.Marshal(s.st)
-	if err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	return writeFileAtomic(filepath.Join(s.opts.DataDir, stateFile), data)
 }
 
 // writeFileAtomic replaces path with data so that a crash leaves either the

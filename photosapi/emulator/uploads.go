@@ -115,6 +115,7 @@ func (s *Server) finishUpload(data []byte, clientID, fileName string) (string, e
 	token := newSecret("CAIS", 96)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.mark(bucketUploadTokens, token)
 	s.st.UploadTokens[token] = &uploadToken{
 		Info:      info,
 		Supported: supported,
@@ -137,6 +138,7 @@ func (s *Server) pruneUploadTokensLocked() {
 	for token, ut := range s.st.UploadTokens {
 		if now.Sub(ut.Created) > uploadTokenLifetime+keepExpired {
 			delete(s.st.UploadTokens, token)
+			s.st.mark(bucketUploadTokens, token)
 		}
 	}
 }
@@ -171,6 +173,7 @@ func (c *call) startResumable() {
 	}
 	c.s.mu.Lock()
 	c.s.st.Sessions[sess.ID] = sess
+	c.s.st.mark(bucketSessions, sess.ID)
 	c.s.saveOrLogLocked()
 	c.s.mu.Unlock()
 
@@ -252,6 +255,7 @@ func (c *call) cancelSession(id string) {
 	sess := c.s.st.Sessions[id]
 	if sess.Status == sessionActive {
 		sess.Status = sessionCancelled
+		c.s.st.mark(bucketSessions, id)
 		c.s.blobs.remove(sessionBlob(id))
 	}
 	snapshot := *sess
@@ -301,6 +305,7 @@ func (c *call) uploadChunk(id string, finalize bool) {
 		return
 	}
 	sess.Received += int64(len(data))
+	c.s.st.mark(bucketSessions, id)
 	c.s.saveOrLogLocked()
 	snapshot = *sess
 	c.s.mu.Unlock()
@@ -352,6 +357,7 @@ func (c *call) finalizeSession(id string) {
 	sess := c.s.st.Sessions[id]
 	sess.Status = sessionFinal
 	sess.Token = token
+	c.s.st.mark(bucketSessions, id)
 	c.s.blobs.remove(sessionBlob(id))
 	c.s.saveOrLogLocked()
 	c.s.mu.Unlock()
