@@ -193,8 +193,10 @@ func (e *executor) handleError(err error, paths []string, what string) {
 	switch classify(err) {
 	case classFatal:
 		e.halted.Store(true)
-		e.sum.stop(fatalReason(err))
-		e.s.log.Error().Err(err).Str("folder", folder).Msg(what + " stopped the pass")
+		// Workers in flight hit the same error; log it once.
+		if e.sum.stop(fatalReason(err)) {
+			e.s.log.Error().Err(err).Str("folder", folder).Msg(what + " stopped the pass")
+		}
 	case classPermanent:
 		for _, p := range paths {
 			e.markFailed(p, fmt.Sprintf("%s: %v", what, err))

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -260,5 +261,22 @@ func TestSyncDropsUploadsOfDeletedFiles(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSyncRevokedLoginIsFatal(t *testing.T) {
+	h := newHarness(t)
+	root, _ := faultFixture(t)
+	h.post("faults", map[string]any{"revokeRefreshToken": "sync-test-refresh"})
+	sum, err := h.syncErr(folderAt(root))
+	var fatal *FatalError
+	if !errors.As(err, &fatal) {
+		t.Fatalf("sync error = %v, want a *FatalError", err)
+	}
+	if !strings.Contains(sum.Stopped, "photosync auth login") {
+		t.Errorf("stop reason %q does not say to log in again", sum.Stopped)
+	}
+	if n := h.requests().ByMethod["uploads"]; n != 0 {
+		t.Errorf("%d byte uploads without a valid login, want 0", n)
 	}
 }

@@ -73,13 +73,16 @@ func (s *Summary) pending(folder, rel, reason string) {
 	s.add(func(s *Summary) { s.Pending = append(s.Pending, FileProblem{folder, rel, reason}) })
 }
 
-// stop records the first reason the pass stopped early.
-func (s *Summary) stop(reason string) {
+// stop records the first reason the pass stopped early and reports
+// whether this call was the first.
+func (s *Summary) stop(reason string) bool {
+	first := false
 	s.add(func(s *Summary) {
 		if s.Stopped == "" {
-			s.Stopped = reason
+			s.Stopped, first = reason, true
 		}
 	})
+	return first
 }
 
 // stopped returns the reason the pass stopped, or "".

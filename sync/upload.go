@@ -41,7 +41,9 @@ func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, e
 		return nil, storeError(err)
 	}
 	if spent {
-		e.sum.stop(reason)
+		if e.sum.stop(reason) {
+			e.s.log.Warn().Str("folder", folder).Msg(reason)
+		}
 		return nil, nil
 	}
 
