@@ -31,7 +31,7 @@ func (c *Client) Download(ctx context.Context, baseURL, params string, w io.Writ
 	if baseURL == "" {
 		return 0, invalid(method, "base URL is empty")
 	}
-	if strings.Contains(baseURL, "=") && params != "" {
+	if strings.Contains(baseURL[strings.LastIndex(baseURL, "/")+1:], "=") && params != "" {
 		return 0, invalid(method, "base URL already has parameters after \"=\"; pass the bare base URL")
 	}
 	target := baseURL

@@ -482,3 +482,21 @@ func TestRetryLogsFirstFailureAndRecovery(t *testing.T) {
 		}
 	}
 }
+
+func TestUploadOneShotReaderRetriedBeforeReading(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	c, rec := newTestClient(t, "http://"+addr+"/", func(o *photosapi.Options) { o.MaxRetries = 2 })
+	body := io.MultiReader(strings.NewReader("bytes"))
+	_, err = c.UploadRaw(t.Context(), body, 5, "a.jpg", "image/jpeg")
+	if !api.IsRetryable(err) {
+		t.Fatalf("error = %v, want the retryable connection error", err)
+	}
+	if len(rec.attempts) != 3 {
+		t.Errorf("made %d attempts, want 3: no byte was read before the connection failed", len(rec.attempts))
+	}
+}

@@ -38,19 +38,15 @@ const maxUploadTokenBody = 64 << 10
 // than a few tens of megabytes with StartResumable instead.
 //
 // The client retries a failed upload only when it can read the bytes
-// again: when r is an io.ReaderAt or an io.Seeker. Other readers get one
-// attempt. A retry is safe because a token not used by BatchCreate
-// creates nothing, and the server deduplicates identical bytes.
+// again: when r is an io.ReaderAt or an io.Seeker, or when the failed
+// attempt read no byte of r. A retry is safe because a token not used by
+// BatchCreate creates nothing, and the server deduplicates identical bytes.
 func (c *Client) UploadRaw(ctx context.Context, r io.Reader, size int64, fileName, mimeType string) (string, error) {
 	const method = api.MethodUploads
 	if err := checkUpload(method, size, fileName); err != nil {
 		return "", err
 	}
-	body, rewindable := rewinder(r, size)
-	kind := idempotent
-	if !rewindable {
-		kind = notIdempotent
-	}
+	body, canResend := rewinder(r, size)
 	var token string
 	send := func(ctx context.Context) (*http.Response, error) {
 		src, err := body()
@@ -73,7 +69,8 @@ func (c *Client) UploadRaw(ctx context.Context, r io.Reader, size int64, fileNam
 		token, n, err = readToken(resp)
 		return n, err
 	}
-	req := &request{method: method, kind: kind, timeout: c.opts.TransferTimeout, size: size, send: send, handle: handle}
+	req := &request{method: method, timeout: c.opts.TransferTimeout, size: size,
+		send: send, handle: handle, retryable: canResend}
 	if err := c.retry(ctx, req); err != nil {
 		return "", fmt.Errorf("upload %s: %w", fileName, err)
 	}
@@ -90,12 +87,14 @@ func checkUpload(method string, size int64, fileName string) error {
 	return checkLength(method, "file name "+strconv.Quote(fileName), fileName, api.MaxFileNameLength)
 }
 
-// rewinder returns a function giving a fresh reader over the first size
-// bytes of r for each attempt, and reports whether r can be read more
-// than once.
-func rewinder(r io.Reader, size int64) (func() (io.Reader, error), bool) {
+// rewinder returns a function giving a reader over the first size bytes
+// of r for each attempt, and a function reporting whether another attempt
+// can still read them all. An io.ReaderAt or io.Seeker can always be read
+// again; another reader only while no byte of it was read.
+func rewinder(r io.Reader, size int64) (func() (io.Reader, error), func() bool) {
+	always := func() bool { return true }
 	if ra, ok := r.(io.ReaderAt); ok {
-		return func() (io.Reader, error) { return io.NewSectionReader(ra, 0, size), nil }, true
+		return func() (io.Reader, error) { return io.NewSectionReader(ra, 0, size), nil }, always
 	}
 	if s, ok := r.(io.Seeker); ok {
 		start, err := s.Seek(0, io.SeekCurrent)
@@ -105,17 +104,26 @@ func rewinder(r io.Reader, size int64) (func() (io.Reader, error), bool) {
 					return nil, fmt.Errorf("rewind upload source: %w", err)
 				}
 				return io.LimitReader(r, size), nil
-			}, true
+			}, always
 		}
 	}
-	used := false
-	return func() (io.Reader, error) {
-		if used {
-			return nil, fmt.Errorf("upload source cannot be read twice")
-		}
-		used = true
-		return io.LimitReader(r, size), nil
-	}, false
+	once := &trackingReader{r: io.LimitReader(r, size)}
+	return func() (io.Reader, error) { return once, nil }, func() bool { return !once.read }
+}
+
+// trackingReader records whether any byte was read, so a request that
+// failed before reading its body can still be sent again.
+type trackingReader struct {
+	r    io.Reader
+	read bool
+}
+
+func (t *trackingReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.read = true
+	}
+	return n, err
 }
 
 func setFileHeaders(h http.Header, fileName, mimeType string) {
