@@ -94,13 +94,14 @@ var asfHeaderGUID = []byte{0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6,
 // Detect returns the format of a file from its leading bytes, at most
 // [SniffLen] of which it reads. It never looks at a file name.
 //
-// Camera RAW formats built on TIFF share TIFF's signature. Detect
-// distinguishes them by the contents of IFD0: a DNGVersion tag marks DNG (GoPro GPR
-// when Make is "GoPro"), "CR" after the header marks CR2, and a camera Make
-// together with raw-file structure (SubIFDs, a reduced-resolution IFD0 or a
-// JPEG-compressed IFD0) marks NEF, ARW, PEF or SRW.
+// Camera RAW formats built on TIFF share TIFF's signature, so Detect
+// distinguishes them by the contents of IFD0. A DNGVersion tag marks DNG,
+// or GoPro GPR when Make is "GoPro". "CR" after the header marks CR2. A
+// camera Make together with raw-file structure (SubIFDs, a
+// reduced-resolution IFD0 or a JPEG-compressed IFD0) marks NEF, ARW, PEF
+// or SRW.
 //
-// NOTE: Some RAW variants cannot be told apart by content: Nikon NRW reads
+// NOTE: Some RAW variants cannot be distinguished by content: Nikon NRW reads
 // as NEF, Sony SR2 and SRF read as ARW, and RAW files from other makers
 // that use plain TIFF read as TIFF. All of these are Photo either way.
 func Detect(head []byte) Format {
@@ -201,6 +202,7 @@ func classifyTIFF(head []byte) Format {
 	if err != nil {
 		return formatTIFF
 	}
+
 	cameraMake := strings.ToUpper(t.str(ifd0.find(tagMake)))
 	if _, ok := ifd0.find(tagDNGVersion); ok {
 		if strings.HasPrefix(cameraMake, "GOPRO") {
@@ -208,6 +210,7 @@ func classifyTIFF(head []byte) Format {
 		}
 		return formatDNG
 	}
+
 	_, hasSubIFDs := ifd0.find(tagSubIFDs)
 	subfileType, _ := t.uint(ifd0.find(tagNewSubfileType))
 	compression, _ := t.uint(ifd0.find(tagCompression))
@@ -215,6 +218,7 @@ func classifyTIFF(head []byte) Format {
 	if !rawLayout {
 		return formatTIFF
 	}
+
 	switch {
 	case strings.HasPrefix(cameraMake, "NIKON"):
 		return formatNEF

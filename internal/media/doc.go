@@ -6,10 +6,12 @@
 // [Detect] needs the first [SniffLen] bytes of a file.
 //
 // [ReadMetadata] returns the dimensions, capture time and camera settings
-// that the API puts in mediaMetadata. It parses EXIF, ISO BMFF boxes (MP4,
-// QuickTime, 3GP, HEIC, AVIF) and image headers with its own bounded
-// readers, so that corrupt or hostile input yields an error or partial
-// metadata, never a panic, a hang or an allocation larger than the input.
+// that the API puts in mediaMetadata. It reads EXIF, ISO BMFF boxes (MP4,
+// QuickTime, 3GP, HEIC, AVIF, CR3), Matroska, ASF, CIFF and image headers
+// with its own readers. These check every offset and cap every count, so
+// corrupt or hostile input yields an error or partial metadata. It never
+// panics, which the fuzz targets check, and its work and memory grow
+// linearly with the input.
 //
 // [StripLocation] removes GPS data the way Google's "=d" downloads do, and
 // [Resize] produces the scaled images that "=wN-hN" and "=wN-hN-c" serve.

@@ -177,12 +177,14 @@ func (h *heifMeta) parseItemLocations(body []byte) {
 	if version > 0 {
 		indexSize = int(sizes & 0xF)
 	}
+
 	var count uint32
 	if version < 2 {
 		count = uint32(r.u16())
 	} else {
 		count = r.u32()
 	}
+
 	total := 0
 	for i := uint32(0); i < count && !r.bad; i++ {
 		var id uint32

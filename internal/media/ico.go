@@ -70,6 +70,7 @@ func icoBitmapToBMP(dib []byte) ([]byte, error) {
 	if uint64(infoLen)+uint64(palette) > uint64(len(dib)) {
 		return nil, fmt.Errorf("ico: %d-bit bitmap palette runs past its data", bitCount)
 	}
+
 	header := make([]byte, infoLen)
 	copy(header, dib[:infoLen])
 	binary.LittleEndian.PutUint32(header[8:], uint32(height))
@@ -82,6 +83,7 @@ func icoBitmapToBMP(dib []byte) ([]byte, error) {
 		binary.LittleEndian.PutUint32(header[48:], 0x000000FF)
 		binary.LittleEndian.PutUint32(header[52:], 0xFF000000)
 	}
+
 	pixelOffset := fileHeaderLen + len(header) + int(palette)
 	out := make([]byte, 0, fileHeaderLen+len(header)+len(dib)-infoLen)
 	out = append(out, 'B', 'M')

@@ -56,8 +56,8 @@ type Metadata struct {
 // Corrupt metadata does not stop the read: ReadMetadata returns every field
 // it could read together with an error that describes what it skipped. It
 // returns an error and no metadata only for unsupported formats. The work
-// is linear in len(data) and the memory it allocates beyond data is small,
-// whatever the input.
+// and the memory it allocates grow linearly with len(data), whatever the
+// input.
 //
 // NOTE: For MPEG transport streams (AVCHD among them) nothing is read,
 // because their size and date sit in the H.264 stream itself.

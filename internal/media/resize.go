@@ -205,8 +205,7 @@ func resizePlan(displayed image.Point, width, height int, crop bool) (target ima
 	return target, image.Rect(0, 0, displayed.X, displayed.Y)
 }
 
-// orient returns img turned as the EXIF orientation o says it is to be
-// displayed. Orientations outside 2 to 8 return img itself.
+// orient returns img turned for display as EXIF orientation o requires. Orientations outside 2 to 8 return img itself.
 func orient(img *image.RGBA, o int) *image.RGBA {
 	if o < 2 || o > 8 {
 		return img

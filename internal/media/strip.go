@@ -2,11 +2,13 @@ package media
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"regexp"
+	"slices"
 )
 
 // StripLocation returns a copy of data without the GPS coordinates that
@@ -103,14 +105,25 @@ func stripEXIF(data []byte) error {
 }
 
 // zeroIFD overwrites an IFD and the out-of-line values of its entries with
-// zero bytes.
+// zero bytes. It clears the union of the value ranges, so that a corrupt
+// IFD whose entries all point at one large range costs one pass over it.
 func (t *tiffData) zeroIFD(dir ifd) {
+	var ranges [][2]uint64
 	for _, e := range dir.entries {
 		if uint64(typeSize(e.typ))*uint64(e.count) <= 4 {
 			continue
 		}
 		if value, ok := t.value(e); ok {
-			clear(value)
+			ranges = append(ranges, [2]uint64{uint64(e.valuePos), uint64(e.valuePos) + uint64(len(value))})
+		}
+	}
+	slices.SortFunc(ranges, func(a, b [2]uint64) int { return cmp.Compare(a[0], b[0]) })
+	cleared := uint64(0) // everything before this offset is already zero
+	for _, r := range ranges {
+		start := max(r[0], cleared)
+		if start < r[1] {
+			clear(t.data[start:r[1]])
+			cleared = r[1]
 		}
 	}
 	end := min(uint64(dir.pos)+2+12*uint64(len(dir.entries))+4, uint64(len(t.data)))
@@ -265,11 +278,15 @@ func stripHEIF(data []byte) error {
 		if err != nil {
 			return err
 		}
+		done := map[uint64]bool{} // offsets of EXIF items already rewritten
 		for id, typ := range h.itemTypes {
 			if typ != "Exif" {
 				continue
 			}
 			extents := h.extents[id]
+			if len(extents) == 1 && done[extents[0].offset] {
+				continue
+			}
 			if len(extents) != 1 || extents[0].method != 0 {
 				// NOTE: EXIF split over several extents, or kept in idat,
 				// is not rewritten.
@@ -288,6 +305,7 @@ func stripHEIF(data []byte) error {
 			if err := stripEXIF(payload[4+skip:]); err != nil {
 				return err
 			}
+			done[extents[0].offset] = true
 		}
 		return nil
 	}

@@ -302,3 +302,37 @@ func assertSameMetadata(t *testing.T, got, want Metadata) {
 		t.Errorf("metadata changed:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// A GPS IFD whose entries all point at one large value must be cleared
+// in one pass; the check is that it finishes and clears the value.
+func TestStripLocationOverlappingValues(t *testing.T) {
+	value := bytes.Repeat([]byte{0xAB}, 1<<16)
+	gps := make([]testTag, 0, 512)
+	for i := range 512 {
+		gps = append(gps, testTag{tag: uint16(i), typ: 7, value: nil})
+	}
+	gps[0].value = value
+	data := buildTIFF([]testTag{{tag: tagMake, typ: 2, value: []byte("X\x00")}}, nil, gps)
+	// Point every GPS entry at the value of the first.
+	tiff, err := newTIFF(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ifd0, _ := tiff.ifd(tiff.first)
+	gpsOff, _ := tiff.uint(ifd0.find(tagGPSIFD))
+	gpsDir, err := tiff.ifd(gpsOff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := gpsDir.entries[0]
+	for _, e := range gpsDir.entries[1:] {
+		copy(data[e.pos+2:e.pos+12], data[first.pos+2:first.pos+12])
+	}
+	out, err := StripLocation(data, formatTIFF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out, value[:64]) {
+		t.Error("the GPS value is still present")
+	}
+}

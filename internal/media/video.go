@@ -42,6 +42,7 @@ func readMP4(data []byte, m *Metadata) error {
 		}
 		return errors.New("mp4: no moov box")
 	}
+
 	var errs []error
 	if mvhd, ok := child(moov.body, "mvhd"); ok {
 		if err := readMovieHeader(mvhd.body, m); err != nil {
@@ -57,6 +58,7 @@ func readMP4(data []byte, m *Metadata) error {
 			break
 		}
 	}
+
 	if udta, ok := child(moov.body, "udta"); ok {
 		readUserData(udta.body, m)
 	}
@@ -184,6 +186,7 @@ func trackFrameRate(trak []byte) float64 {
 	if r.bad || timescale == 0 {
 		return 0
 	}
+
 	stts, ok := path(trak, "mdia", "minf", "stbl", "stts")
 	if !ok {
 		return 0
@@ -256,6 +259,7 @@ func readQuickTimeKeys(meta []byte, m *Metadata) {
 		}
 		children, _ = boxes(meta[4:])
 	}
+
 	var keys, ilst []byte
 	for _, b := range children {
 		switch b.typ {
@@ -268,6 +272,7 @@ func readQuickTimeKeys(meta []byte, m *Metadata) {
 	if keys == nil || ilst == nil {
 		return
 	}
+
 	_, _, rest, ok := fullBox(keys)
 	if !ok {
 		return
@@ -284,6 +289,7 @@ func readQuickTimeKeys(meta []byte, m *Metadata) {
 		}
 		names = append(names, string(name))
 	}
+
 	items, _ := boxes(ilst)
 	for _, item := range items {
 		index := int(binary.BigEndian.Uint32([]byte(item.typ)))
