@@ -282,6 +282,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 
 	code := newSecret("4/", 48)
 	s.mu.Lock()
+	s.pruneAuthCodesLocked()
 	s.st.mark(bucketAuthCodes, code)
 	s.st.AuthCodes[code] = &authCode{
 		ClientID:      clientID,
@@ -302,6 +303,18 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	target.RawQuery = params.Encode()
 	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// pruneAuthCodesLocked deletes expired authorization codes that were never
+// exchanged.
+func (s *Server) pruneAuthCodesLocked() {
+	now := s.nowLocked()
+	for code, ac := range s.st.AuthCodes {
+		if !now.Before(ac.Expiry) {
+			delete(s.st.AuthCodes, code)
+			s.st.mark(bucketAuthCodes, code)
+		}
+	}
 }
 
 // serveRevoke implements POST /revoke?token=, which takes an access or a

@@ -76,9 +76,10 @@
 //     (page_size), and integers as numbers or strings, as Google's proto3
 //     JSON parser does. Any other name is rejected with Google's "Unknown
 //     name" message.
-//   - Resumable sessions stay usable as long as the emulator keeps its
-//     state; a query of a finished session returns the upload token again.
-//     A connection dropped by a fault keeps only the whole granules that
+//   - Resumable session URLs work for seven days, the lifetime Google
+//     documents for the same protocol in its Street View Publish API. A
+//     query of a finished session returns the upload token again. A
+//     connection dropped by a fault keeps only the whole granules that
 //     arrived.
 //   - The chunk granularity is 256 KiB unless configured.
 //   - Base URLs are signed, need no Authorization header and expire after

@@ -17,6 +17,11 @@ import (
 // batchCreate: one day, as Google documents.
 const uploadTokenLifetime = 24 * time.Hour
 
+// sessionLifetime is how long a resumable session URL works. Google does
+// not document it for Photos. Its Street View Publish API uses the same
+// protocol and documents seven days, so the emulator does the same.
+const sessionLifetime = 7 * 24 * time.Hour
+
 // maxUploadSize is the largest upload the emulator accepts: Google's video
 // limit.
 // NOTE: the emulator holds a whole upload or chunk in memory, so it is
@@ -172,6 +177,7 @@ func (c *call) startResumable() {
 		return
 	}
 	c.s.mu.Lock()
+	c.s.pruneSessionsLocked()
 	c.s.st.Sessions[sess.ID] = sess
 	c.s.st.mark(bucketSessions, sess.ID)
 	c.s.saveOrLogLocked()
@@ -186,6 +192,19 @@ func (c *call) startResumable() {
 }
 
 func sessionBlob(id string) string { return "session-" + id }
+
+// pruneSessionsLocked deletes sessions older than sessionLifetime with
+// their bytes.
+func (s *Server) pruneSessionsLocked() {
+	now := s.nowLocked()
+	for id, sess := range s.st.Sessions {
+		if now.Sub(sess.Created) >= sessionLifetime {
+			delete(s.st.Sessions, id)
+			s.st.mark(bucketSessions, id)
+			s.blobs.remove(sessionBlob(id))
+		}
+	}
+}
 
 // requestBase returns scheme://host of the request, so that URLs the
 // emulator hands out lead back to the listener the client used.
@@ -217,7 +236,7 @@ func (c *call) resumableCommand(id string, cmds map[string]bool) {
 		snapshot = *sess
 	}
 	c.s.mu.Unlock()
-	if !ok || snapshot.ClientID != c.clientID {
+	if !ok || snapshot.ClientID != c.clientID || c.now.Sub(snapshot.Created) >= sessionLifetime {
 		writeAPIError(c.w, notFound(fmt.Sprintf("No upload session %q: start a new resumable upload.", id)))
 		return
 	}

@@ -163,3 +163,21 @@ func TestDropFaultOnSessionStart(t *testing.T) {
 		t.Errorf("a dropped start created %d sessions", sessions)
 	}
 }
+
+func TestResumableSessionExpiresAfterAWeek(t *testing.T) {
+	env := startEnv(t, Options{})
+	sessionURL := startSession(t, env, 10, "old.jpg")
+	env.clock.Advance(sessionLifetime)
+	env.token = env.accessToken("client-a", "refresh-a")
+	status, _, body := env.do("POST", sessionURL, nil, "X-Goog-Upload-Command", "query")
+	if status != 404 {
+		t.Errorf("query of a week-old session = %d %s, want 404", status, body)
+	}
+	startSession(t, env, 10, "new.jpg")
+	env.run.Server.mu.Lock()
+	sessions := len(env.run.Server.st.Sessions)
+	env.run.Server.mu.Unlock()
+	if sessions != 1 {
+		t.Errorf("%d sessions kept after a new start, want only the new one", sessions)
+	}
+}
