@@ -285,3 +285,12 @@ func ExampleClient_ListAlbums() {
 	}
 	// Output: list albums failed, retryable: true
 }
+
+func TestDownloadRejectsBadBaseURL(t *testing.T) {
+	c, _ := newTestClient(t, "http://127.0.0.1:1/", nil)
+	for _, baseURL := range []string{"", "/relative", "http://127.0.0.1:1/x?y=1", "http://127.0.0.1:1/x#f"} {
+		if _, err := c.Download(t.Context(), baseURL, "d", io.Discard); !errors.Is(err, api.ErrInvalidRequest) {
+			t.Errorf("Download(%q) error = %v, want api.ErrInvalidRequest", baseURL, err)
+		}
+	}
+}

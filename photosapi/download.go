@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/photosync/photosync/photosapi/api"
@@ -31,7 +33,14 @@ func (c *Client) Download(ctx context.Context, baseURL, params string, w io.Writ
 	if baseURL == "" {
 		return 0, invalid(method, "base URL is empty")
 	}
-	if strings.Contains(baseURL[strings.LastIndex(baseURL, "/")+1:], "=") && params != "" {
+	parsed, err := url.Parse(baseURL)
+	if err != nil || parsed.Host == "" {
+		return 0, invalid(method, "base URL %q is not an absolute URL; pass the item's baseUrl field", clipText(baseURL))
+	}
+	if parsed.RawQuery != "" || parsed.Fragment != "" {
+		return 0, invalid(method, "base URL %q has a query or fragment, where the parameters would not apply; pass the item's baseUrl field", clipText(baseURL))
+	}
+	if strings.Contains(path.Base(parsed.Path), "=") && params != "" {
 		return 0, invalid(method, "base URL already has parameters after \"=\"; pass the bare base URL")
 	}
 	target := baseURL
@@ -62,7 +71,7 @@ func (c *Client) Download(ctx context.Context, baseURL, params string, w io.Writ
 		}
 		return n, nil
 	}
-	err := c.retry(ctx, &request{
+	err = c.retry(ctx, &request{
 		method:    method,
 		timeout:   c.opts.TransferTimeout,
 		send:      send,
