@@ -90,7 +90,7 @@ func checkUpload(method string, size int64, fileName string) error {
 // rewinder returns a function giving a reader over the first size bytes
 // of r for each attempt, and a function reporting whether another attempt
 // can still read them all. An io.ReaderAt or io.Seeker can always be read
-// again; another reader only while no byte of it was read.
+// again, and another reader only while no byte of it was read.
 func rewinder(r io.Reader, size int64) (func() (io.Reader, error), func() bool) {
 	always := func() bool { return true }
 	if ra, ok := r.(io.ReaderAt); ok {
