@@ -89,7 +89,7 @@ func (c *call) rawUpload() {
 	}
 	token, err := c.s.finishUpload(data, c.clientID, uploadFileName(c.r))
 	if err != nil {
-		writeAPIError(c.w, internalError("Could not store the upload."))
+		writeAPIError(c.w, c.storageFailure(err))
 		return
 	}
 	writeUploadToken(c.w, token)
@@ -173,7 +173,7 @@ func (c *call) startResumable() {
 		Created:  c.now,
 	}
 	if err := c.s.blobs.put(sessionBlob(sess.ID), nil); err != nil {
-		writeAPIError(c.w, internalError("Could not create the upload session."))
+		writeAPIError(c.w, c.storageFailure(err))
 		return
 	}
 	c.s.mu.Lock()
@@ -237,7 +237,7 @@ func (c *call) resumableCommand(id string, cmds map[string]bool) {
 	}
 	c.s.mu.Unlock()
 	if !ok || snapshot.ClientID != c.clientID || c.now.Sub(snapshot.Created) >= sessionLifetime {
-		writeAPIError(c.w, notFound(fmt.Sprintf("No upload session %q: start a new resumable upload.", id)))
+		writeAPIError(c.w, unknownSession(id))
 		return
 	}
 	switch {
@@ -271,7 +271,12 @@ func (c *call) writeSessionStatus(sess *uploadSession) {
 
 func (c *call) cancelSession(id string) {
 	c.s.mu.Lock()
-	sess := c.s.st.Sessions[id]
+	sess, ok := c.s.st.Sessions[id]
+	if !ok {
+		c.s.mu.Unlock()
+		writeAPIError(c.w, unknownSession(id))
+		return
+	}
 	if sess.Status == sessionActive {
 		sess.Status = sessionCancelled
 		c.s.st.mark(bucketSessions, id)
@@ -304,7 +309,13 @@ func (c *call) uploadChunk(id string, finalize bool) {
 	}
 
 	c.s.mu.Lock()
-	sess := c.s.st.Sessions[id]
+	sess, ok := c.s.st.Sessions[id]
+	if !ok {
+		// A new session start pruned it while the chunk was arriving.
+		c.s.mu.Unlock()
+		writeAPIError(c.w, unknownSession(id))
+		return
+	}
 	snapshot := *sess
 	e := c.checkChunkLocked(sess, offsetHeader, offset, offsetErr, int64(len(data)), finalize)
 	if e == nil && readErr != nil {
@@ -320,7 +331,7 @@ func (c *call) uploadChunk(id string, finalize bool) {
 	}
 	if err := c.s.blobs.appendTo(sessionBlob(id), data); err != nil {
 		c.s.mu.Unlock()
-		c.rejectChunk(&snapshot, internalError("Could not store the chunk."))
+		c.rejectChunk(&snapshot, c.storageFailure(err))
 		return
 	}
 	sess.Received += int64(len(data))
@@ -361,19 +372,24 @@ func (c *call) checkChunkLocked(sess *uploadSession, offsetHeader string, offset
 func (c *call) finalizeSession(id string) {
 	data, err := c.s.blobs.get(sessionBlob(id))
 	if err != nil {
-		writeAPIError(c.w, internalError("Could not read the upload session."))
+		writeAPIError(c.w, c.storageFailure(err))
 		return
 	}
 	c.s.mu.Lock()
-	fileName := c.s.st.Sessions[id].FileName
+	fileName := snapshotFileName(c.s.st.Sessions[id])
 	c.s.mu.Unlock()
 	token, err := c.s.finishUpload(data, c.clientID, fileName)
 	if err != nil {
-		writeAPIError(c.w, internalError("Could not store the upload."))
+		writeAPIError(c.w, c.storageFailure(err))
 		return
 	}
 	c.s.mu.Lock()
-	sess := c.s.st.Sessions[id]
+	sess, ok := c.s.st.Sessions[id]
+	if !ok {
+		c.s.mu.Unlock()
+		writeAPIError(c.w, unknownSession(id))
+		return
+	}
 	sess.Status = sessionFinal
 	sess.Token = token
 	c.s.st.mark(bucketSessions, id)
@@ -381,4 +397,26 @@ func (c *call) finalizeSession(id string) {
 	c.s.saveOrLogLocked()
 	c.s.mu.Unlock()
 	writeUploadToken(c.w, token)
+}
+
+// snapshotFileName returns the session's file name, or "" when the session
+// is gone.
+func snapshotFileName(sess *uploadSession) string {
+	if sess == nil {
+		return ""
+	}
+	return sess.FileName
+}
+
+// storageFailure logs a failure of the blob store or the state database
+// and returns the error Google sends for internal failures.
+func (c *call) storageFailure(err error) *apiError {
+	c.s.log.Error().Err(err).Str("method", c.method).Msg("Cannot store upload bytes")
+	return internalError("Internal error encountered.")
+}
+
+// unknownSession is the error for a session id the emulator does not have,
+// never had, or has pruned.
+func unknownSession(id string) *apiError {
+	return notFound(fmt.Sprintf("No upload session %q: start a new resumable upload.", id))
 }
