@@ -41,8 +41,8 @@ func printConfig(w io.Writer, cfg *config.Config) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s is valid\n", cfg.File)
 	fmt.Fprintf(&b, "state_dir: %q\nsocket: %q\n", cfg.StateDir, cfg.Socket)
-	fmt.Fprintf(&b, "api:\n  endpoint: %q\n  upload_endpoint: %q\n  auth_url: %q\n  token_url: %q\n",
-		cfg.API.Endpoint, cfg.API.UploadEndpoint, cfg.API.AuthURL, cfg.API.TokenURL)
+	fmt.Fprintf(&b, "api:\n  endpoint: %q\n  upload_endpoint: %q\n  auth_url: %q\n  token_url: %q\n  revoke_url: %q\n",
+		cfg.API.Endpoint, cfg.API.UploadEndpoint, cfg.API.AuthURL, cfg.API.TokenURL, cfg.API.RevokeURL)
 	fmt.Fprintf(&b, "  credentials_file: %q\n  token_file: %q\n", cfg.API.CredentialsFile, cfg.API.TokenFile)
 
 	b.WriteString("folders:\n")
