@@ -65,7 +65,8 @@ func (c *Client) GetAlbum(ctx context.Context, albumID string) (*api.Album, erro
 // ListAlbums yields every album this app may see (albums.list), page by
 // page as the caller consumes the sequence.
 func (c *Client) ListAlbums(ctx context.Context, opts ListOptions) iter.Seq2[api.Album, error] {
-	return c.listAlbums(ctx, "albums.list", "v1/albums", opts, func(r *albumPage) []api.Album { return r.Albums })
+	albums := func(page *albumPage) []api.Album { return page.Albums }
+	return c.listAlbums(ctx, "albums.list", "v1/albums", opts, albums)
 }
 
 // albumPage decodes both albums.list and sharedAlbums.list responses.
@@ -75,7 +76,12 @@ type albumPage struct {
 	NextPageToken string      `json:"nextPageToken"`
 }
 
-func (c *Client) listAlbums(ctx context.Context, method, path string, opts ListOptions, items func(*albumPage) []api.Album) iter.Seq2[api.Album, error] {
+func (c *Client) listAlbums(
+	ctx context.Context,
+	method, path string,
+	opts ListOptions,
+	items func(*albumPage) []api.Album,
+) iter.Seq2[api.Album, error] {
 	if err := checkPageSize(method, opts.PageSize, api.MaxAlbumPageSize); err != nil {
 		return failed[api.Album](err)
 	}
@@ -154,16 +160,25 @@ func (c *Client) PatchAlbum(ctx context.Context, album api.Album, fields ...stri
 // pos (albums.addEnrichment). Like CreateAlbum it is retried only when the
 // server provably did not process it, because a repeat adds a second
 // enrichment.
-func (c *Client) AddEnrichment(ctx context.Context, albumID string, item api.NewEnrichmentItem, pos api.AlbumPosition) (*api.EnrichmentItem, error) {
+func (c *Client) AddEnrichment(
+	ctx context.Context,
+	albumID string,
+	item api.NewEnrichmentItem,
+	pos api.AlbumPosition,
+) (*api.EnrichmentItem, error) {
 	const method = "albums.addEnrichment"
 	if err := checkID(method, "album id", albumID); err != nil {
 		return nil, err
 	}
 	kinds := 0
-	for _, set := range []bool{item.TextEnrichment != nil, item.LocationEnrichment != nil, item.MapEnrichment != nil} {
-		if set {
-			kinds++
-		}
+	if item.TextEnrichment != nil {
+		kinds++
+	}
+	if item.LocationEnrichment != nil {
+		kinds++
+	}
+	if item.MapEnrichment != nil {
+		kinds++
 	}
 	if kinds != 1 {
 		return nil, invalid(method, "enrichment sets %d kinds; set exactly one of text, location and map", kinds)

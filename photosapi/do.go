@@ -220,7 +220,11 @@ func (c *Client) attempt(ctx context.Context, r *request, try int) (sent bool, e
 
 // readAnswer hands a 2xx response to handle and turns any other response into
 // an *api.Error. It always closes the body.
-func (c *Client) readAnswer(method string, resp *http.Response, handle func(*http.Response) (int64, error)) (int64, error) {
+func (c *Client) readAnswer(
+	method string,
+	resp *http.Response,
+	handle func(*http.Response) (int64, error),
+) (int64, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return handle(resp)

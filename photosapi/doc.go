@@ -17,8 +17,9 @@
 //
 // Classify errors with api.IsRetryable, api.IsDailyQuota, api.IsPermanent,
 // api.NeedsReauth, api.IsStorageFull, api.IsAPIDisabled and
-// api.IsExpiredURL rather than by their text. Batch responses carry per-item statuses: check each result's
-// Err, because the call itself succeeds when single items fail.
+// api.IsExpiredURL rather than by their text. Batch responses carry
+// per-item statuses, so check each result's Err: the call itself succeeds
+// when single items fail.
 //
 // # Retries
 //
@@ -27,9 +28,9 @@
 // retried up to Options.MaxRetries times when api.IsRetryable holds: 408,
 // 429 other than the daily quota, 5xx other than 501, transport errors and
 // attempt timeouts. The wait grows from 1 s by a factor of 1.3 up to 10 s,
-// spread by 20% jitter; after a 429 it is at least 30 s. A Retry-After
-// header or RetryInfo detail sets the wait instead, up to
-// Options.MaxRetryAfter; a longer one returns the error with
+// spread by 20% jitter, and after a 429 it is at least 30 s. A
+// Retry-After header or RetryInfo detail sets the wait instead, up to
+// Options.MaxRetryAfter. A longer one returns the error with
 // api.Error.RetryAfter set. The daily quota is never retried.
 //
 // Reads, patches, album membership changes, sharing calls and byte uploads
@@ -37,9 +38,11 @@
 // and albums.addEnrichment create something on each processed request,
 // so they retry only when the server did not process it: the request
 // body never fully reached the connection, or the server responded with
-// 429 or 503, which Google uses for rate limits and overload. After an HTTP 401 the client invalidates its access token
-// (when Options.TokenSource has an Invalidate method, as *TokenSource
-// does) and sends the request once more.
+// 429 or 503, which Google uses for rate limits and overload.
+//
+// After an HTTP 401 the client invalidates its access token (when
+// Options.TokenSource has an Invalidate method, as *TokenSource does) and
+// sends the request once more.
 //
 // # Bodies and iterators
 //

@@ -38,7 +38,8 @@ func (c *Client) Download(ctx context.Context, baseURL, params string, w io.Writ
 		return 0, invalid(method, "base URL %q is not an absolute URL; pass the item's baseUrl field", clipText(baseURL))
 	}
 	if parsed.RawQuery != "" || parsed.Fragment != "" {
-		return 0, invalid(method, "base URL %q has a query or fragment, where the parameters would not apply; pass the item's baseUrl field", clipText(baseURL))
+		return 0, invalid(method, "base URL %q has a query or fragment, where the parameters would not apply; "+
+			"pass the item's baseUrl field", clipText(baseURL))
 	}
 	if strings.Contains(path.Base(parsed.Path), "=") && params != "" {
 		return 0, invalid(method, "base URL already has parameters after \"=\"; pass the bare base URL")

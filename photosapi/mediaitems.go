@@ -2,6 +2,7 @@ package photosapi
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -44,8 +45,9 @@ func (c *Client) BatchCreate(ctx context.Context, req api.BatchCreateMediaItemsR
 			HTTPStatus: http.StatusOK,
 			Code:       13,
 			Status:     "INTERNAL",
-			Message:    "response has " + strconv.Itoa(len(out.NewMediaItemResults)) + " results for " + strconv.Itoa(len(req.NewMediaItems)) + " items",
-			Method:     method,
+			Message: fmt.Sprintf("response has %d results for %d items",
+				len(out.NewMediaItemResults), len(req.NewMediaItems)),
+			Method: method,
 		})
 	}
 	return out.NewMediaItemResults, nil
@@ -75,10 +77,12 @@ func checkBatchCreate(method string, req *api.BatchCreateMediaItemsRequest) erro
 			return invalid(method, "new media items %d and %d share an upload token; send each once", first, i)
 		}
 		seen[tok] = i
-		if err := checkLength(method, "description of item "+strconv.Itoa(i), item.Description, api.MaxDescriptionLength); err != nil {
+		what := fmt.Sprintf("description of item %d", i)
+		if err := checkLength(method, what, item.Description, api.MaxDescriptionLength); err != nil {
 			return err
 		}
-		if err := checkLength(method, "file name "+strconv.Quote(item.SimpleMediaItem.FileName), item.SimpleMediaItem.FileName, api.MaxFileNameLength); err != nil {
+		name := item.SimpleMediaItem.FileName
+		if err := checkLength(method, "file name "+strconv.Quote(name), name, api.MaxFileNameLength); err != nil {
 			return err
 		}
 	}

@@ -63,7 +63,12 @@ type TokenSource struct {
 // its refresh token) and refreshes it through config. onRefresh, when not
 // nil, receives every new token so the caller can save it. It runs while
 // the source is locked, so it must not call Token.
-func NewTokenSource(ctx context.Context, config *oauth2.Config, token *oauth2.Token, onRefresh func(*oauth2.Token)) *TokenSource {
+func NewTokenSource(
+	ctx context.Context,
+	config *oauth2.Config,
+	token *oauth2.Token,
+	onRefresh func(*oauth2.Token),
+) *TokenSource {
 	return &TokenSource{ctx: ctx, config: config, token: token, onRefresh: onRefresh}
 }
 

@@ -173,7 +173,8 @@ func (u *ResumableUpload) Upload(ctx context.Context, src io.ReaderAt) (string, 
 				return "", fmt.Errorf("upload: %w", ErrUploadCancelled)
 			}
 			if state.Received < 0 || state.Received > u.Size {
-				return "", fmt.Errorf("upload: server reports %d of %d bytes received, so the session does not belong to this file; start a new session", state.Received, u.Size)
+				return "", fmt.Errorf("upload: server reports %d of %d bytes received, "+
+					"so the session does not belong to this file; start a new session", state.Received, u.Size)
 			}
 			u.offset = state.Received
 		}
@@ -335,7 +336,11 @@ func (u *ResumableUpload) Cancel(ctx context.Context) error {
 }
 
 // command sends a bodiless session command, retrying like a read.
-func (u *ResumableUpload) command(ctx context.Context, command string, handle func(*http.Response) (int64, error)) error {
+func (u *ResumableUpload) command(
+	ctx context.Context,
+	command string,
+	handle func(*http.Response) (int64, error),
+) error {
 	c := u.client
 	send := func(ctx context.Context) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.URL, http.NoBody)

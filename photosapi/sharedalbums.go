@@ -73,5 +73,6 @@ func (c *Client) LeaveSharedAlbum(ctx context.Context, shareToken string) error 
 // ListSharedAlbums yields every shared album the user joined or owns
 // (sharedAlbums.list).
 func (c *Client) ListSharedAlbums(ctx context.Context, opts ListOptions) iter.Seq2[api.Album, error] {
-	return c.listAlbums(ctx, "sharedAlbums.list", "v1/sharedAlbums", opts, func(r *albumPage) []api.Album { return r.SharedAlbums })
+	albums := func(page *albumPage) []api.Album { return page.SharedAlbums }
+	return c.listAlbums(ctx, "sharedAlbums.list", "v1/sharedAlbums", opts, albums)
 }
