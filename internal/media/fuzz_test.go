@@ -40,6 +40,8 @@ func addSyntheticSeeds(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 0xBA, 0, 0, 1, 0xB3, 0x14, 0x00, 0xF0, 0x13})
 	f.Add(buildMatroska(true))
 	f.Add(buildASF())
+	f.Add(buildTS(false))
+	f.Add(buildTS(true))
 	f.Add(buildICO([][]byte{dib32(2, 2, color.NRGBA{R: 9, A: 200})}, [][2]byte{{2, 2}}))
 	f.Add(buildMatroska(false))
 	f.Add(buildCIFF(buildCIFFHeap([]ciffRecordSpec{

@@ -58,9 +58,7 @@ type Metadata struct {
 // returns an error and no metadata only for unsupported formats. The work
 // and the memory it allocates grow linearly with len(data), whatever the
 // input.
-//
-// NOTE: For MPEG transport streams (AVCHD among them) nothing is read,
-// because their size and date sit in the H.264 stream itself.
+
 func ReadMetadata(data []byte, f Format) (Metadata, error) {
 	var m Metadata
 	known, ok := lookupFormat(f)
@@ -99,6 +97,8 @@ func ReadMetadata(data []byte, f Format) (Metadata, error) {
 		err = readMatroska(data, &m)
 	case formatASF:
 		err = readASF(data, &m)
+	case formatTS:
+		err = readTS(data, &m)
 	case formatAVI:
 		err = readAVI(data, &m)
 	case formatMPEG:
