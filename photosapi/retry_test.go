@@ -500,3 +500,29 @@ func TestUploadOneShotReaderRetriedBeforeReading(t *testing.T) {
 		t.Errorf("made %d attempts, want 3: no byte was read before the connection failed", len(rec.attempts))
 	}
 }
+
+func TestTokenSourceRefreshesOnceForConcurrentCallers(t *testing.T) {
+	tokens, issued := tokenServer(t)
+	cfg := photosapi.OAuthConfig("client", "secret", tokens.URL+"/auth", tokens.URL+"/token", "http://127.0.0.1/")
+	src := photosapi.NewTokenSource(t.Context(), cfg, &oauth2.Token{RefreshToken: "r"}, nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := src.Token(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := issued.Load(); n != 1 {
+		t.Errorf("token endpoint issued %d tokens for 8 concurrent callers, want 1", n)
+	}
+	src.Invalidate()
+	tok, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != "token-2" || tok.RefreshToken != "r" {
+		t.Errorf("token after Invalidate = %q with refresh token %q, want token-2 keeping r", tok.AccessToken, tok.RefreshToken)
+	}
+}
