@@ -116,8 +116,10 @@ func (c *call) batchCreate() (any, *apiError) {
 	}
 	if target != nil && len(added) > 0 {
 		// The album has not changed since the position was checked above,
-		// so this insert cannot fail.
-		insertEntries(target, added, req.AlbumPosition)
+		// so an error here means a bug in the emulator.
+		if e := insertEntries(target, added, req.AlbumPosition); e != nil {
+			return nil, internalError("Internal error encountered.")
+		}
 	}
 	return resp, nil
 }

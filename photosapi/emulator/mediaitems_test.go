@@ -135,16 +135,21 @@ func TestBatchCreateDeduplicatesBytes(t *testing.T) {
 
 func TestUploadTokenExpiresAfterADay(t *testing.T) {
 	env := startEnv(t, Options{})
-	token := env.uploadRaw(sample(t, "Camera Roll/IMG_1811.JPG"), "a.jpg")
+	old := env.uploadRaw(sample(t, "Camera Roll/IMG_1811.JPG"), "old.jpg")
 	env.inspect("POST", "clock", map[string]any{"advance": "24h"}, nil)
 	env.token = env.accessToken("client-a", "refresh-a")
+	fresh := env.uploadRaw(sample(t, "Camera Roll/portrait.jpg"), "fresh.jpg")
 	var resp batchCreateResponse
 	env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
-		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}},
+		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": old}},
+		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": fresh}},
 	}}, &resp)
-	got := resp.NewMediaItemResults[0]
-	if got.MediaItem != nil || got.Status.Code != 3 || got.Status.Message != statusTokenExpired.Message {
-		t.Errorf("expired token result = %+v, want per-item code 3 %q", got, statusTokenExpired.Message)
+	expired, created := resp.NewMediaItemResults[0], resp.NewMediaItemResults[1]
+	if expired.MediaItem != nil || expired.Status.Code != 3 || expired.Status.Message != statusTokenExpired.Message {
+		t.Errorf("expired token result = %+v, want per-item code 3 %q", expired, statusTokenExpired.Message)
+	}
+	if created.MediaItem == nil || created.MediaItem.Filename != "fresh.jpg" {
+		t.Errorf("fresh token in the same batch = %+v, want fresh.jpg created", created)
 	}
 }
 
