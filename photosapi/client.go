@@ -121,13 +121,19 @@ type RequestInfo struct {
 	BytesSent, BytesReceived int64
 	// Err is the attempt's error, or nil.
 	Err error
+	// WroteHeaders reports whether the request headers went out on a
+	// connection. An attempt stopped earlier, by a refused connection or
+	// a failed token refresh, never reached the server.
+	WroteHeaders bool
 }
 
-// CountsTowardQuota reports whether the attempt counts against the
-// 10,000 Library API requests per project per day. Every API call and
-// byte upload counts; base URL downloads have their own larger quota.
+// CountsTowardQuota reports whether the attempt may count against the
+// 10,000 Library API requests per project per day: an API call or byte
+// upload whose headers reached the server. Base URL downloads have their
+// own, larger quota. An attempt whose connection broke after the headers
+// counts, because the server may have counted it.
 func (r RequestInfo) CountsTowardQuota() bool {
-	return r.Method != api.MethodDownload
+	return r.Method != api.MethodDownload && r.WroteHeaders
 }
 
 // Client calls the Google Photos Library API. It is safe for concurrent

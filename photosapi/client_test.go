@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -256,18 +257,48 @@ func TestDownloadRejectsParamsTwice(t *testing.T) {
 
 func TestRequestInfoQuota(t *testing.T) {
 	for _, tc := range []struct {
-		method string
-		want   bool
+		name string
+		info photosapi.RequestInfo
+		want bool
 	}{
-		{"mediaItems.batchCreate", true},
-		{api.MethodUploads, true},
-		{api.MethodDownload, false},
+		{"batchCreate", photosapi.RequestInfo{Method: "mediaItems.batchCreate", WroteHeaders: true}, true},
+		{"upload", photosapi.RequestInfo{Method: api.MethodUploads, WroteHeaders: true}, true},
+		{"download", photosapi.RequestInfo{Method: api.MethodDownload, WroteHeaders: true}, false},
+		{"never sent", photosapi.RequestInfo{Method: "albums.get"}, false},
 	} {
-		t.Run(tc.method, func(t *testing.T) {
-			if got := (photosapi.RequestInfo{Method: tc.method}).CountsTowardQuota(); got != tc.want {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.info.CountsTowardQuota(); got != tc.want {
 				t.Errorf("CountsTowardQuota = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRequestHookSkipsUnsentAttempts(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	c, rec := newTestClient(t, "http://"+addr+"/", func(o *photosapi.Options) { o.MaxRetries = -1 })
+	if _, err := c.GetAlbum(t.Context(), "a"); err == nil {
+		t.Fatal("GetAlbum succeeded against a closed port")
+	}
+	if len(rec.attempts) != 1 {
+		t.Fatalf("hook ran %d times, want 1", len(rec.attempts))
+	}
+	if rec.attempts[0].CountsTowardQuota() {
+		t.Errorf("a refused connection counts toward quota: %+v", rec.attempts[0])
+	}
+
+	srv, _ := scripted(t, `{}`)
+	c, rec = newTestClient(t, srv.URL, nil)
+	if _, err := c.GetAlbum(t.Context(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if !rec.attempts[0].CountsTowardQuota() {
+		t.Errorf("a served request does not count toward quota: %+v", rec.attempts[0])
 	}
 }
 

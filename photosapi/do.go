@@ -190,9 +190,10 @@ func (c *Client) attempt(ctx context.Context, r *request, try int) (sent bool, e
 	actx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 
-	// The transport reports the write from its own goroutine.
-	var wrote atomic.Bool
+	// The transport reports the writes from its own goroutine.
+	var wroteHeaders, wrote atomic.Bool
 	trace := &httptrace.ClientTrace{
+		WroteHeaders: func() { wroteHeaders.Store(true) },
 		WroteRequest: func(info httptrace.WroteRequestInfo) { wrote.Store(info.Err == nil) },
 	}
 	actx = httptrace.WithClientTrace(actx, trace)
@@ -212,6 +213,7 @@ func (c *Client) attempt(ctx context.Context, r *request, try int) (sent bool, e
 	}
 	info.Duration = time.Since(start)
 	info.Err = err
+	info.WroteHeaders = wroteHeaders.Load()
 	if c.opts.OnRequest != nil {
 		c.opts.OnRequest(info)
 	}
