@@ -480,3 +480,109 @@ func TestSyncCommandEmbeddedEmulatorWithoutConfig(t *testing.T) {
 		t.Errorf("second run against the kept emulator library uploaded files:\n%s", second.stdout)
 	}
 }
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, deadline time.Duration, cond func() bool) {
+	t.Helper()
+	const pollInterval = 20 * time.Millisecond
+	end := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %v waiting for %s", deadline, what)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func TestSyncCommandRestartAfterKillBeforeCreate(t *testing.T) {
+	tests := []struct {
+		name    string
+		advance string
+		// resend reports whether the restart must send the bytes again.
+		resend bool
+	}{
+		{name: "live tokens reused", advance: "", resend: false},
+		{name: "expired tokens resent", advance: "25h", resend: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSyncEnv(t)
+			e.copyMedia()
+			files := e.supportedFiles()
+			distinct := map[string]bool{}
+			for _, f := range files {
+				distinct[f.sha] = true
+			}
+			e.killBeforeCreate()
+			if tc.advance != "" {
+				e.post("clock", `{"advance":"`+tc.advance+`"}`)
+			}
+			var before emuRequests
+			e.get("requests", &before)
+			if n := before.ByMethod["uploads"]; n != len(distinct) {
+				t.Fatalf("killed run sent %d byte uploads, want %d", n, len(distinct))
+			}
+
+			res := e.sync()
+			if res.code != exitOK {
+				t.Fatalf("restart exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+			}
+			e.checkExactlyOnce(files)
+			var after emuRequests
+			e.get("requests", &after)
+			want := 0
+			if tc.resend {
+				want = len(distinct)
+			}
+			if n := after.ByMethod["uploads"] - before.ByMethod["uploads"]; n != want {
+				t.Errorf("restart sent %d byte uploads, want %d", n, want)
+			}
+		})
+	}
+}
+
+// killBeforeCreate runs the binary until its first batchCreate reaches the
+// emulator, which holds it, and kills it there: every upload token is
+// recorded and no item is created.
+func (e *syncEnv) killBeforeCreate() {
+	e.t.Helper()
+	e.fault(`{"method":"mediaItems.batchCreate","delay":"20s"}`)
+	cmd := exec.Command(binary, "--config", e.config, "sync")
+	cmd.Env = e.env
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	waitFor(e.t, "the first batchCreate", commandTimeout, func() bool {
+		var reqs emuRequests
+		e.get("requests", &reqs)
+		return reqs.ByMethod["mediaItems.batchCreate"] > 0
+	})
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		e.t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	req, err := http.NewRequest(http.MethodDelete, e.emu.URL+"/emulator/v1/faults", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// post sends a JSON body to an emulator inspection endpoint.
+func (e *syncEnv) post(what, body string) {
+	e.t.Helper()
+	resp, err := http.Post(e.emu.URL+"/emulator/v1/"+what, "application/json", strings.NewReader(body))
+	if err != nil {
+		e.t.Fatalf("post %s: %v", what, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(resp.Body)
+		e.t.Fatalf("post %s %s: HTTP %d: %s", what, body, resp.StatusCode, msg)
+	}
+}
