@@ -267,3 +267,16 @@ func TestSupportedFormatsComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatString(t *testing.T) {
+	cases := map[string]Format{
+		"image/jpeg": formatJPEG,
+		"unsupported (video/webm: WebM is not among the video formats Google Photos lists)": {MIME: "video/webm", Reason: reasonWebM},
+		"unsupported (empty file)": {Reason: reasonEmpty},
+	}
+	for want, f := range cases {
+		if got := f.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+	}
+}

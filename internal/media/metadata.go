@@ -139,7 +139,8 @@ func readJPEG(data []byte, m *Metadata) error {
 	return errors.Join(errs...)
 }
 
-// readPNG reads the size from IHDR and EXIF from an eXIf chunk.
+// readPNG reads the size from IHDR and EXIF from an eXIf chunk, which PNG
+// allows before or after the image data.
 func readPNG(data []byte, m *Metadata) error {
 	var errs []error
 	if err := readConfig(data, png.DecodeConfig, m); err != nil {
@@ -160,9 +161,7 @@ func readPNG(data []byte, m *Metadata) error {
 			}
 			break
 		}
-		if typ == "IDAT" || typ == "IEND" {
-			// PNG allows eXIf after IDAT, but encoders put it before.
-			// NOTE: an eXIf chunk after the image data is not read.
+		if typ == "IEND" {
 			break
 		}
 		pos += 12 + int(length)

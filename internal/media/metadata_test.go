@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"strings"
 	"testing"
@@ -301,5 +302,41 @@ func TestReadMetadataAllSamples(t *testing.T) {
 		if f.Kind == Photo && (m.Width <= 0 || m.Height <= 0) && !mayFail(rel) {
 			t.Errorf("%s: size %d×%d, want both positive", rel, m.Width, m.Height)
 		}
+	}
+}
+
+func TestReadMetadataPNGEXIFAfterImageData(t *testing.T) {
+	data := readSample(t, "Tricky/screenshot.png")
+	// Rebuild the PNG with its eXIf chunk after IDAT, just before IEND.
+	var chunks [][]byte
+	for pos := 8; pos+12 <= len(data); {
+		length := int(binary.BigEndian.Uint32(data[pos:]))
+		chunks = append(chunks, data[pos:pos+12+length])
+		pos += 12 + length
+	}
+	var exif []byte
+	var rest [][]byte
+	for _, c := range chunks {
+		if string(c[4:8]) == "eXIf" {
+			exif = c
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if exif == nil {
+		t.Fatal("sample has no eXIf chunk")
+	}
+	out := append([]byte(nil), data[:8]...)
+	for _, c := range rest[:len(rest)-1] {
+		out = append(out, c...)
+	}
+	out = append(out, exif...)
+	out = append(out, rest[len(rest)-1]...) // IEND
+	m, err := ReadMetadata(out, formatPNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2020, 2, 29, 12, 0, 0, 0, time.UTC); !m.CaptureTime.Equal(want) {
+		t.Errorf("CaptureTime = %v, want %v", m.CaptureTime, want)
 	}
 }

@@ -214,12 +214,13 @@ func trackFrameRate(trak []byte) float64 {
 }
 
 // readUserData reads the QuickTime udta strings for make and model and
-// notes a location, which cameras and ffmpeg store in "©xyz" as ISO 6709.
+// notes a location, which cameras and ffmpeg store in "©xyz" as ISO 6709
+// and 3GPP phones in "loci".
 func readUserData(udta []byte, m *Metadata) {
 	children, _ := boxes(udta)
 	for _, b := range children {
 		switch b.typ {
-		case "\xa9xyz":
+		case "\xa9xyz", "loci": // QuickTime ISO 6709 and 3GPP location
 			m.HasLocation = true
 		case "\xa9mak":
 			if m.CameraMake == "" {
