@@ -89,3 +89,25 @@ func TestConformanceUnicodeFileName(t *testing.T) {
 		t.Errorf("filename = %q, want %q", got, name)
 	}
 }
+
+func TestConformanceUploadTokenExpires(t *testing.T) {
+	e := startEnv(t, emulator.Options{}, nil)
+	_, photo := sample(t, "Camera Roll/IMG_1811.JPG")
+	token, err := e.client.UploadRaw(t.Context(), bytes.NewReader(photo), int64(len(photo)), "a.jpg", "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Upload tokens live one day.
+	e.inspect(t, http.MethodPost, "clock", map[string]string{"advance": "25h"}, nil)
+	results, err := e.client.BatchCreate(t.Context(), api.BatchCreateMediaItemsRequest{
+		NewMediaItems: []api.NewMediaItem{{SimpleMediaItem: &api.SimpleMediaItem{UploadToken: token}}}})
+	if err == nil {
+		err = results[0].Err()
+	}
+	if !api.IsPermanent(err) {
+		t.Errorf("creating from an expired token: IsPermanent(%v) = false", err)
+	}
+	if n := len(e.items(t)); n != 0 {
+		t.Errorf("emulator holds %d items, want 0", n)
+	}
+}
