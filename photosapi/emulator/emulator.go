@@ -206,6 +206,42 @@ type Running struct {
 	done       chan error
 	closeOnce  sync.Once
 	closeErr   error
+
+	// connsMu guards conns, the state of every open connection, and
+	// closing, which is set once Close has begun.
+	connsMu sync.Mutex
+	conns   map[net.Conn]http.ConnState
+	closing bool
+}
+
+// trackConn records connection states, so that Close can close the
+// connections that never carried a request. http.Server.Shutdown waits
+// five seconds for those, and HTTP clients open them when they dial
+// ahead for concurrent requests.
+func (r *Running) trackConn(c net.Conn, state http.ConnState) {
+	r.connsMu.Lock()
+	defer r.connsMu.Unlock()
+	switch {
+	case state == http.StateClosed || state == http.StateHijacked:
+		delete(r.conns, c)
+	case state == http.StateNew && r.closing:
+		c.Close()
+	default:
+		r.conns[c] = state
+	}
+}
+
+// closeUnusedConns closes the connections that have not started a request,
+// now and, until the listener is closed, as they are accepted.
+func (r *Running) closeUnusedConns() {
+	r.connsMu.Lock()
+	defer r.connsMu.Unlock()
+	r.closing = true
+	for c, state := range r.conns {
+		if state == http.StateNew {
+			c.Close()
+		}
+	}
 }
 
 // Start creates a Server with opts and serves it on addr until Close. An
@@ -223,13 +259,14 @@ func Start(opts Options, addr string) (*Running, error) {
 		srv.Close()
 		return nil, fmt.Errorf("start emulator on %s: %w", addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	r := &Running{
-		URL:        "http://" + ln.Addr().String(),
-		Server:     srv,
-		httpServer: hs,
-		done:       make(chan error, 1),
+		URL:    "http://" + ln.Addr().String(),
+		Server: srv,
+		done:   make(chan error, 1),
+		conns:  map[net.Conn]http.ConnState{},
 	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ConnState: r.trackConn}
+	r.httpServer = hs
 	go func() { r.done <- hs.Serve(ln) }()
 	srv.log.Info().Str("url", r.URL).Msg("Emulator listening")
 	return r, nil
@@ -246,6 +283,7 @@ func (r *Running) Close() error {
 	r.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
+		r.closeUnusedConns()
 		shutdownErr := r.httpServer.Shutdown(ctx)
 		if shutdownErr != nil {
 			shutdownErr = errors.Join(shutdownErr, r.httpServer.Close())
