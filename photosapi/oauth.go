@@ -60,7 +60,8 @@ type TokenSource struct {
 }
 
 // NewTokenSource returns a TokenSource that starts from token (at least
-// its refresh token) and refreshes it through config. onRefresh, when not
+// its refresh token) and refreshes it through config. x/oauth2 sends the
+// refresh requests with ctx, so ctx must live as long as the source. onRefresh, when not
 // nil, receives every new token so the caller can save it. It runs while
 // the source is locked, so it must not call Token.
 func NewTokenSource(
