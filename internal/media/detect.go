@@ -101,9 +101,10 @@ var asfHeaderGUID = []byte{0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6,
 // reduced-resolution IFD0 or a JPEG-compressed IFD0) marks NEF, ARW, PEF
 // or SRW.
 //
-// NOTE: Some RAW variants cannot be distinguished by content: Nikon NRW reads
-// as NEF, Sony SR2 and SRF read as ARW, and RAW files from other makers
-// that use plain TIFF read as TIFF. All of these are Photo either way.
+// NOTE: Some RAW variants cannot be distinguished by content: Nikon NRW
+// reads as NEF, Sony SR2 and SRF read as ARW, and RAW files from other
+// makers that use plain TIFF read as TIFF. All of these are Photo either
+// way.
 func Detect(head []byte) Format {
 	if len(head) > SniffLen {
 		head = head[:SniffLen]
@@ -188,8 +189,8 @@ func detectRAW(head []byte) (Format, bool) {
 	return Format{}, false
 }
 
-// classifyTIFF distinguishes a plain TIFF from the camera RAW formats built on it,
-// reading IFD0 from the part of the file in head.
+// classifyTIFF distinguishes a plain TIFF from the camera RAW formats
+// built on it, reading IFD0 from the part of the file in head.
 func classifyTIFF(head []byte) Format {
 	if len(head) >= 11 && head[8] == 'C' && head[9] == 'R' && head[10] == 2 {
 		return formatCR2

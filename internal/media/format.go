@@ -104,7 +104,7 @@ func CheckSize(f Format, size int64) error {
 
 // DetectFile reads the first [SniffLen] bytes of the file at path and
 // returns [Detect] of them. It returns an error only when the file cannot be
-// opened or read; an empty file is a Format with Kind Unsupported.
+// opened or read. An empty file is a Format with Kind Unsupported.
 func DetectFile(path string) (Format, error) {
 	file, err := os.Open(path)
 	if err != nil {

@@ -305,7 +305,7 @@ func TestReadMetadataAllSamples(t *testing.T) {
 	}
 }
 
-func TestReadMetadataPNGEXIFAfterImageData(t *testing.T) {
+func TestReadPNGLateEXIF(t *testing.T) {
 	data := readSample(t, "Tricky/screenshot.png")
 	// Rebuild the PNG with its eXIf chunk after IDAT, just before IEND.
 	var chunks [][]byte
@@ -314,6 +314,7 @@ func TestReadMetadataPNGEXIFAfterImageData(t *testing.T) {
 		chunks = append(chunks, data[pos:pos+12+length])
 		pos += 12 + length
 	}
+
 	var exif []byte
 	var rest [][]byte
 	for _, c := range chunks {
@@ -326,6 +327,7 @@ func TestReadMetadataPNGEXIFAfterImageData(t *testing.T) {
 	if exif == nil {
 		t.Fatal("sample has no eXIf chunk")
 	}
+
 	out := append([]byte(nil), data[:8]...)
 	for _, c := range rest[:len(rest)-1] {
 		out = append(out, c...)

@@ -303,8 +303,8 @@ func assertSameMetadata(t *testing.T, got, want Metadata) {
 	}
 }
 
-// A GPS IFD whose entries all point at one large value must be cleared
-// in one pass; the check is that it finishes and clears the value.
+// A GPS IFD whose entries all point at one large value must still be
+// cleared, in one pass over the value rather than one per entry.
 func TestStripLocationOverlappingValues(t *testing.T) {
 	value := bytes.Repeat([]byte{0xAB}, 1<<16)
 	gps := make([]testTag, 0, 512)

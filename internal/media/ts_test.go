@@ -54,10 +54,11 @@ func testSPS() []byte {
 	w.ue(0)
 	w.put(0, 1)
 	w.put(0, 1) // no scaling matrix
-	w.ue(0)     // log2_max_frame_num_minus4
-	w.ue(0)     // pic_order_cnt_type
-	w.ue(2)     // log2_max_pic_order_cnt_lsb_minus4
-	w.ue(4)     // max_num_ref_frames
+
+	w.ue(0) // log2_max_frame_num_minus4
+	w.ue(0) // pic_order_cnt_type
+	w.ue(2) // log2_max_pic_order_cnt_lsb_minus4
+	w.ue(4) // max_num_ref_frames
 	w.put(0, 1)
 	w.ue(119) // 120 macroblocks wide
 	w.ue(67)  // 68 macroblocks high
@@ -67,7 +68,8 @@ func testSPS() []byte {
 	w.ue(0)
 	w.ue(0)
 	w.ue(0)
-	w.ue(4)     // 4 × 2 rows cropped at the bottom
+	w.ue(4) // 4 × 2 rows cropped at the bottom
+
 	w.put(1, 1) // vui_parameters_present_flag
 	w.put(0, 1) // aspect ratio
 	w.put(0, 1) // overscan
