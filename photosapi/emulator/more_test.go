@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -353,4 +354,70 @@ func codeFlowToken(t *testing.T, env *testEnv, scope string) string {
 	var tok tokenResponse
 	decodeInto(t, body, &tok)
 	return tok.AccessToken
+}
+
+func TestDeduplicationAcrossClients(t *testing.T) {
+	env := startEnv(t, Options{})
+	data := sample(t, "Camera Roll/IMG_1811.JPG")
+	first := env.create(data, "first.jpg")
+	other := env.accessToken("client-b", "refresh-b")
+	token := env.uploadRawAs(other, data, "second.jpg")
+	status, _, body := env.doAs(other, "POST", "/v1/albums", map[string]any{"album": map[string]any{"title": "B"}})
+	var album albumJSON
+	decodeInto(t, body, &album)
+	if status != 200 {
+		t.Fatalf("albums.create: %d %s", status, body)
+	}
+	status, _, body = env.doAs(other, "POST", "/v1/mediaItems:batchCreate", map[string]any{"albumId": album.ID,
+		"newMediaItems": []any{map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}})
+	var resp batchCreateResponse
+	decodeInto(t, body, &resp)
+	if status != 200 || resp.NewMediaItemResults[0].MediaItem == nil || resp.NewMediaItemResults[0].MediaItem.ID != first.ID {
+		t.Fatalf("second client's creation = %d %s, want the first client's item", status, body)
+	}
+	var page mediaItemsPage
+	_, _, body = env.doAs(other, "POST", "/v1/mediaItems:search", map[string]any{"albumId": album.ID})
+	decodeInto(t, body, &page)
+	if len(page.MediaItems) != 1 || page.MediaItems[0].ProductURL != productURLPrefix+"album/"+album.ID+"/photo/"+first.ID {
+		t.Errorf("album search = %s, want the item with an album product URL", body)
+	}
+	if status, _, _ := env.doAs(other, "GET", "/v1/mediaItems/"+first.ID, nil); status != 400 {
+		t.Errorf("second client get of the first client's item: status %d, want 400", status)
+	}
+	var items struct{ Items []inspectItemJSON }
+	env.inspect("GET", "items", nil, &items)
+	if len(items.Items) != 1 || items.Items[0].CreatorClientID != "client-a" || items.Items[0].Filename != "first.jpg" {
+		t.Errorf("inspected items = %+v, want one item owned by client-a named first.jpg", items.Items)
+	}
+}
+
+func TestCloseTwiceAndServeAfterClose(t *testing.T) {
+	run, err := Start(Options{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Close(); err != nil {
+		t.Fatalf("first Close: %v", err)
+	}
+	if err := run.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	srv, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/token", strings.NewReader("grant_type=refresh_token&refresh_token=r&client_id=c"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	srv.ServeHTTP(rec, req)
+	var tok tokenResponse
+	decodeInto(t, rec.Body.Bytes(), &tok)
+	rec = httptest.NewRecorder()
+	req = httptest.NewRequest("GET", "/v1/albums", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("request after Close: status %d, want 503", rec.Code)
+	}
 }

@@ -325,9 +325,15 @@ func (c *call) pageOfItemsLocked(scope, token string, size int, q *itemQuery) (a
 		start := min(cur.Offset, len(ids))
 		end := min(start+size, len(ids))
 		for _, id := range ids[start:end] {
-			if it, ok := c.s.st.Items[id]; ok {
-				resp.MediaItems = append(resp.MediaItems, c.renderItemLocked(it))
+			it, ok := c.s.st.Items[id]
+			if !ok {
+				continue
 			}
+			rendered := c.renderItemLocked(it)
+			// In album searches the product URL shows the item inside the
+			// album, as Google documents.
+			rendered.ProductURL = productURLPrefix + "album/" + q.album.ID + "/photo/" + it.ID
+			resp.MediaItems = append(resp.MediaItems, rendered)
 		}
 		if end < len(ids) {
 			resp.NextPageToken = encodeCursor(cursor{Scope: scope, Offset: end})
