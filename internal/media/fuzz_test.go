@@ -41,6 +41,8 @@ func addSyntheticSeeds(f *testing.F) {
 	f.Add(buildMatroska(true))
 	f.Add(buildASF())
 	f.Add(buildTS(false))
+	f.Add(buildHEIF(64, 48, buildTIFF([]testTag{{tag: tagMake, typ: 2, value: []byte("A\x00")}}, nil,
+		[]testTag{{tag: gpsTagLatitude, typ: 5, value: rationals(1, 1)}}), `<x exif:GPSLatitude="1"/>`))
 	f.Add(buildTS(true))
 	f.Add(buildICO([][]byte{dib32(2, 2, color.NRGBA{R: 9, A: 200})}, [][2]byte{{2, 2}}))
 	f.Add(buildMatroska(false))

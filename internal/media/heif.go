@@ -1,9 +1,11 @@
 package media
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // heifMeta is the part of the meta box of a HEIC or AVIF file that
@@ -15,6 +17,23 @@ type heifMeta struct {
 	itemTypes  map[uint32]string // item ID to item type, such as "Exif"
 	extents    map[uint32][]extent
 	idat       []byte
+}
+
+// heifXMPItem is the item type recorded for "mime" items whose content
+// type is XMP.
+const heifXMPItem = "mime:xmp"
+
+// itemsOfType returns the IDs of the items of one type in ascending order,
+// so that files with several are read the same way every time.
+func (h *heifMeta) itemsOfType(typ string) []uint32 {
+	var ids []uint32
+	for id, t := range h.itemTypes {
+		if t == typ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // maxItemExtents caps the extents read from an iloc box. Images have one
@@ -61,10 +80,7 @@ func readHEIF(data []byte, m *Metadata) error {
 		m.Orientation = rotation
 	}
 
-	for id, typ := range h.itemTypes {
-		if typ != "Exif" {
-			continue
-		}
+	for _, id := range h.itemsOfType("Exif") {
 		payload, ok := h.itemData(id, data)
 		if !ok {
 			return fmt.Errorf("heif: EXIF item %d lies outside the file", id)
@@ -155,8 +171,16 @@ func (h *heifMeta) parseItemInfo(body []byte) {
 		}
 		r.skip(2) // item_protection_index
 		typ := r.take(4)
-		if !r.bad {
-			h.itemTypes[id] = string(typ)
+		if r.bad {
+			continue
+		}
+		h.itemTypes[id] = string(typ)
+		if string(typ) == "mime" {
+			// item_name and content_type follow as NUL-terminated strings.
+			fields := bytes.SplitN(rest[r.pos:], []byte{0}, 3)
+			if len(fields) >= 2 && string(fields[1]) == "application/rdf+xml" {
+				h.itemTypes[id] = heifXMPItem
+			}
 		}
 	}
 }

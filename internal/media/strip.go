@@ -23,7 +23,7 @@ import (
 //   - TIFF and TIFF-based camera RAW;
 //   - PNG eXIf and uncompressed XMP iTXt chunks, whose CRCs it updates;
 //   - WebP EXIF and XMP chunks;
-//   - HEIC and AVIF EXIF items stored in one extent;
+//   - HEIC and AVIF EXIF and XMP items stored in one extent;
 //   - Canon CR3, whose GPS IFD is a box of its own.
 //
 // Other formats, videos among them, are returned unchanged: Google removes
@@ -72,6 +72,13 @@ func stripEXIF(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("exif IFD0: %w", err)
 	}
+	// TIFF and DNG files may carry an XMP packet in IFD0.
+	if e, ok := ifd0.find(tagXMLPacket); ok {
+		if packet, ok := t.value(e); ok {
+			blankXMPLocation(packet)
+		}
+	}
+
 	dirs := []uint32{t.first}
 	if off, ok := t.uint(ifd0.find(tagExifIFD)); ok {
 		dirs = append(dirs, off)
@@ -279,10 +286,16 @@ func stripHEIF(data []byte) error {
 			return err
 		}
 		done := map[uint64]bool{} // offsets of EXIF items already rewritten
-		for id, typ := range h.itemTypes {
-			if typ != "Exif" {
-				continue
+		for _, id := range h.itemsOfType(heifXMPItem) {
+			extents := h.extents[id]
+			if len(extents) != 1 || extents[0].method != 0 {
+				return fmt.Errorf("XMP item %d is not stored in one extent of the file", id)
 			}
+			if packet, ok := h.itemData(id, data); ok {
+				blankXMPLocation(packet)
+			}
+		}
+		for _, id := range h.itemsOfType("Exif") {
 			extents := h.extents[id]
 			if len(extents) == 1 && done[extents[0].offset] {
 				continue

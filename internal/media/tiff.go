@@ -19,6 +19,7 @@ const (
 	tagOrientation      = 0x0112
 	tagDateTime         = 0x0132
 	tagSubIFDs          = 0x014A
+	tagXMLPacket        = 0x02BC
 	tagExposureTime     = 0x829A
 	tagFNumber          = 0x829D
 	tagExifIFD          = 0x8769
