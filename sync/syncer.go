@@ -72,6 +72,9 @@ type Progress struct {
 	DoneBytes int64
 	// Folder and Path name the file an event is about, when there is one.
 	Folder, Path string
+	// Note, when not empty, describes what the pass is waiting for, such as
+	// files that are still being written.
+	Note string
 }
 
 // FatalError is an error that stops the whole pass: a login that needs

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
@@ -51,6 +52,8 @@ func newSyncCommand(a *app) *cobra.Command {
 			"config lists keeps its options, any other gets the default ones. Without a\n" +
 			"config file, FOLDER arguments are required and every other setting is the\n" +
 			"default.\n\n" +
+			"A file modified less than settle_time ago is waited for once, up to\n" +
+			"settle_time, and skipped until the next run if it is still changing.\n\n" +
 			"A pass whose local deletes would remove more than a folder's\n" +
 			"delete_threshold of its items from albums pauses that folder; --yes applies\n" +
 			"them.\n\n" + exitCodeHelp,
@@ -70,6 +73,10 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 	}
 	folders, err := syncFolders(cfg, args)
 	if err != nil {
+		return err
+	}
+	// A running daemon holds the state store: ask it for the pass.
+	if handled, err := syncViaDaemon(ctx, a, cfg, folders, opts, len(args) > 0); handled {
 		return err
 	}
 
@@ -107,6 +114,11 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 	bar := newSyncProgress(a.stderr)
 	if bar != nil {
 		syncOpts.Progress = bar.update
+		// The bar replaces the per-file info lines, which would break it
+		// on every update. Warnings and errors still print.
+		if a.log.GetLevel() == zerolog.InfoLevel {
+			syncOpts.Logger = a.log.Level(zerolog.WarnLevel)
+		}
 	}
 
 	syncer, err := photosync.New(syncOpts)
@@ -149,8 +161,8 @@ func openSyncStore(stateDir string, dryRun bool) (*state.Store, func(), error) {
 			return nil, nil, fatalError(fmt.Errorf("create state directory: %w", err))
 		}
 	}
-	// NOTE: when a daemon holds the store, this fails with the lock error.
-	// Asking the running daemon to sync over its socket is not built yet.
+	// When a daemon that does not answer on the socket holds the store,
+	// this fails with the lock error that names its pid.
 	store, err := state.Open(dbPath, opts)
 	if err != nil {
 		if tmp != "" {
@@ -302,6 +314,10 @@ func (p *syncProgress) update(ev photosync.Progress) {
 		_ = p.bar.Add64(ev.DoneBytes)
 	}
 	p.filesDone += ev.DoneFiles
+	if ev.Note != "" {
+		p.bar.Describe(ev.Note)
+		return
+	}
 	p.bar.Describe(fmt.Sprintf("files %d/%d", p.filesDone, p.filesPlanned))
 }
 
