@@ -80,6 +80,13 @@ func readHEIF(data []byte, m *Metadata) error {
 		m.Orientation = rotation
 	}
 
+	// XMP dates fill a missing EXIF date on every return path below.
+	defer func() {
+		for _, id := range h.itemsOfType(heifXMPItem) {
+			packet, _ := h.itemData(id, data)
+			useXMPTime(m, packet)
+		}
+	}()
 	for _, id := range h.itemsOfType("Exif") {
 		payload, ok := h.itemData(id, data)
 		if !ok {

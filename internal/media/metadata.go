@@ -22,10 +22,12 @@ type Metadata struct {
 	// Width and Height are the pixel dimensions as stored, before
 	// Orientation is applied.
 	Width, Height int
-	// CaptureTime is when the photo or video was taken, or the zero time
-	// when unknown. Photos use EXIF DateTimeOriginal, then DateTime, in
-	// the zone of OffsetTimeOriginal or else UTC. Videos use the mvhd
-	// creation time when it is not zero, then the QuickTime creation date.
+	// CaptureTime is the time the photo or video was taken, or the zero
+	// time when unknown. Photos use EXIF DateTimeOriginal, then DateTime,
+	// in the zone of OffsetTimeOriginal or else UTC, and without EXIF
+	// dates the XMP ones. MP4 and QuickTime videos use the mvhd creation
+	// time when it is set, then the QuickTime creation date. Other
+	// containers use their own date fields.
 	CaptureTime time.Time
 	// CameraMake and CameraModel come from EXIF or QuickTime metadata.
 	CameraMake, CameraModel string
@@ -136,7 +138,20 @@ func readJPEG(data []byte, m *Metadata) error {
 			errs = append(errs, err)
 		}
 	}
+	for _, s := range segments {
+		if s.marker == 0xE1 && bytes.HasPrefix(s.payload, xmpNamespace) {
+			useXMPTime(m, s.payload[len(xmpNamespace):])
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// useXMPTime sets the capture time from an XMP packet when EXIF gave none,
+// as editors that drop EXIF often keep the XMP dates.
+func useXMPTime(m *Metadata, packet []byte) {
+	if m.CaptureTime.IsZero() && packet != nil {
+		m.CaptureTime = xmpCaptureTime(packet)
+	}
 }
 
 // readPNG reads the size from IHDR and EXIF from an eXIf chunk, which PNG
@@ -147,6 +162,7 @@ func readPNG(data []byte, m *Metadata) error {
 		errs = append(errs, fmt.Errorf("header: %w", err))
 	}
 	width, height := m.Width, m.Height
+	var xmp []byte
 	for pos := 8; pos+12 <= len(data); {
 		length := uint64(binary.BigEndian.Uint32(data[pos:]))
 		typ := string(data[pos+4 : pos+8])
@@ -155,17 +171,22 @@ func readPNG(data []byte, m *Metadata) error {
 			break
 		}
 		body := data[pos+8 : pos+8+int(length)]
-		if typ == "eXIf" {
+		switch typ {
+		case "eXIf":
 			if err := readEXIF(body, m); err != nil {
 				errs = append(errs, err)
 			}
-			break
+		case "iTXt":
+			if packet := pngXMP(body); packet != nil {
+				xmp = packet
+			}
 		}
 		if typ == "IEND" {
 			break
 		}
 		pos += 12 + int(length)
 	}
+	useXMPTime(m, xmp)
 	if width > 0 && height > 0 {
 		m.Width, m.Height = width, height
 	}
@@ -188,6 +209,9 @@ func readWebP(data []byte, m *Metadata) error {
 		if err := readEXIF(exif, m); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if xmp, err := riffChunk(data, "XMP "); err == nil {
+		useXMPTime(m, xmp)
 	}
 	if width > 0 && height > 0 {
 		m.Width, m.Height = width, height
@@ -267,6 +291,12 @@ func readTIFF(data []byte, m *Metadata) error {
 	t, terr := newTIFF(data)
 	if terr != nil {
 		return err
+	}
+	if ifd0, err := t.ifd(t.first); err == nil {
+		if e, ok := ifd0.find(tagXMLPacket); ok {
+			packet, _ := t.value(e)
+			useXMPTime(m, packet)
+		}
 	}
 	var best, bestAny [2]uint32
 	visited := map[uint32]bool{}

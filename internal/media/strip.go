@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"regexp"
 	"slices"
 )
 
@@ -162,22 +161,6 @@ func (t *tiffData) deleteEntries(dir ifd, tag uint16) {
 	t.order.PutUint16(t.data[dir.pos:], uint16(kept))
 }
 
-// xmpGPS matches GPS properties in an XMP packet, as attributes
-// (exif:GPSLatitude="…") or as simple elements.
-var xmpGPS = regexp.MustCompile(`[A-Za-z][\w.-]*:GPS\w*\s*=\s*("[^"]*"|'[^']*')|<([A-Za-z][\w.-]*):GPS\w*>[^<]*</[A-Za-z][\w.-]*:GPS\w*>`)
-
-// blankXMPLocation overwrites the GPS properties in an XMP packet with
-// spaces, which XML allows between attributes and between elements.
-func blankXMPLocation(packet []byte) {
-	for _, loc := range xmpGPS.FindAllIndex(packet, -1) {
-		for i := loc[0]; i < loc[1]; i++ {
-			packet[i] = ' '
-		}
-	}
-}
-
-var xmpNamespace = []byte("http://ns.adobe.com/xap/1.0/\x00")
-
 // stripJPEG strips location from every EXIF and XMP APP1 segment in a JPEG
 // file. It looks for APP1 markers anywhere in the file, not only before the
 // first scan, because multi-picture files append more JPEG images with
@@ -235,10 +218,8 @@ func stripPNG(data []byte) error {
 			}
 			changed = true
 		case "iTXt":
-			// keyword, NUL, compression flag, compression method, ...
-			const keyword = "XML:com.adobe.xmp\x00"
-			if bytes.HasPrefix(body, []byte(keyword)) && len(body) > len(keyword) && body[len(keyword)] == 0 {
-				blankXMPLocation(body[len(keyword):])
+			if packet := pngXMP(body); packet != nil {
+				blankXMPLocation(packet)
 				changed = true
 			}
 		}
