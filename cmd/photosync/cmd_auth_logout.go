@@ -109,22 +109,34 @@ func revokeToken(ctx context.Context, revokeURL, token string) (alreadyInvalid b
 	if err != nil {
 		return false, fmt.Errorf("revoke token at %s: read response: %w", revokeURL, err)
 	}
-	if response.StatusCode == http.StatusOK {
+	alreadyInvalid, err = parseRevokeResponse(response.StatusCode, data)
+	if err != nil {
+		return false, fmt.Errorf("revoke token at %s: %w", revokeURL, err)
+	}
+	return alreadyInvalid, nil
+}
+
+// parseRevokeResponse classifies the status and body of a response from
+// the revocation endpoint. It reports whether the token was already
+// invalid, and returns an error for any other failure. The error quotes
+// only the OAuth error code and a capped description, never the body.
+func parseRevokeResponse(status int, body []byte) (alreadyInvalid bool, err error) {
+	if status == http.StatusOK {
 		return false, nil
 	}
-
+	statusText := fmt.Sprintf("%d %s", status, http.StatusText(status))
 	var oauthErr struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
 	}
-	if json.Unmarshal(data, &oauthErr) != nil || oauthErr.Error == "" {
-		return false, fmt.Errorf("revoke token at %s: %s", revokeURL, response.Status)
+	if json.Unmarshal(body, &oauthErr) != nil || oauthErr.Error == "" {
+		return false, errors.New(statusText)
 	}
-	if response.StatusCode == http.StatusBadRequest && oauthErr.Error == "invalid_token" {
+	if status == http.StatusBadRequest && oauthErr.Error == "invalid_token" {
 		return true, nil
 	}
-	return false, fmt.Errorf("revoke token at %s: %s, error %q (%s)", revokeURL, response.Status,
-		oauthErr.Error, truncateText(oauthErr.Description, maxErrorDescription))
+	return false, fmt.Errorf("%s, error %q (%s)", statusText,
+		truncateText(oauthErr.Error, maxErrorDescription), truncateText(oauthErr.Description, maxErrorDescription))
 }
 
 // deleteTokenFile removes the token file and syncs its directory, so the

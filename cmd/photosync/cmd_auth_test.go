@@ -7,15 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	gosync "sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -126,11 +130,18 @@ type loginProcess struct {
 // prints the authorization URL.
 func (e *authEnv) startLogin(args ...string) *loginProcess {
 	e.t.Helper()
+	return e.startLoginEnv(isolatedEnv(e.t), append([]string{"--no-browser"}, args...)...)
+}
+
+// startLoginEnv starts `auth login` with args in the environment environ
+// and waits until it prints the authorization URL.
+func (e *authEnv) startLoginEnv(environ []string, args ...string) *loginProcess {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	e.t.Cleanup(cancel)
-	all := append([]string{"--config", e.config, "auth", "login", "--no-browser"}, args...)
+	all := append([]string{"--config", e.config, "auth", "login"}, args...)
 	p := &loginProcess{t: e.t, cmd: exec.CommandContext(ctx, binary, all...), readDone: make(chan struct{})}
-	p.cmd.Env = isolatedEnv(e.t)
+	p.cmd.Env = environ
 	p.cmd.Stderr = &p.stderr
 	pipe, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -239,14 +250,14 @@ func withQuery(u *url.URL, key, value string) string {
 }
 
 // assertNoSecrets fails when any of the secrets appears in output.
-func assertNoSecrets(t *testing.T, what string, res result, secrets ...string) {
+func assertNoSecrets(t *testing.T, command string, res result, secrets ...string) {
 	t.Helper()
 	for _, secret := range secrets {
 		if secret == "" {
-			t.Fatalf("%s: empty secret in the check", what)
+			t.Fatalf("%s: empty secret in the check", command)
 		}
 		if strings.Contains(res.stdout, secret) || strings.Contains(res.stderr, secret) {
-			t.Errorf("%s output contains a token:\nstdout:\n%s\nstderr:\n%s", what, res.stdout, res.stderr)
+			t.Errorf("%s output contains a token:\nstdout:\n%s\nstderr:\n%s", command, res.stdout, res.stderr)
 		}
 	}
 }
@@ -567,5 +578,167 @@ func TestTruncateTextKeepsRunes(t *testing.T) {
 	}
 	if got := truncateText("short", 10); got != "short" {
 		t.Errorf("truncateText changed a short string to %q", got)
+	}
+}
+
+func TestParseRevokeResponse(t *testing.T) {
+	tests := []struct {
+		name        string
+		status      int
+		body        string
+		wantInvalid bool
+		wantErr     string
+	}{
+		{"revoked", http.StatusOK, "{}", false, ""},
+		{"already invalid", http.StatusBadRequest, `{"error":"invalid_token","error_description":"Token expired or revoked"}`, true, ""},
+		{"other OAuth error", http.StatusBadRequest, `{"error":"invalid_request"}`, false, `400 Bad Request, error "invalid_request"`},
+		{"server error", http.StatusServiceUnavailable, "backend unavailable", false, "503 Service Unavailable"},
+		{"invalid_token with 500", http.StatusInternalServerError, `{"error":"invalid_token"}`, false, `500 Internal Server Error, error "invalid_token"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			invalid, err := parseRevokeResponse(tc.status, []byte(tc.body))
+			if invalid != tc.wantInvalid {
+				t.Errorf("alreadyInvalid = %v, want %v", invalid, tc.wantInvalid)
+			}
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// FuzzParseRevokeResponse checks that no response body from the revoke
+// endpoint makes the parser panic or copy the body beyond the caps.
+func FuzzParseRevokeResponse(f *testing.F) {
+	f.Add(200, []byte("{}"))
+	f.Add(400, []byte(`{"error":"invalid_token","error_description":"Token expired or revoked"}`))
+	f.Add(400, []byte(`{"error":"`+strings.Repeat("x", 1000)+`"}`))
+	f.Add(503, []byte("<html>backend</html>"))
+	f.Add(400, []byte(`{"error":null}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		invalid, err := parseRevokeResponse(status, body)
+		if invalid && err != nil {
+			t.Fatalf("both already invalid and an error: %v", err)
+		}
+		if err != nil && len(err.Error()) > 2*maxErrorDescription+100 {
+			t.Fatalf("error of %d bytes copies too much of the body", len(err.Error()))
+		}
+	})
+}
+
+// FuzzLoginCallback sends arbitrary redirect queries to the loopback
+// handler: none may panic, and none without the login's state may reach
+// the login.
+func FuzzLoginCallback(f *testing.F) {
+	f.Add("code=4%2Fabc&state=forged")
+	f.Add("error=access_denied&state=")
+	f.Add("state=%ZZ&code=")
+	f.Add("code=a&code=b&state=x&state=y")
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		oauth := photosapi.OAuthConfig("client", "secret", "http://127.0.0.1:1/auth", "http://127.0.0.1:1/token", "")
+		flow := newLoginFlow(oauth, zerolog.Nop())
+		defer flow.finish()
+		request := httptest.NewRequest(http.MethodGet, "/", nil)
+		request.URL.RawQuery = rawQuery
+		recorder := httptest.NewRecorder()
+		flow.ServeHTTP(recorder, request)
+		if recorder.Code != http.StatusBadRequest {
+			t.Fatalf("query %q without the login's state got %d, want 400", rawQuery, recorder.Code)
+		}
+		if flow.accepted.Load() {
+			t.Fatalf("query %q without the login's state was accepted", rawQuery)
+		}
+	})
+}
+
+// TestAuthLoginOpensBrowser replaces the desktop's URL opener with a
+// script that writes the URL it gets into a FIFO, and completes the login
+// from there.
+func TestAuthLoginOpensBrowser(t *testing.T) {
+	var opener string
+	switch runtime.GOOS {
+	case "linux":
+		opener = "xdg-open"
+	case "darwin":
+		opener = "open"
+	default:
+		t.Skipf("no URL opener on %s", runtime.GOOS)
+	}
+	env := newAuthEnv(t, "")
+	bin := t.TempDir()
+	fifo := filepath.Join(bin, "opened-url")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatalf("create FIFO: %v", err)
+	}
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" > '" + fifo + "'\n"
+	if err := os.WriteFile(filepath.Join(bin, opener), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	opened := make(chan string, 1)
+	go func() {
+		// Opening a FIFO for reading blocks until the script opens it.
+		data, err := os.ReadFile(fifo)
+		if err != nil {
+			t.Errorf("read FIFO: %v", err)
+		}
+		opened <- strings.TrimSpace(string(data))
+	}()
+	t.Cleanup(func() {
+		// Opening the write end ends a read that still waits, because the
+		// script never ran. It fails harmlessly when no reader is left.
+		if writer, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			writer.Close()
+		}
+	})
+
+	environ := isolatedEnv(t)
+	for i, variable := range environ {
+		if path, ok := strings.CutPrefix(variable, "PATH="); ok {
+			environ[i] = "PATH=" + bin + string(os.PathListSeparator) + path
+		}
+	}
+	login := env.startLoginEnv(environ)
+
+	select {
+	case openedURL := <-opened:
+		if openedURL != login.authURL.String() {
+			t.Errorf("opener got %q, want the printed URL %q", openedURL, login.authURL)
+		}
+	case <-time.After(commandTimeout):
+		t.Fatal("the URL opener was not run before the command timeout")
+	}
+	if status, _, body := get(t, login.approve().String()); status != http.StatusOK {
+		t.Errorf("callback returned %d, want 200; body:\n%s", status, body)
+	}
+	res := login.wait()
+	if res.code != exitOK {
+		t.Fatalf("exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "Opened your browser") {
+		t.Errorf("output does not say it opened the browser:\n%s", res.stdout)
+	}
+}
+
+func TestAuthLoginPortInUse(t *testing.T) {
+	env := newAuthEnv(t, "")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	port := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+
+	res := env.run("login", "--no-browser", "--port", port)
+	if res.code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	}
+	want := "listen for the OAuth redirect on 127.0.0.1:" + port
+	if !strings.Contains(res.stderr, want) || !strings.Contains(res.stderr, "pass another --port") {
+		t.Errorf("stderr does not name the busy port and the fix:\n%s", res.stderr)
 	}
 }
