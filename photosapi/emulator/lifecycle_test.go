@@ -283,3 +283,71 @@ func TestInspectionCountsRequests(t *testing.T) {
 		t.Errorf("requests body %s has no uploadBytes", raw)
 	}
 }
+
+func TestBaseURLSizesAndPlaceholders(t *testing.T) {
+	env := startEnv(t, Options{})
+	for _, tc := range []struct {
+		name, file, params string
+		maxW, maxH        int
+	}{
+		{"bare photo URL", "Camera Roll/GOPR0042.JPG", "", defaultThumbnailSize, defaultThumbnailSize},
+		{"video thumbnail", "Tricky/clip.mp4", "=w80-h60", 80, 60},
+		{"HEIC without decoder", "Tricky/iphone.heic", "=w100-h100", 100, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			item := env.create(sample(t, tc.file), tc.file)
+			status, header, body := env.doAs("", "GET", item.BaseURL+tc.params, nil)
+			if status != 200 {
+				t.Fatalf("status %d: %s", status, body)
+			}
+			cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
+			if err != nil {
+				t.Fatalf("body is not an image (%s): %v", header.Get("Content-Type"), err)
+			}
+			if cfg.Width > tc.maxW || cfg.Height > tc.maxH || cfg.Width == 0 {
+				t.Errorf("%s image is %d×%d, want within %d×%d", format, cfg.Width, cfg.Height, tc.maxW, tc.maxH)
+			}
+		})
+	}
+}
+
+func TestRevokeEndpoint(t *testing.T) {
+	env := startEnv(t, Options{})
+	status, _ := env.postForm("/revoke?token="+url.QueryEscape(env.token), nil)
+	if status != 200 {
+		t.Fatalf("revoke: status %d", status)
+	}
+	if status, _, _ := env.do("GET", "/v1/albums", nil); status != 401 {
+		t.Errorf("revoked access token: status %d, want 401", status)
+	}
+	status, body := env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"refresh-a"}, "client_id": {"client-a"}})
+	if status != 400 {
+		t.Errorf("refresh token behind a revoked access token = %d %s, want 400", status, body)
+	}
+	if status, _ := env.postForm("/revoke", nil); status != 400 {
+		t.Errorf("revoke without a token: status %d, want 400", status)
+	}
+}
+
+func TestFaultStatusWithoutBodyIsGoogleShaped(t *testing.T) {
+	env := startEnv(t, Options{})
+	for _, tc := range []struct {
+		code   int
+		status string
+	}{
+		{400, "INVALID_ARGUMENT"}, {401, "UNAUTHENTICATED"}, {403, "PERMISSION_DENIED"}, {404, "NOT_FOUND"},
+		{409, "ABORTED"}, {429, "RESOURCE_EXHAUSTED"}, {500, "INTERNAL"}, {502, "UNKNOWN"}, {503, "UNAVAILABLE"}, {504, "DEADLINE_EXCEEDED"},
+	} {
+		env.inspect("POST", "faults", map[string]any{"method": "mediaItems.list", "status": tc.code, "count": 1}, nil)
+		status, _, body := env.do("GET", "/v1/mediaItems", nil)
+		if e := googleError(t, body); status != tc.code || e.Status != tc.status {
+			t.Errorf("fault %d = %d %s, want %s", tc.code, status, e.Status, tc.status)
+		}
+	}
+	var albums struct{ Albums []inspectAlbumJSON }
+	albumID := env.createAlbum("Inspected")
+	env.inspect("GET", "albums", nil, &albums)
+	if len(albums.Albums) != 1 || albums.Albums[0].ID != albumID || albums.Albums[0].CreatorClientID != "client-a" || albums.Albums[0].MediaItemIDs == nil {
+		t.Errorf("inspected albums = %+v", albums.Albums)
+	}
+}
