@@ -288,7 +288,7 @@ func TestBaseURLSizesAndPlaceholders(t *testing.T) {
 	env := startEnv(t, Options{})
 	for _, tc := range []struct {
 		name, file, params string
-		maxW, maxH        int
+		maxW, maxH         int
 	}{
 		{"bare photo URL", "Camera Roll/GOPR0042.JPG", "", defaultThumbnailSize, defaultThumbnailSize},
 		{"video thumbnail", "Tricky/clip.mp4", "=w80-h60", 80, 60},
