@@ -325,3 +325,23 @@ func TestDownloadRejectsBadBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestDownloadUnauthorizedKeepsToken(t *testing.T) {
+	srv, n := scripted(t, ``, status(401, ""))
+	tokens, issued := tokenServer(t)
+	cfg := photosapi.OAuthConfig("client", "secret", tokens.URL+"/auth", tokens.URL+"/token", "http://127.0.0.1/")
+	src := photosapi.NewTokenSource(t.Context(), cfg, nil, nil)
+	if _, err := src.Token(); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestClient(t, srv.URL, func(o *photosapi.Options) { o.TokenSource = src })
+	if _, err := c.Download(t.Context(), srv.URL+"/media/x", "d", io.Discard); err == nil {
+		t.Fatal("Download succeeded after a 401")
+	}
+	if n.Load() != 1 {
+		t.Errorf("server saw %d downloads, want 1", n.Load())
+	}
+	if issued.Load() != 1 {
+		t.Errorf("token endpoint issued %d tokens, want 1: a download's 401 is not about the token", issued.Load())
+	}
+}

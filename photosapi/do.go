@@ -157,8 +157,10 @@ func (c *Client) retry(ctx context.Context, r *request) error {
 		}
 
 		var e *api.Error
+		// Base URL downloads carry no token, so their 401 says nothing
+		// about it.
 		if errors.As(err, &e) && e.HTTPStatus == http.StatusUnauthorized && e.Method != api.MethodToken &&
-			!reauthorized && c.canReauthorize() {
+			r.method != api.MethodDownload && !reauthorized && c.canReauthorize() {
 			// x/oauth2 refreshes a token only when it expires by the
 			// clock, so a token revoked early needs an explicit refresh.
 			reauthorized = true
