@@ -40,6 +40,33 @@
 // limit, and a separate daily quota for base-URL fetches. A request
 // rejected for quota is not counted.
 //
+// # Inspection and faults
+//
+// The endpoints under /emulator/v1/ take and return JSON and need no token:
+//
+//   - GET items: {"items":[{"id","filename","sha256","size","mimeType",
+//     "creatorClientId","albumIds":[]}]}, every item whoever created it.
+//   - GET albums: {"albums":[{"id","title","creatorClientId",
+//     "mediaItemIds":[]}]}.
+//   - GET requests: {"total","byMethod":{"mediaItems.batchCreate":n,...},
+//     "uploadBytes"}, counting requests by method name (the discovery
+//     names, plus "uploads", "download" and "token") and the request-body
+//     bytes received on /v1/uploads. DELETE requests resets them.
+//   - POST faults: {"method","status","body","headers","delay",
+//     "dropAfterBytes","count","probability","seed","preset","itemStatus"}
+//     adds a fault and returns {"id"}. A request takes the first fault
+//     that matches its method, before authentication. count 0 means until
+//     cleared. dropAfterBytes closes the connection without a response,
+//     after reading that many request-body bytes or, for "download",
+//     after writing that many response-body bytes. itemStatus fails the
+//     next count items of batchCreate inside an HTTP 200. preset is
+//     dailyQuota, perMinuteQuota, storageFull or unavailable, with
+//     Google's bodies. {"revokeRefreshToken":"…"} revokes a refresh token
+//     and its access tokens. GET faults lists the active faults and DELETE
+//     faults clears them.
+//   - POST clock {"advance":"25h"} moves the emulator clock forward and
+//     returns {"now"} in RFC 3339. GET clock returns {"now"}.
+//
 // # Choices where Google's behaviour is not known
 //
 // Each choice below is the one least likely to let a client lose or
