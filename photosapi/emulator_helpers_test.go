@@ -17,7 +17,7 @@ import (
 )
 
 // mediaDir holds the project's sample photos and videos.
-const mediaDir = "../../shared/media"
+const mediaDir = "../testdata/media"
 
 // env is an emulator on loopback with a client authenticated against it.
 type env struct {
