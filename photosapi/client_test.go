@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
 
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/api"
@@ -330,7 +331,7 @@ func TestDownloadUnauthorizedKeepsToken(t *testing.T) {
 	srv, n := scripted(t, ``, status(401, ""))
 	tokens, issued := tokenServer(t)
 	cfg := photosapi.OAuthConfig("client", "secret", tokens.URL+"/auth", tokens.URL+"/token", "http://127.0.0.1/")
-	src := photosapi.NewTokenSource(t.Context(), cfg, nil, nil)
+	src := photosapi.NewTokenSource(t.Context(), cfg, &oauth2.Token{RefreshToken: "r"}, nil)
 	if _, err := src.Token(); err != nil {
 		t.Fatal(err)
 	}
