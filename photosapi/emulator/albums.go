@@ -26,9 +26,13 @@ func (c *call) albumForReadLocked(id string) (*album, *apiError) {
 // albumForWriteLocked returns an album the client created. Writes need an
 // app-created album in every mode. The album is marked as changed, because
 // the caller is about to change it.
+//
+// An album of another client gets "No permission to add media items to
+// this album." in both modes, the message clients report from Google for
+// albums their app did not create.
 func (c *call) albumForWriteLocked(id string) (*album, *apiError) {
 	a, ok := c.s.st.Albums[id]
-	if !ok || (!c.s.opts.Legacy && a.CreatorClientID != c.clientID) {
+	if !ok {
 		return nil, invalidArgument(msgInvalidAlbumID)
 	}
 	if a.CreatorClientID != c.clientID {

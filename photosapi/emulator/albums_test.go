@@ -68,8 +68,14 @@ func TestBatchAddAndRemoveAreAllOrNothing(t *testing.T) {
 
 	other := env.accessToken("client-b", "refresh-b")
 	status, _, body = env.doAs(other, "POST", path+":batchAddMediaItems", map[string]any{"mediaItemIds": []string{a.ID}})
-	if status != 400 {
-		t.Errorf("another client adding to this album = %d %s, want 400", status, body)
+	if e := googleError(t, body); status != 400 || e.Message != msgNoAlbumPermission {
+		t.Errorf("another client adding to this album = %d %q, want 400 %q", status, e.Message, msgNoAlbumPermission)
+	}
+	token := env.uploadRawAs(other, sample(t, "Tricky/no_exif.jpg"), "c.jpg")
+	status, _, body = env.doAs(other, "POST", "/v1/mediaItems:batchCreate", map[string]any{"albumId": albumID,
+		"newMediaItems": []any{map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}})
+	if e := googleError(t, body); status != 400 || e.Message != msgNoAlbumPermission {
+		t.Errorf("another client creating into this album = %d %q, want 400 %q", status, e.Message, msgNoAlbumPermission)
 	}
 	ids := make([]string, 51)
 	for i := range ids {
