@@ -1,0 +1,264 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/photosync/photosync/config"
+	photosync "github.com/photosync/photosync/sync"
+	"github.com/photosync/photosync/sync/scan"
+)
+
+// syncWaiter is a POST /v1/sync request waiting for its pass.
+type syncWaiter struct {
+	req SyncRequest
+	// events holds the latest progress event; older ones are replaced,
+	// because each carries the cumulative counts.
+	events chan SyncEvent
+	// done receives the final event.
+	done chan SyncEvent
+}
+
+func newSyncWaiter(req SyncRequest) *syncWaiter {
+	return &syncWaiter{req: req, events: make(chan SyncEvent, 1), done: make(chan SyncEvent, 1)}
+}
+
+// progress replaces the waiting progress event with ev. Only the pass's
+// progress callback calls it, one call at a time.
+func (w *syncWaiter) progress(ev SyncEvent) {
+	select {
+	case <-w.events:
+	default:
+	}
+	select {
+	case w.events <- ev:
+	default:
+	}
+}
+
+func (w *syncWaiter) finish(ev SyncEvent) {
+	w.done <- ev
+}
+
+// requestSync queues a sync request for the loop and wakes it.
+func (d *Daemon) requestSync(w *syncWaiter) {
+	d.mu.Lock()
+	d.waiters = append(d.waiters, w)
+	d.mu.Unlock()
+	trigger(d.syncNow)
+}
+
+// dropWaiter removes a request whose client went away before its pass.
+func (d *Daemon) dropWaiter(w *syncWaiter) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.waiters = slices.DeleteFunc(d.waiters, func(x *syncWaiter) bool { return x == w })
+}
+
+func (d *Daemon) takeWaiters() []*syncWaiter {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	w := d.waiters
+	d.waiters = nil
+	return w
+}
+
+// cancelWaiters ends every waiting request with reason as its error.
+func (d *Daemon) cancelWaiters(reason string) {
+	for _, w := range d.takeWaiters() {
+		w.finish(SyncEvent{Done: true, Error: reason, Fatal: true})
+	}
+}
+
+// pass runs one pass of the engine over folders and records its outcome in
+// their status. The waiters receive its progress and its summary.
+func (d *Daemon) pass(ctx context.Context, folders []*folder, confirm bool, waiters []*syncWaiter, t *timers) {
+	cfg := d.config()
+	start := d.clock.Now()
+	var cfgs []config.Folder
+	d.mu.Lock()
+	for _, f := range folders {
+		f.dirty = false
+		cfgs = append(cfgs, f.cfg)
+		if f.cfg.Mode.Uploads() {
+			f.status.State = StateScanning
+			f.status.Progress = &Progress{}
+		}
+	}
+	d.mu.Unlock()
+	d.publish(quotaCheck{}, t)
+	d.notifyStatus()
+
+	total := &Progress{}
+	syncer, err := photosync.New(photosync.Options{
+		Store:      d.opts.Store,
+		Remote:     d.conn.remote,
+		Requests:   d.counter,
+		Budget:     photosync.Budget{DailyLimit: cfg.Quota.DailyLimit, PollReserve: cfg.Quota.PollReserve},
+		Workers:    cfg.Workers,
+		SettleTime: cfg.SettleTime,
+		Confirmed:  confirm,
+		Logger:     d.opts.Logger,
+		Now:        d.clock.Now,
+		Progress: func(p photosync.Progress) {
+			d.progress(folders, total, p, waiters)
+		},
+	})
+	var sum *photosync.Summary
+	if err == nil {
+		d.log.Debug().Int("folders", len(cfgs)).Bool("confirmed", confirm).Msg("Pass started")
+		sum, err = syncer.Run(ctx, cfgs)
+	}
+	elapsed := d.clock.Now().Sub(start)
+	d.metrics.passDuration.Observe(elapsed.Seconds())
+	d.afterPass(folders, sum, err, start)
+
+	final := SyncEvent{Done: true}
+	if sum != nil {
+		// The plans list every operation of the pass; the summary's
+		// reader needs only the counts and the problems.
+		sum.Plans = nil
+		final.Summary, _ = json.Marshal(sum)
+	}
+	if err != nil {
+		final.Error = err.Error()
+		var fatal *photosync.FatalError
+		final.Fatal = errors.As(err, &fatal) || sum == nil
+	}
+	for _, w := range waiters {
+		w.finish(final)
+	}
+}
+
+// progress applies one progress event of the engine to the folder status
+// and the waiters.
+func (d *Daemon) progress(folders []*folder, total *Progress, p photosync.Progress, waiters []*syncWaiter) {
+	d.mu.Lock()
+	for _, f := range folders {
+		if f.cfg.Path != p.Folder || f.status.Progress == nil {
+			continue
+		}
+		addProgress(f.status.Progress, p)
+		if p.PlannedFiles > 0 || p.DoneFiles > 0 {
+			f.status.State = StateSyncing
+		}
+	}
+	addProgress(total, p)
+	snapshot := *total
+	d.summary = d.summaryLocked()
+	d.mu.Unlock()
+	for _, w := range waiters {
+		w.progress(SyncEvent{Progress: &snapshot, Path: p.Path})
+	}
+	if p.DoneFiles > 0 {
+		d.notifyStatus()
+	}
+}
+
+func addProgress(dst *Progress, p photosync.Progress) {
+	dst.PlannedFiles += p.PlannedFiles
+	dst.PlannedBytes += p.PlannedBytes
+	dst.DoneFiles += p.DoneFiles
+	dst.DoneBytes += p.DoneBytes
+}
+
+// unsettledReason is the key of the summary's Skipped map for files that
+// were still changing.
+var unsettledReason = scan.Unsettled.String()
+
+// afterPass records the outcome of a pass in the status of its folders.
+func (d *Daemon) afterPass(folders []*folder, sum *photosync.Summary, runErr error, start time.Time) {
+	reauth, quota := d.apiErrs.take()
+	switch {
+	case reauth != nil:
+		d.loginFailed(reauth)
+	case quota != nil:
+		d.quotaSpent(quota)
+	}
+	if sum != nil {
+		d.metrics.uploads.Add(float64(sum.Uploaded))
+		d.metrics.uploadedBytes.Add(float64(sum.UploadedBytes))
+	}
+	now := d.clock.Now()
+	for _, f := range folders {
+		st := d.folderOutcome(f, sum, runErr)
+		st.LastScan = start
+		if f.cfg.Mode.Uploads() && st.State == StateIdle && st.LastError == "" && len(st.Failures) == 0 {
+			st.LastSuccess = now
+		}
+		d.mu.Lock()
+		st.LastPoll, st.NextPoll = f.status.LastPoll, f.status.NextPoll
+		if st.LastSuccess.IsZero() {
+			st.LastSuccess = f.status.LastSuccess
+		}
+		f.status = st
+		d.mu.Unlock()
+		d.metrics.setFolder(st)
+	}
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		d.log.Error().Err(runErr).Msg("Pass stopped")
+	}
+}
+
+// folderOutcome returns a folder's status after a pass, from the summary,
+// the pass's error and the store's records.
+func (d *Daemon) folderOutcome(f *folder, sum *photosync.Summary, runErr error) FolderStatus {
+	root := f.cfg.Path
+	st := FolderStatus{Path: root, Mode: string(f.cfg.Mode), State: StateIdle}
+	counts, err := countFiles(d.opts.Store, root)
+	if err != nil {
+		st.State, st.LastError = StateError, fmt.Sprintf("read the folder's records: %v", err)
+		return st
+	}
+	st.InSync, st.Queued, st.Failed, st.Failures = counts.synced, counts.pending, counts.failed, counts.failures
+	if sum == nil {
+		if runErr != nil {
+			st.State, st.LastError = StateError, runErr.Error()
+		}
+		return st
+	}
+
+	for _, p := range sum.Pending {
+		if p.Folder == root && len(st.Failures) < MaxFailures {
+			st.Failures = append(st.Failures, Failure{Path: p.Path, Reason: p.Reason, Pending: true})
+		}
+	}
+	unsettled := 0
+	for _, p := range sum.Skipped[unsettledReason] {
+		if len(p) > len(root) && p[:len(root)] == root && p[len(root)] == '/' {
+			unsettled++
+		}
+	}
+	if unsettled > 0 {
+		st.Queued += unsettled
+		f.settleAt = time.Now().Add(d.config().SettleTime)
+	}
+
+	if plan := sum.Plans[root]; plan != nil && plan.Paused != "" {
+		st.State, st.PauseReason, st.PauseDetail = StatePaused, PauseDeletes, plan.Paused
+		return st
+	}
+	for _, p := range sum.Folders {
+		if p.Folder != root {
+			continue
+		}
+		st.State, st.LastError = StateError, p.Reason
+		if f.missing() {
+			st.State = StateMissingRoot
+		}
+		return st
+	}
+	switch {
+	case d.login.needed:
+		st.State, st.PauseReason, st.PauseDetail = StatePaused, PauseLogin, d.login.reason
+	case !d.quota.pausedUntil.IsZero():
+		st.State, st.PauseReason, st.PauseDetail = StatePaused, PauseQuota, d.quota.reason
+	case runErr != nil && !errors.Is(runErr, context.Canceled):
+		st.State, st.LastError = StateError, runErr.Error()
+	}
+	return st
+}

@@ -1,0 +1,35 @@
+package daemon
+
+import (
+	"fmt"
+	"net"
+
+	"golang.org/x/sys/unix"
+)
+
+// peerUID returns the user id of the process at the other end of a Unix
+// socket connection, from LOCAL_PEERCRED, which getpeereid(3) reads too.
+//
+// NOTE: built for macOS but not run by the tests, which run on Linux.
+func peerUID(conn net.Conn) (int, error) {
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return 0, fmt.Errorf("peer credentials: %T is not a Unix socket connection", conn)
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return 0, fmt.Errorf("peer credentials: %w", err)
+	}
+	var cred *unix.Xucred
+	var credErr error
+	err = raw.Control(func(fd uintptr) {
+		cred, credErr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+	})
+	if err == nil {
+		err = credErr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("peer credentials: %w", err)
+	}
+	return int(cred.Uid), nil
+}
