@@ -31,3 +31,14 @@ func BenchmarkDetect(b *testing.B) {
 		Detect(data)
 	}
 }
+
+// BenchmarkResize measures a thumbnail of a 1024×1280 JPEG, as the
+// emulator serves for "=w256-h256".
+func BenchmarkResize(b *testing.B) {
+	data := readSample(b, "Camera Roll/portrait.jpg")
+	for b.Loop() {
+		if _, _, err := Resize(data, formatJPEG, 256, 256, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

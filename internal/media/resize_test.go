@@ -38,6 +38,7 @@ func TestResizeSizes(t *testing.T) {
 		{"Tricky/canon_eos_gps.jpg", 100, 100, false, 67, 100, "image/jpeg"},
 		{"Tricky/canon_eos_gps.jpg", 100, 100, true, 100, 100, "image/jpeg"},
 		{"Tricky/canon_eos_gps.jpg", 160, 0, false, 160, 240, "image/jpeg"},
+		{"Tricky/canon_eos_gps.jpg", 200, 100, true, 200, 100, "image/jpeg"},
 		{"Tricky/screenshot.png", 200, 0, false, 200, 150, "image/png"},
 		{"Tricky/screenshot.png", 0, 60, false, 80, 60, "image/png"},
 		{"Tricky/screenshot.png", 1000, 1000, false, 320, 240, "image/png"},
@@ -70,24 +71,29 @@ func TestResizeSizes(t *testing.T) {
 // The eight Orientation samples show the same picture stored eight ways,
 // so once their orientation is applied they must look alike.
 func TestResizeAppliesOrientation(t *testing.T) {
-	resize := func(rel string) image.Image {
-		data := readSample(t, rel)
-		out, mime, err := Resize(data, formatJPEG, 40, 80, false)
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
+	for _, box := range []struct {
+		width, height int
+		crop          bool
+	}{{40, 80, false}, {30, 30, true}, {36, 20, true}} {
+		resize := func(rel string) image.Image {
+			data := readSample(t, rel)
+			out, mime, err := Resize(data, formatJPEG, box.width, box.height, box.crop)
+			if err != nil {
+				t.Fatalf("%s: %v", rel, err)
+			}
+			return decodeOutput(t, out, mime)
 		}
-		return decodeOutput(t, out, mime)
-	}
-	want := resize("Orientation/f1-exif.jpg")
-	for i := 2; i <= 8; i++ {
-		rel := "Orientation/f" + string(rune('0'+i)) + "-exif.jpg"
-		got := resize(rel)
-		if got.Bounds() != want.Bounds() {
-			t.Errorf("%s: bounds %v, want %v", rel, got.Bounds(), want.Bounds())
-			continue
-		}
-		if diff := meanDifference(got, want); diff > 16 {
-			t.Errorf("%s: mean difference %.1f from f1, want at most 16", rel, diff)
+		want := resize("Orientation/f1-exif.jpg")
+		for i := 2; i <= 8; i++ {
+			rel := "Orientation/f" + string(rune('0'+i)) + "-exif.jpg"
+			got := resize(rel)
+			if got.Bounds() != want.Bounds() {
+				t.Errorf("%s %+v: bounds %v, want %v", rel, box, got.Bounds(), want.Bounds())
+				continue
+			}
+			if diff := meanDifference(got, want); diff > 16 {
+				t.Errorf("%s %+v: mean difference %.1f from f1, want at most 16", rel, box, diff)
+			}
 		}
 	}
 }
