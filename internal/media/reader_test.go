@@ -31,9 +31,8 @@ func TestReadMetadataFromMatchesReadMetadata(t *testing.T) {
 }
 
 // hugeMovie is a ReaderAt for an MP4 whose 10 GiB mdat comes before the
-// moov box. It serves zeros for the mdat and fails any read that asks for
-// more than the box headers and moov, so the test proves they are all
-// that is read.
+// moov box. It holds no mdat bytes, and a read inside the mdat fails the
+// test, which so proves that only the box headers and moov are read.
 type hugeMovie struct {
 	head, moov []byte
 	mdatSize   int64
