@@ -88,7 +88,8 @@
 //   - An upload token that was never issued fails the whole batchCreate
 //     with "Request must contain a valid upload token.". An expired one
 //     fails only its own item, with code 3, so the rest of the batch is
-//     created. Bytes Google Photos does not accept also fail per item.
+//     created. Bytes Google Photos does not accept, and photos over 200 MB
+//     or videos over 20 GB, also fail per item.
 //   - Request-level batchCreate errors (too many items, a bad file name or
 //     description, an album that is full or not the client's) create
 //     nothing.

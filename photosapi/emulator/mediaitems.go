@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/photosync/photosync/internal/media"
 )
 
 // Media item limits, as Google documents them.
@@ -139,6 +141,9 @@ func (c *call) createOneLocked(n newMediaItemJSON) (*item, *statusJSON) {
 	if !ut.Supported {
 		return nil, statusCreateFailed
 	}
+	if status := checkMediaSize(ut); status != nil {
+		return nil, status
+	}
 	name := n.SimpleMediaItem.FileName
 	if name == "" {
 		name = ut.FileName
@@ -224,4 +229,19 @@ func (c *call) listMediaItems() (any, *apiError) {
 		return nil, e
 	}
 	return c.pageOfItemsLocked("mediaItems.list", q.Get("pageToken"), size, &itemQuery{newestFirst: true})
+}
+
+// checkMediaSize fails an item over Google's size limits: 200 MB for
+// photos and 20 GB for videos.
+// NOTE: Google's message for this case is not known. The emulator returns
+// code 3 and its own message.
+func checkMediaSize(ut *uploadToken) *statusJSON {
+	kind, limit := "photo", media.MaxPhotoSize
+	if ut.Info.Video {
+		kind, limit = "video", media.MaxVideoSize
+	}
+	if ut.Size <= limit {
+		return nil
+	}
+	return &statusJSON{Code: 3, Message: fmt.Sprintf("Failed: the %s is %d bytes, more than the %d bytes Google Photos accepts.", kind, ut.Size, limit)}
 }

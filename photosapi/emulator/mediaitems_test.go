@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/photosync/photosync/internal/media"
 )
 
 func TestBatchCreateRequestErrors(t *testing.T) {
@@ -309,5 +311,22 @@ func TestRequestBodyProtoNamesAndStringIntegers(t *testing.T) {
 	status, _, body := env.do("POST", "/v1/mediaItems:search", map[string]any{"pageSize": "ten"})
 	if e := googleError(t, body); status != 400 || e.Message != `Invalid value at 'pageSize' (TYPE_INT32), "ten"` {
 		t.Errorf("pageSize \"ten\" = %d %q", status, e.Message)
+	}
+}
+
+func TestBatchCreateRejectsOversizedPhoto(t *testing.T) {
+	env := startEnv(t, Options{})
+	token := env.uploadRaw(sample(t, "Tricky/no_exif.jpg"), "huge.jpg")
+	// Uploading 200 MB in a test is too slow, so the recorded size is
+	// raised instead.
+	env.run.Server.mu.Lock()
+	env.run.Server.st.UploadTokens[token].Size = media.MaxPhotoSize + 1
+	env.run.Server.mu.Unlock()
+	var resp batchCreateResponse
+	env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
+		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}}, &resp)
+	got := resp.NewMediaItemResults[0]
+	if got.MediaItem != nil || got.Status.Code != 3 || !strings.Contains(got.Status.Message, "more than the 209715200 bytes") {
+		t.Errorf("oversized photo result = %+v, want a per-item code 3 naming the limit", got)
 	}
 }
