@@ -68,9 +68,11 @@ func (f *loginFlow) authCodeURL() string {
 		oauth2.SetAuthURLParam("prompt", "consent"))
 }
 
-// run waits up to timeout for the browser to return, then exchanges the
-// code for a token. The token requests end when ctx ends.
-func (f *loginFlow) run(ctx context.Context, timeout time.Duration) (*oauth2.Token, error) {
+// run waits up to timeout for the browser to return, exchanges the code
+// for a token and passes it to save. The browser shows the outcome only
+// after save returns, so its page never claims a login whose token was
+// lost. The token requests end when ctx ends.
+func (f *loginFlow) run(ctx context.Context, timeout time.Duration, save func(*oauth2.Token) error) (*oauth2.Token, error) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 
@@ -85,8 +87,14 @@ func (f *loginFlow) run(ctx context.Context, timeout time.Duration) (*oauth2.Tok
 	}
 
 	token, err := f.complete(ctx, callback)
+	if err == nil {
+		err = save(token)
+	}
 	callback.outcome <- err
-	return token, err
+	if err != nil {
+		return nil, err
+	}
+	return token, nil
 }
 
 // finish makes handlers that still wait for an outcome give up. It may be

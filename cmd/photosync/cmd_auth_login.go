@@ -122,12 +122,9 @@ func runAuthLogin(ctx context.Context, a *app, opts loginOptions) error {
 
 	promptLogin(a.stdout, flow.authCodeURL(), redirect, opts)
 
-	token, err := flow.run(ctx, opts.timeout)
+	save := func(token *oauth2.Token) error { return saveLoginToken(cfg, token) }
+	token, err := flow.run(ctx, opts.timeout, save)
 	if err != nil {
-		return fatalError(err)
-	}
-
-	if err := saveLoginToken(cfg, token); err != nil {
 		return fatalError(err)
 	}
 	fmt.Fprintf(a.stdout, "Logged in. Saved the token to %s (mode 0600).\n", cfg.API.TokenFile)

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/oauth2"
 
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/emulator"
@@ -556,7 +557,11 @@ func TestAuthCallbackRejectsSecondRedirect(t *testing.T) {
 		flow.ServeHTTP(first, httptest.NewRequest(http.MethodGet, target, nil))
 		close(served)
 	}()
-	token, err := flow.run(t.Context(), time.Minute)
+	save := func(*oauth2.Token) error {
+		t.Error("run saved a token after access was denied")
+		return nil
+	}
+	token, err := flow.run(t.Context(), time.Minute, save)
 	if token != nil || err == nil || !strings.Contains(err.Error(), "access denied") {
 		t.Errorf("run returned %v, %v; want an access denied error", token, err)
 	}
@@ -740,5 +745,35 @@ func TestAuthLoginPortInUse(t *testing.T) {
 	want := "listen for the OAuth redirect on 127.0.0.1:" + port
 	if !strings.Contains(res.stderr, want) || !strings.Contains(res.stderr, "pass another --port") {
 		t.Errorf("stderr does not name the busy port and the fix:\n%s", res.stderr)
+	}
+}
+
+// TestAuthLoginSaveFails checks that the browser page and the exit code
+// report a token that could not be saved.
+func TestAuthLoginSaveFails(t *testing.T) {
+	env := newAuthEnv(t, "")
+	// A regular file where the token directory belongs makes MkdirAll fail.
+	blocker := filepath.Dir(env.tokenFile)
+	if err := os.MkdirAll(filepath.Dir(blocker), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	login := env.startLogin()
+	status, _, body := get(t, login.approve().String())
+	if status != http.StatusBadRequest {
+		t.Errorf("callback returned %d, want 400", status)
+	}
+	if !strings.Contains(body, "create token directory") {
+		t.Errorf("callback page does not report the failed save:\n%s", body)
+	}
+	res := login.wait()
+	if res.code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	}
+	if !strings.Contains(res.stderr, "create token directory") {
+		t.Errorf("stderr does not report the failed save:\n%s", res.stderr)
 	}
 }
