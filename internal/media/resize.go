@@ -22,8 +22,9 @@ import (
 // MaxResizeSide is the largest width or height [Resize] produces.
 const MaxResizeSide = 16384
 
-// MaxDecodePixels is the largest image, in pixels, that [Resize] decodes.
-// It bounds memory: a decoded image takes up to 8 bytes per pixel.
+// MaxDecodePixels is the largest image, in pixels, that [Resize] decodes,
+// and the largest crop box it fills. It bounds memory: a decoded image
+// takes up to 8 bytes per pixel.
 const MaxDecodePixels = 100_000_000
 
 // Decoders allocate the whole image when they read its header, so a tiny
@@ -77,9 +78,6 @@ func Resize(data []byte, f Format, width, height int, crop bool) (out []byte, mi
 	}
 	meta, _ := ReadMetadata(data, f)
 	orientation := meta.Orientation
-	if f == formatHEIC || f == formatHEIF || f == formatAVIF {
-		orientation = 0
-	}
 
 	src := img.Bounds()
 	transposed := orientation >= 5 && orientation <= 8
@@ -131,6 +129,10 @@ func checkResizeBox(width, height int, crop bool) error {
 		return errors.New("resize: width and height are both 0: give at least one")
 	case crop && (width == 0 || height == 0):
 		return fmt.Errorf("resize: crop needs both width and height, got %d×%d", width, height)
+	case crop && int64(width)*int64(height) > MaxDecodePixels:
+		// A crop fills the box whatever the image size, so the box alone
+		// decides the memory the output takes.
+		return fmt.Errorf("resize: crop box %d×%d is over the %d-pixel limit", width, height, MaxDecodePixels)
 	}
 	return nil
 }

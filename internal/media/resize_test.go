@@ -206,6 +206,7 @@ func TestResizeInvalidBox(t *testing.T) {
 		{10, MaxResizeSide + 1, false, "16385"},
 		{0, 0, false, "both 0"},
 		{100, 0, true, "crop"},
+		{16000, 16000, true, "pixel limit"},
 	}
 	for _, c := range cases {
 		_, _, err := Resize(data, formatPNG, c.width, c.height, c.crop)
