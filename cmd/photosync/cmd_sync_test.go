@@ -549,10 +549,19 @@ func (e *syncEnv) killBeforeCreate() {
 	e.fault(`{"method":"mediaItems.batchCreate","delay":"20s"}`)
 	cmd := exec.Command(binary, "--config", e.config, "sync")
 	cmd.Env = e.env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	waitFor(e.t, "the first batchCreate", commandTimeout, func() bool {
+		select {
+		case err := <-exited:
+			e.t.Fatalf("sync exited before its first batchCreate: %v; stderr:\n%s", err, stderr.String())
+		default:
+		}
 		var reqs emuRequests
 		e.get("requests", &reqs)
 		return reqs.ByMethod["mediaItems.batchCreate"] > 0
@@ -560,7 +569,7 @@ func (e *syncEnv) killBeforeCreate() {
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		e.t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	<-exited
 
 	req, err := http.NewRequest(http.MethodDelete, e.emu.URL+"/emulator/v1/faults", nil)
 	if err != nil {
