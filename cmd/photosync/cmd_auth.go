@@ -30,7 +30,7 @@ func newAuthCommand(a *app) *cobra.Command {
 		Short: "Log in to Google Photos, check the login, or log out",
 		Long: "Manage the OAuth token that photosync uses to reach Google Photos.\n\n" +
 			"The token file (api.token_file) holds a refresh token; photosync writes it\n" +
-			"with mode 0600 and refuses to read it when group or others may. The OAuth\n" +
+			"with mode 0600 and rejects it when group or others may read it. The OAuth\n" +
 			"client comes from api.credentials_file, the client_secret.json of a desktop\n" +
 			"app downloaded from the Google Cloud console. The endpoints come from\n" +
 			"api.auth_url, api.token_url and api.revoke_url, so a config file can point\n" +

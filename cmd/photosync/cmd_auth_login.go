@@ -74,11 +74,11 @@ func newAuthLoginCommand(a *app) *cobra.Command {
 			"(http://127.0.0.1:PORT/), exchanges it with PKCE, and saves the refresh token\n" +
 			"to api.token_file with mode 0600.\n\n" +
 			"The browser must run on this computer, because Google redirects it to\n" +
-			"127.0.0.1. On a machine without a browser, pick a port and forward it over\n" +
-			"SSH from the computer that has one:\n\n" +
+			"127.0.0.1. For a machine without a browser, connect to it over SSH from a\n" +
+			"computer that has one, forwarding a fixed port, run the login in that SSH\n" +
+			"session, and open the printed URL in the local browser:\n\n" +
 			"  ssh -L 8085:127.0.0.1:8085 HOST\n" +
-			"  photosync auth login --no-browser --port 8085\n\n" +
-			"then open the printed URL in that computer's browser.\n\n" + exitCodeHelp,
+			"  photosync auth login --no-browser --port 8085\n\n" + exitCodeHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(); err != nil {
@@ -138,7 +138,8 @@ func runAuthLogin(ctx context.Context, a *app, opts loginOptions) error {
 // unless opts.noBrowser is set or no browser can be started.
 func promptLogin(w io.Writer, authURL, redirect string, opts loginOptions) {
 	if opts.noBrowser {
-		fmt.Fprintf(w, "Open this URL in a browser on this computer and allow access:\n\n    %s\n\n", authURL)
+		fmt.Fprintf(w, "Open this URL in a browser on this computer, or on the computer that forwards\n"+
+			"the redirect port over SSH, and allow access:\n\n    %s\n\n", authURL)
 	} else if err := openBrowser(authURL); err != nil {
 		fmt.Fprintf(w, "Could not open a browser (%v).\nOpen this URL in a browser on this computer and allow access:\n\n    %s\n\n",
 			err, authURL)
