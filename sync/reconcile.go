@@ -217,30 +217,43 @@ func (r *reconciler) planChanged(f LocalFile, k KnownFile) {
 
 // pairRenames matches gone records with fresh files of the same content.
 // Matches inside one directory are tried first, so a rename next to a move
-// of a copy stays a rename.
+// of a copy stays a rename. Candidates are indexed by content, so renaming
+// a whole directory of n files costs O(n).
 func (r *reconciler) pairRenames() {
+	candidates := map[string][]int{}
+	for i, k := range r.gone {
+		if k.Status == KnownSynced && k.MediaItemID != "" {
+			candidates[k.SHA256] = append(candidates[k.SHA256], i)
+		}
+	}
+	used := make([]bool, len(r.gone))
 	for _, sameDir := range []bool{true, false} {
 		var unmatched []LocalFile
 		for _, f := range r.fresh {
-			i := r.findGone(f, sameDir)
+			i := r.findGone(f, sameDir, candidates[f.SHA256], used)
 			if i < 0 {
 				unmatched = append(unmatched, f)
 				continue
 			}
-			k := r.gone[i]
-			r.gone = slices.Delete(r.gone, i, i+1)
-			r.planRename(f, k)
+			used[i] = true
+			r.planRename(f, r.gone[i])
 		}
 		r.fresh = unmatched
 	}
+	var left []KnownFile
+	for i, k := range r.gone {
+		if !used[i] {
+			left = append(left, k)
+		}
+	}
+	r.gone = left
 }
 
-func (r *reconciler) findGone(f LocalFile, sameDir bool) int {
-	for i, k := range r.gone {
-		if k.Status != KnownSynced || k.MediaItemID == "" || k.SHA256 != f.SHA256 {
-			continue
-		}
-		if (dirOf(k.Path) == dirOf(f.Path)) == sameDir {
+// findGone returns the first unused candidate whose directory is f's
+// (sameDir) or another one, or -1.
+func (r *reconciler) findGone(f LocalFile, sameDir bool, candidates []int, used []bool) int {
+	for _, i := range candidates {
+		if !used[i] && (dirOf(r.gone[i].Path) == dirOf(f.Path)) == sameDir {
 			return i
 		}
 	}
