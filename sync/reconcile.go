@@ -339,8 +339,8 @@ func (r *reconciler) hasAlbum(dir string) bool {
 }
 
 // planGone drops records whose file is gone and whose content did not
-// reappear elsewhere, and removes their items from albums when the folder
-// says so.
+// reappear elsewhere. It removes their items from albums unless the folder's
+// RemoteDelete is never.
 func (r *reconciler) planGone() {
 	for _, k := range r.gone {
 		r.add(Op{Kind: OpForget, OldPath: k.Path, Dir: dirOf(k.Path),
