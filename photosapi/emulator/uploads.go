@@ -186,7 +186,10 @@ func (c *call) startResumable() {
 		return
 	}
 	c.s.mu.Lock()
-	c.s.pruneSessionsLocked()
+	// Sessions are pruned as rarely as upload tokens, for the same reason.
+	if len(c.s.st.Sessions)%pruneEvery == 0 {
+		c.s.pruneSessionsLocked()
+	}
 	c.s.st.Sessions[sess.ID] = sess
 	c.s.st.mark(bucketSessions, sess.ID)
 	c.s.saveOrLogLocked()

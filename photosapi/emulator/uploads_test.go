@@ -174,10 +174,14 @@ func TestResumableSessionExpiresAfterAWeek(t *testing.T) {
 		t.Errorf("query of a week-old session = %d %s, want 404", status, body)
 	}
 	startSession(t, env, 10, "new.jpg")
-	env.run.Server.mu.Lock()
-	sessions := len(env.run.Server.st.Sessions)
-	env.run.Server.mu.Unlock()
+	// Starts prune only every pruneEvery sessions, so the prune is called
+	// directly here.
+	srv := env.run.Server
+	srv.mu.Lock()
+	srv.pruneSessionsLocked()
+	sessions := len(srv.st.Sessions)
+	srv.mu.Unlock()
 	if sessions != 1 {
-		t.Errorf("%d sessions kept after a new start, want only the new one", sessions)
+		t.Errorf("%d sessions kept after a prune, want only the new one", sessions)
 	}
 }
