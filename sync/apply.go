@@ -36,12 +36,19 @@ func (e *executor) link(ctx context.Context, ops []Op) error {
 			return err
 		}
 	}
+	byAlbum := map[string][]Op{}
 	for _, op := range storeOnly {
 		albumID, err := e.albumHolding(op)
 		if err != nil {
 			return storeError(err)
 		}
-		if err := e.commitLinks(albumID, []Op{op}, false); err != nil {
+		byAlbum[albumID] = append(byAlbum[albumID], op)
+	}
+	for _, albumID := range slices.Sorted(mapsKeys(byAlbum)) {
+		err := inBatches(byAlbum[albumID], func(batch []Op) error {
+			return e.commitLinks(albumID, batch, false)
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -198,35 +205,64 @@ func (e *executor) commitLinks(albumID string, ops []Op, added bool) error {
 	return nil
 }
 
+// storeBatch is how many store-only changes share one transaction. Each
+// bbolt commit costs an fsync, so renaming a directory of thousands of
+// files one commit at a time would take minutes; 500 keeps a transaction
+// small while making that cost negligible.
+const storeBatch = 500
+
+// inBatches calls fn with consecutive chunks of ops of at most storeBatch.
+func inBatches(ops []Op, fn func([]Op) error) error {
+	for len(ops) > 0 {
+		n := min(len(ops), storeBatch)
+		if err := fn(ops[:n]); err != nil {
+			return err
+		}
+		ops = ops[n:]
+	}
+	return nil
+}
+
 // record carries out store-only renames and size or time updates.
 func (e *executor) record(_ context.Context, ops []Op) error {
 	folder := e.fr.cfg.Path
-	for _, op := range ops {
+	return inBatches(ops, func(batch []Op) error {
 		err := e.s.opts.Store.Update(func(tx *state.Tx) error {
-			old, ok, err := tx.GetFile(folder, op.OldPath)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("record %s: the record of %s is missing", op.Path, op.OldPath)
-			}
-			if op.OldPath != op.Path {
-				if err := tx.DeleteFile(folder, op.OldPath); err != nil {
+			for _, op := range batch {
+				if err := recordRename(tx, folder, op); err != nil {
 					return err
 				}
 			}
-			old.Path, old.Size, old.ModTime, old.SHA256 = op.Path, op.Size, op.ModTime, op.SHA256
-			return tx.PutFile(old)
+			return nil
 		})
 		if err != nil {
 			return storeError(err)
 		}
-		if op.OldPath != op.Path {
-			e.sum.add(func(s *Summary) { s.Renamed++ })
-			e.s.log.Info().Str("folder", folder).Str("path", op.Path).Str("old_path", op.OldPath).Msg("renamed")
+		for _, op := range batch {
+			if op.OldPath != op.Path {
+				e.sum.add(func(s *Summary) { s.Renamed++ })
+				e.s.log.Info().Str("folder", folder).Str("path", op.Path).Str("old_path", op.OldPath).Msg("renamed")
+			}
+		}
+		return nil
+	})
+}
+
+func recordRename(tx *state.Tx, folder string, op Op) error {
+	old, ok, err := tx.GetFile(folder, op.OldPath)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("record %s: the record of %s is missing", op.Path, op.OldPath)
+	}
+	if op.OldPath != op.Path {
+		if err := tx.DeleteFile(folder, op.OldPath); err != nil {
+			return err
 		}
 	}
-	return nil
+	old.Path, old.Size, old.ModTime, old.SHA256 = op.Path, op.Size, op.ModTime, op.SHA256
+	return tx.PutFile(old)
 }
 
 // remove removes items from albums, MaxBatch per call and album.
@@ -333,25 +369,36 @@ func (e *executor) commitRemovals(albumID string, ops []Op) error {
 func (e *executor) forget(ops []Op) error {
 	folder := e.fr.cfg.Path
 	now := e.s.opts.Now()
+	var done []Op
 	for _, op := range ops {
-		if e.unremoved[op.OldPath] {
-			continue
+		if !e.unremoved[op.OldPath] {
+			done = append(done, op)
 		}
+	}
+	return inBatches(done, func(batch []Op) error {
 		err := e.s.opts.Store.Update(func(tx *state.Tx) error {
-			if err := tx.DeleteFile(folder, op.OldPath); err != nil {
-				return err
+			for _, op := range batch {
+				if err := tx.DeleteFile(folder, op.OldPath); err != nil {
+					return err
+				}
+				if op.MediaItemID == "" {
+					continue
+				}
+				err := tx.PutTombstone(state.Tombstone{MediaItemID: op.MediaItemID, Folder: folder,
+					Path: op.OldPath, DeletedAt: now})
+				if err != nil {
+					return err
+				}
 			}
-			if op.MediaItemID == "" {
-				return nil
-			}
-			return tx.PutTombstone(state.Tombstone{MediaItemID: op.MediaItemID, Folder: folder,
-				Path: op.OldPath, DeletedAt: now})
+			return nil
 		})
 		if err != nil {
 			return storeError(err)
 		}
-		e.sum.add(func(s *Summary) { s.Forgotten++ })
-		e.s.log.Info().Str("folder", folder).Str("path", op.OldPath).Msg("deleted locally; record dropped")
-	}
-	return nil
+		for _, op := range batch {
+			e.sum.add(func(s *Summary) { s.Forgotten++ })
+			e.s.log.Info().Str("folder", folder).Str("path", op.OldPath).Msg("deleted locally; record dropped")
+		}
+		return nil
+	})
 }
