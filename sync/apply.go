@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/photosync/photosync/state"
@@ -31,7 +32,7 @@ func (e *executor) link(ctx context.Context, ops []Op) error {
 			storeOnly = append(storeOnly, op)
 		}
 	}
-	for _, dir := range slices.Sorted(mapsKeys(byDir)) {
+	for _, dir := range slices.Sorted(maps.Keys(byDir)) {
 		if err := e.addToAlbum(ctx, dir, byDir[dir]); err != nil {
 			return err
 		}
@@ -44,7 +45,7 @@ func (e *executor) link(ctx context.Context, ops []Op) error {
 		}
 		byAlbum[albumID] = append(byAlbum[albumID], op)
 	}
-	for _, albumID := range slices.Sorted(mapsKeys(byAlbum)) {
+	for _, albumID := range slices.Sorted(maps.Keys(byAlbum)) {
 		err := inBatches(byAlbum[albumID], func(batch []Op) error {
 			return e.commitLinks(albumID, batch, false)
 		})
@@ -53,16 +54,6 @@ func (e *executor) link(ctx context.Context, ops []Op) error {
 		}
 	}
 	return nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // addToAlbum adds the items of ops to the album of dir, MaxBatch at a time.
@@ -271,7 +262,7 @@ func (e *executor) remove(ctx context.Context, ops []Op) error {
 	for _, op := range ops {
 		byAlbum[op.AlbumID] = append(byAlbum[op.AlbumID], op)
 	}
-	for _, albumID := range slices.Sorted(mapsKeys(byAlbum)) {
+	for _, albumID := range slices.Sorted(maps.Keys(byAlbum)) {
 		pending := byAlbum[albumID]
 		for len(pending) > 0 {
 			if e.sum.stopped() != "" {
