@@ -84,7 +84,7 @@ func readHEIF(data []byte, m *Metadata) error {
 	defer func() {
 		for _, id := range h.itemsOfType(heifXMPItem) {
 			packet, _ := h.itemData(id, data)
-			useXMPTime(m, packet)
+			useXMP(m, packet)
 		}
 	}()
 	for _, id := range h.itemsOfType("Exif") {

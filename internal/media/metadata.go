@@ -48,7 +48,8 @@ type Metadata struct {
 	// and QuickTime videos from the video track's display matrix.
 	Orientation int
 	// HasLocation reports whether the file contains GPS coordinates: an
-	// EXIF GPS IFD with latitude or longitude, or a QuickTime location.
+	// EXIF GPS IFD or XMP properties with latitude or longitude, or a
+	// QuickTime or 3GPP location.
 	HasLocation bool
 }
 
@@ -140,18 +141,23 @@ func readJPEG(data []byte, m *Metadata) error {
 	}
 	for _, s := range segments {
 		if s.marker == 0xE1 && bytes.HasPrefix(s.payload, xmpNamespace) {
-			useXMPTime(m, s.payload[len(xmpNamespace):])
+			useXMP(m, s.payload[len(xmpNamespace):])
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// useXMPTime sets the capture time from an XMP packet when EXIF gave none,
-// as editors that drop EXIF often keep the XMP dates.
-func useXMPTime(m *Metadata, packet []byte) {
-	if m.CaptureTime.IsZero() && packet != nil {
+// useXMP sets the capture time from an XMP packet when EXIF gave none,
+// as editors that drop EXIF often keep the XMP dates, and notes GPS
+// coordinates in it.
+func useXMP(m *Metadata, packet []byte) {
+	if packet == nil {
+		return
+	}
+	if m.CaptureTime.IsZero() {
 		m.CaptureTime = xmpCaptureTime(packet)
 	}
+	m.HasLocation = m.HasLocation || xmpHasLocation(packet)
 }
 
 // readPNG reads the size from IHDR and EXIF from an eXIf chunk, which PNG
@@ -186,7 +192,7 @@ func readPNG(data []byte, m *Metadata) error {
 		}
 		pos += 12 + int(length)
 	}
-	useXMPTime(m, xmp)
+	useXMP(m, xmp)
 	if width > 0 && height > 0 {
 		m.Width, m.Height = width, height
 	}
@@ -211,7 +217,7 @@ func readWebP(data []byte, m *Metadata) error {
 		}
 	}
 	if xmp, err := riffChunk(data, "XMP "); err == nil {
-		useXMPTime(m, xmp)
+		useXMP(m, xmp)
 	}
 	if width > 0 && height > 0 {
 		m.Width, m.Height = width, height
@@ -295,7 +301,7 @@ func readTIFF(data []byte, m *Metadata) error {
 	if ifd0, err := t.ifd(t.first); err == nil {
 		if e, ok := ifd0.find(tagXMLPacket); ok {
 			packet, _ := t.value(e)
-			useXMPTime(m, packet)
+			useXMP(m, packet)
 		}
 	}
 	var best, bestAny [2]uint32

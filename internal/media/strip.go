@@ -74,7 +74,9 @@ func stripEXIF(data []byte) error {
 	// TIFF and DNG files may carry an XMP packet in IFD0.
 	if e, ok := ifd0.find(tagXMLPacket); ok {
 		if packet, ok := t.value(e); ok {
-			blankXMPLocation(packet)
+			if err := blankXMPLocation(packet); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -194,7 +196,9 @@ func stripJPEG(data []byte) error {
 			_ = stripEXIF(payload[len(exifPrefix):])
 			pos = start + 2 + length
 		case bytes.HasPrefix(payload, xmpNamespace):
-			blankXMPLocation(payload[len(xmpNamespace):])
+			if err := blankXMPLocation(payload[len(xmpNamespace):]); err != nil {
+				return err
+			}
 			pos = start + 2 + length
 		}
 	}
@@ -219,7 +223,9 @@ func stripPNG(data []byte) error {
 			changed = true
 		case "iTXt":
 			if packet := pngXMP(body); packet != nil {
-				blankXMPLocation(packet)
+				if err := blankXMPLocation(packet); err != nil {
+					return err
+				}
 				changed = true
 			}
 		}
@@ -247,8 +253,7 @@ func stripWebP(data []byte) error {
 	if err != nil {
 		return err
 	}
-	blankXMPLocation(xmp)
-	return nil
+	return blankXMPLocation(xmp)
 }
 
 // stripHEIF strips location from the EXIF item of a HEIC or AVIF file.
@@ -273,7 +278,9 @@ func stripHEIF(data []byte) error {
 				return fmt.Errorf("XMP item %d is not stored in one extent of the file", id)
 			}
 			if packet, ok := h.itemData(id, data); ok {
-				blankXMPLocation(packet)
+				if err := blankXMPLocation(packet); err != nil {
+					return err
+				}
 			}
 		}
 		for _, id := range h.itemsOfType("Exif") {

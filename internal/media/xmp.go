@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -32,14 +33,39 @@ var xmpDateLayouts = []string{
 	"2006-01-02",
 }
 
+// maxXMPPasses caps the passes of blankXMPLocation. One pass clears real
+// packets. Later passes exist because blanking can join the text around a
+// property into a new match, and every pass removes at least one ":GPS".
+const maxXMPPasses = 16
+
 // blankXMPLocation overwrites the GPS properties in an XMP packet with
-// spaces, which XML allows between attributes and between elements.
-func blankXMPLocation(packet []byte) {
-	for _, loc := range xmpGPS.FindAllIndex(packet, -1) {
-		for i := loc[0]; i < loc[1]; i++ {
-			packet[i] = ' '
+// spaces, which XML allows between attributes and between elements. It
+// returns an error, with the packet partly blanked, when GPS properties
+// remain after maxXMPPasses passes.
+func blankXMPLocation(packet []byte) error {
+	for range maxXMPPasses {
+		matches := xmpGPS.FindAllIndex(packet, -1)
+		if len(matches) == 0 {
+			return nil
+		}
+		for _, loc := range matches {
+			for i := loc[0]; i < loc[1]; i++ {
+				packet[i] = ' '
+			}
 		}
 	}
+	return errors.New("xmp: GPS properties remain after blanking")
+}
+
+// xmpHasLocation reports whether an XMP packet holds a GPS latitude or
+// longitude property.
+func xmpHasLocation(packet []byte) bool {
+	for _, match := range xmpGPS.FindAll(packet, -1) {
+		if bytes.Contains(match, []byte(":GPSLatitude")) || bytes.Contains(match, []byte(":GPSLongitude")) {
+			return true
+		}
+	}
+	return false
 }
 
 // xmpCaptureTime returns the capture time in an XMP packet, preferring

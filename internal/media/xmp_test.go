@@ -77,3 +77,56 @@ func TestReadMetadataXMPDateInHEIF(t *testing.T) {
 		t.Errorf("CaptureTime = %v, want %v", m.CaptureTime, want)
 	}
 }
+
+func TestXMPHasLocation(t *testing.T) {
+	cases := map[string]bool{
+		`<x exif:GPSLatitude="48,51.5N"/>`:                   true,
+		`<exif:GPSLongitude>2,17.6E</exif:GPSLongitude>`:     true,
+		`<x exif:GPSAltitude="35/1" exif:GPSVersionID="2"/>`: false,
+		`<x xmp:Rating="5"/>`:                                false,
+	}
+	for packet, want := range cases {
+		if got := xmpHasLocation([]byte(packet)); got != want {
+			t.Errorf("xmpHasLocation(%s) = %v, want %v", packet, got, want)
+		}
+	}
+}
+
+// Blanking one property can join its neighbours into a new match, which
+// a later pass must clear too.
+func TestBlankXMPLocationJoinedMatch(t *testing.T) {
+	packet := []byte(`<x a:GPSLatitude <exif:GPSB>1</exif:GPSB>="9N"/>`)
+	if err := blankXMPLocation(packet); err != nil {
+		t.Fatal(err)
+	}
+	if xmpGPS.Match(packet) {
+		t.Errorf("GPS properties remain in %q", packet)
+	}
+	if xmpHasLocation(packet) {
+		t.Errorf("xmpHasLocation(%q) = true after blanking", packet)
+	}
+}
+
+func TestReadMetadataXMPLocation(t *testing.T) {
+	jpegData := readSample(t, "Tricky/no_exif.jpg")
+	packet := `<x:xmpmeta><rdf:Description exif:GPSLatitude="48,51.5N" exif:GPSLongitude="2,17.6E"/></x:xmpmeta>`
+	segment := append([]byte{0xFF, 0xE1, 0, 0}, xmpNamespace...)
+	segment = append(segment, packet...)
+	binary.BigEndian.PutUint16(segment[2:], uint16(len(segment)-2))
+	data := append(append([]byte{0xFF, 0xD8}, segment...), jpegData[2:]...)
+
+	m, err := ReadMetadata(data, formatJPEG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.HasLocation {
+		t.Fatal("HasLocation = false for XMP GPS")
+	}
+	out, err := StripLocation(data, formatJPEG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := ReadMetadata(out, formatJPEG); m.HasLocation {
+		t.Error("HasLocation is still true after StripLocation")
+	}
+}
