@@ -136,31 +136,19 @@ func New(opts Options) (*Syncer, error) {
 // recorded in the Summary and does not stop the others. Run returns a
 // *FatalError, together with the Summary so far, when the pass had to stop
 // early; any other error means the pass could not run at all.
-func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (*Summary, error) {
-	sum := newSummary()
-	var work []*folderRun
-	for _, f := range folders {
-		if !f.Mode.Uploads() {
-			s.log.Info().Str("folder", f.Path).Str("mode", string(f.Mode)).Msg("folder does not upload; skipped")
-			continue
-		}
-		fr, err := s.prepare(ctx, f, sum)
-		if err != nil {
-			if ctx.Err() != nil {
-				return sum, ctx.Err()
+func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (sum *Summary, err error) {
+	sum = newSummary()
+	if s.opts.Requests != nil {
+		// Counts kept in memory must reach the store however the pass ends.
+		defer func() {
+			if flushErr := s.opts.Requests.Flush(); flushErr != nil && err == nil {
+				err = &FatalError{Err: flushErr}
 			}
-			var fatal *FatalError
-			if errors.As(err, &fatal) {
-				return sum, err
-			}
-			s.log.Error().Err(err).Str("folder", f.Path).Msg("folder not synced")
-			sum.Folders = append(sum.Folders, FileProblem{Folder: f.Path, Reason: err.Error()})
-			if err := s.noteFolder(f.Path, func(rec *state.Folder) { rec.LastError = err.Error() }); err != nil {
-				return sum, err
-			}
-			continue
-		}
-		work = append(work, fr)
+		}()
+	}
+	work, err := s.prepareAll(ctx, folders, sum)
+	if err != nil {
+		return sum, err
 	}
 	if err := s.settle(ctx, work); err != nil {
 		return sum, err
@@ -184,12 +172,39 @@ func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (*Summary, er
 	if err := s.dropStaleUploads(work); err != nil {
 		return sum, err
 	}
-	if s.opts.Requests != nil {
-		if err := s.opts.Requests.Flush(); err != nil {
-			return sum, &FatalError{Err: err}
+	return sum, nil
+}
+
+// prepareAll prepares each uploading folder. A folder that cannot be
+// synced is recorded in the summary and left out; only a fatal error or a
+// cancelled context is returned.
+func (s *Syncer) prepareAll(ctx context.Context, folders []config.Folder, sum *Summary) ([]*folderRun, error) {
+	var work []*folderRun
+	for _, f := range folders {
+		if !f.Mode.Uploads() {
+			s.log.Info().Str("folder", f.Path).Str("mode", string(f.Mode)).Msg("folder does not upload; skipped")
+			continue
+		}
+		fr, err := s.prepare(ctx, f, sum)
+		if err == nil {
+			work = append(work, fr)
+			continue
+		}
+		var fatal *FatalError
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.As(err, &fatal):
+			return nil, err
+		}
+		s.log.Error().Err(err).Str("folder", f.Path).Msg("folder not synced")
+		reason := err.Error()
+		sum.Folders = append(sum.Folders, FileProblem{Folder: f.Path, Reason: reason})
+		if err := s.noteFolder(f.Path, func(rec *state.Folder) { rec.LastError = reason }); err != nil {
+			return nil, err
 		}
 	}
-	return sum, nil
+	return work, nil
 }
 
 // dropStaleUploads deletes pending uploads of the pass's folders whose
