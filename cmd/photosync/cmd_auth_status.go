@@ -61,6 +61,9 @@ func runAuthStatus(ctx context.Context, a *app) error {
 		fmt.Fprintln(out, "Refresh:       not tried, because the OAuth client file is unusable")
 		return fatalError(err)
 	}
+	// The client id is no secret, and since March 2025 it decides which
+	// items the API shows.
+	fmt.Fprintf(out, "OAuth client:  %s (from %s)\n", creds.ClientID, cfg.API.CredentialsFile)
 
 	// A token without an access token makes the source refresh at once.
 	// The source saves the new token, so a rotated refresh token is kept.

@@ -355,7 +355,7 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 	if res.code != exitOK {
 		t.Fatalf("status exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{"Mode:          0600", "Refresh:       ok", "photoslibrary.appendonly",
+	for _, want := range []string{"Mode:          0600", "Refresh:       ok", "OAuth client:  " + authTestClientID, "photoslibrary.appendonly",
 		"photoslibrary.readonly.appcreateddata", "photoslibrary.edit.appcreateddata", "valid until"} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("status output lacks %q:\n%s", want, res.stdout)
@@ -775,5 +775,30 @@ func TestAuthLoginSaveFails(t *testing.T) {
 	}
 	if !strings.Contains(res.stderr, "create token directory") {
 		t.Errorf("stderr does not report the failed save:\n%s", res.stderr)
+	}
+}
+
+// TestAuthLogoutOpenMode checks that logout revokes and deletes a token
+// file that other users can read, which status and the daemon reject.
+func TestAuthLogoutOpenMode(t *testing.T) {
+	env := newAuthEnv(t, "")
+	if err := os.MkdirAll(filepath.Dir(env.tokenFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const refreshToken = "open-mode-refresh-token"
+	writeJSON(t, env.tokenFile, map[string]string{"refresh_token": refreshToken}, 0o644)
+	if status, code := env.refresh(refreshToken); status != http.StatusOK {
+		t.Fatalf("refresh before logout returned %d %q, want 200", status, code)
+	}
+
+	res := env.run("logout")
+	if res.code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(env.tokenFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("token file still exists after logout: %v", err)
+	}
+	if status, code := env.refresh(refreshToken); status != http.StatusBadRequest || code != "invalid_grant" {
+		t.Errorf("refresh after logout returned %d %q, want 400 \"invalid_grant\"", status, code)
 	}
 }
