@@ -163,45 +163,46 @@ func (t *tiffData) deleteEntries(dir ifd, tag uint16) {
 	t.order.PutUint16(t.data[dir.pos:], uint16(kept))
 }
 
-// stripJPEG strips location from every EXIF and XMP APP1 segment in a JPEG
-// file. It looks for APP1 markers anywhere in the file, not only before the
-// first scan, because multi-picture files append more JPEG images with
-// their own EXIF. The entropy-coded data cannot contain these bytes,
-// because an 0xFF there is always followed by 0x00 or a restart marker.
-// The search resumes after each segment it rewrites, so the work is linear
-// in len(data).
+// stripJPEG strips location from the EXIF and XMP APP1 segments of every
+// JPEG image in a file. Multi-picture files append more images after the
+// first, each with its own EXIF, so after the header segments of one image
+// it searches on for the next SOI. The entropy-coded data cannot contain
+// an SOI, because an 0xFF there is always followed by 0x00 or a restart
+// marker. Each byte is searched or walked once, so the work is linear in
+// len(data).
 func stripJPEG(data []byte) error {
 	if len(data) < 2 || data[0] != 0xFF || data[1] != 0xD8 {
 		return errors.New("jpeg: missing SOI marker")
 	}
-	for pos := 0; ; {
-		i := bytes.Index(data[pos:], []byte{0xFF, 0xE1})
+	for pos := 0; pos < len(data); {
+		// Segments of a corrupt image up to the damage are still stripped.
+		segments, _ := jpegSegments(data[pos:])
+		for _, s := range segments {
+			if s.marker != 0xE1 {
+				continue
+			}
+			switch {
+			case bytes.HasPrefix(s.payload, exifPrefix):
+				// EXIF that does not parse is left alone, as readers
+				// cannot find its location either.
+				_ = stripEXIF(s.payload[len(exifPrefix):])
+			case bytes.HasPrefix(s.payload, xmpNamespace):
+				if err := blankXMPLocation(s.payload[len(xmpNamespace):]); err != nil {
+					return err
+				}
+			}
+		}
+		next := pos + 2
+		if len(segments) > 0 {
+			next = pos + segments[len(segments)-1].end
+		}
+		i := bytes.Index(data[next:], []byte{0xFF, 0xD8, 0xFF})
 		if i < 0 {
 			return nil
 		}
-		start := pos + i
-		pos = start + 2
-		if start+4 > len(data) {
-			return nil
-		}
-		length := int(binary.BigEndian.Uint16(data[start+2:]))
-		if length < 2 || start+2+length > len(data) {
-			continue
-		}
-		payload := data[start+4 : start+2+length]
-		switch {
-		case bytes.HasPrefix(payload, exifPrefix):
-			// A payload that does not parse is left alone, because it may
-			// be a chance match inside another segment.
-			_ = stripEXIF(payload[len(exifPrefix):])
-			pos = start + 2 + length
-		case bytes.HasPrefix(payload, xmpNamespace):
-			if err := blankXMPLocation(payload[len(xmpNamespace):]); err != nil {
-				return err
-			}
-			pos = start + 2 + length
-		}
+		pos = next + i
 	}
+	return nil
 }
 
 // stripPNG strips location from the eXIf chunk and from uncompressed XMP

@@ -336,3 +336,27 @@ func TestStripLocationOverlappingValues(t *testing.T) {
 		t.Error("the GPS value is still present")
 	}
 }
+
+// A second image appended after the first, as multi-picture files do,
+// must lose its GPS too.
+func TestStripLocationSecondImage(t *testing.T) {
+	first := readSample(t, "Tricky/no_exif.jpg")
+	second := readSample(t, "Tricky/canon_eos_gps.jpg")
+	data := append(append([]byte(nil), first...), second...)
+
+	out, err := StripLocation(data, formatJPEG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded := out[len(first):]
+	m, err := ReadMetadata(embedded, formatJPEG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.HasLocation {
+		t.Error("the second image still has a location")
+	}
+	if m.CameraModel != "Canon EOS 5D Mark IV" {
+		t.Errorf("second image CameraModel = %q, want it kept", m.CameraModel)
+	}
+}
