@@ -216,7 +216,7 @@ func TestUserUnitPaths(t *testing.T) {
 		t.Errorf("StateDirectory=%q, want photosync, the default state_dir under $XDG_STATE_HOME", got)
 	}
 	paths := unit.values("Service", "ReadWritePaths")
-	for _, want := range []string{"%E/photosync", "%t"} {
+	for _, want := range []string{"%E/photosync", "%t", "-%h/.local/state/photosync"} {
 		if !slices.Contains(paths, want) {
 			t.Errorf("ReadWritePaths %v lacks %s, where the daemon writes the token file or the socket", paths, want)
 		}
