@@ -316,12 +316,20 @@ func classifyBrands(major string, brands []string) Format {
 	return formatMP4
 }
 
+// detectVideo recognizes the video containers that do not start with an
+// ISO BMFF box. Several extensions in Google's list are one of these
+// containers: DIVX is AVI, WMV is ASF, MOD and TOD are MPEG program
+// streams, and M2T, M2TS and MTS are MPEG transport streams.
+//
+// NOTE: MMV files are recognized only when their content is one of the
+// containers here or an ISO BMFF one, because no format description of
+// MMV was available to check against.
 func detectVideo(head []byte) (Format, bool) {
 	switch {
 	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "AVI ":
 		return formatAVI, true
 	case bytes.HasPrefix(head, asfHeaderGUID):
-		// NOTE: WMV and ASF are one container; Detect reports both as ASF.
+		// WMV and ASF are one container, so both read as ASF.
 		return formatASF, true
 	case bytes.HasPrefix(head, []byte{0x1A, 0x45, 0xDF, 0xA3}):
 		if matroskaDocType(head) == "webm" {

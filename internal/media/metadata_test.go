@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rwcarlsen/goexif/exif"
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 )
 
 func TestReadMetadataSamples(t *testing.T) {
@@ -340,5 +342,47 @@ func TestReadPNGLateEXIF(t *testing.T) {
 	}
 	if want := time.Date(2020, 2, 29, 12, 0, 0, 0, time.UTC); !m.CaptureTime.Equal(want) {
 		t.Errorf("CaptureTime = %v, want %v", m.CaptureTime, want)
+	}
+}
+
+// For BMP and TIFF, which ReadMetadata parses itself, the size must match
+// what the x/image decoders read.
+func TestReadMetadataSizeBMPAndTIFF(t *testing.T) {
+	for _, size := range []image.Point{{1, 1}, {7, 3}, {640, 480}} {
+		img := image.NewRGBA(image.Rectangle{Max: size})
+		var bmpData, tiffData bytes.Buffer
+		if err := bmp.Encode(&bmpData, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := tiff.Encode(&tiffData, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range map[string][]byte{"bmp": bmpData.Bytes(), "tiff": tiffData.Bytes()} {
+			f := Detect(data)
+			if !f.Supported() {
+				t.Fatalf("%s %v: Detect = %+v", name, size, f)
+			}
+			m, err := ReadMetadata(data, f)
+			if err != nil {
+				t.Fatalf("%s %v: %v", name, size, err)
+			}
+			cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Width != cfg.Width || m.Height != cfg.Height {
+				t.Errorf("%s: size %d×%d, DecodeConfig %d×%d", name, m.Width, m.Height, cfg.Width, cfg.Height)
+			}
+			out, mime, err := Resize(data, f, 4, 4, false)
+			if err != nil {
+				t.Fatalf("%s %v: Resize: %v", name, size, err)
+			}
+			if mime != "image/jpeg" {
+				t.Errorf("%s: Resize mime = %s, want image/jpeg", name, mime)
+			}
+			if thumb, _, err := image.DecodeConfig(bytes.NewReader(out)); err != nil || thumb.Width > 4 || thumb.Height > 4 {
+				t.Errorf("%s %v: thumbnail %d×%d, error %v; want within 4×4", name, size, thumb.Width, thumb.Height, err)
+			}
+		}
 	}
 }
