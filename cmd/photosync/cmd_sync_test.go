@@ -23,6 +23,7 @@ import (
 
 	"github.com/photosync/photosync/internal/media"
 	"github.com/photosync/photosync/photosapi/emulator"
+	"github.com/photosync/photosync/state"
 )
 
 var crashTrials = flag.Int("photosync.crashtrials", 15,
@@ -34,11 +35,12 @@ var crashSeed = flag.Uint64("photosync.crashseed", 1,
 // syncEnv is an emulator in the test process and a config file that points
 // the binary at it, so the emulator outlives a killed binary.
 type syncEnv struct {
-	t      *testing.T
-	emu    *emulator.Running
-	config string
-	root   string
-	env    []string
+	t        *testing.T
+	emu      *emulator.Running
+	config   string
+	root     string
+	stateDir string
+	env      []string
 }
 
 func newSyncEnv(t *testing.T) *syncEnv {
@@ -72,7 +74,7 @@ folders:
   - path: %s
 `, filepath.Join(dir, "state"), emu.URL, emu.URL, emu.URL, creds, token, root)
 	return &syncEnv{t: t, emu: emu, config: writePrivate(t, filepath.Join(dir, "config.yaml"), cfg),
-		root: root, env: isolatedEnv(t)}
+		root: root, stateDir: filepath.Join(dir, "state"), env: isolatedEnv(t)}
 }
 
 func writePrivate(t *testing.T, name, content string) string {
@@ -407,12 +409,27 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		t.Logf("trial %d: kill after %v: %v", trial, delay, err)
 	}
 
+	// Three files that no run has seen yet make the last run's count of
+	// byte uploads non-zero.
+	e.addVariants(*crashTrials, 3)
+	files = e.supportedFiles()
+	unsent := e.contentsWithoutToken(files)
+	t.Logf("after the kills, %d of the contents have neither an item nor a token", unsent)
+	var before emuRequests
+	e.get("requests", &before)
 	res := e.sync()
 	if res.code != exitOK {
 		t.Fatalf("final sync exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
 	}
-	files = e.supportedFiles()
 	e.checkExactlyOnce(files)
+
+	// The last run must send exactly the contents for which the store held
+	// neither an item nor a live upload token.
+	var after emuRequests
+	e.get("requests", &after)
+	if n := after.ByMethod["uploads"] - before.ByMethod["uploads"]; n != unsent {
+		t.Errorf("last run sent %d byte uploads, want %d: the contents with no item and no token in the store", n, unsent)
+	}
 
 	// A kill can lose only the uploads in flight, whose token the state
 	// had not recorded yet: at most one per worker and trial.
@@ -439,6 +456,39 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 	if n := reqs.ByMethod["uploads"]; n > len(distinct)+*crashTrials*workers {
 		t.Errorf("byte uploads = %d, want at most %d", n, len(distinct)+*crashTrials*workers)
 	}
+}
+
+// contentsWithoutToken opens the state store of a stopped run and returns
+// how many distinct contents of files have neither a media item nor a
+// pending upload with a token.
+func (e *syncEnv) contentsWithoutToken(files []mediaFile) int {
+	e.t.Helper()
+	store, err := state.Open(filepath.Join(e.stateDir, "state.db"), state.Options{ReadOnly: true})
+	if err != nil {
+		e.t.Fatalf("open state: %v", err)
+	}
+	defer store.Close()
+	unsent := map[string]bool{}
+	err = store.View(func(tx *state.Tx) error {
+		for _, f := range files {
+			_, hasItem, err := tx.MediaItemByHash(f.sha)
+			if err != nil {
+				return err
+			}
+			u, pending, err := tx.GetUpload(f.sha)
+			if err != nil {
+				return err
+			}
+			if !hasItem && (!pending || u.Token == "") {
+				unsent[f.sha] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(unsent)
 }
 
 func TestSyncCommandEmbeddedEmulatorWithoutConfig(t *testing.T) {
