@@ -397,6 +397,13 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		// New files each trial keep every run busy, so late trials still
 		// kill a run in the middle of its work.
 		e.addVariants(trial, 4)
+		unsent := 0
+		if trial > 0 {
+			unsent = e.contentsWithoutToken(e.supportedFiles())
+		}
+		var before emuRequests
+		e.get("requests", &before)
+
 		delay := time.Duration(rng.Int64N(int64(maxKillDelay)))
 		cmd := exec.Command(binary, "--config", e.config, "sync")
 		cmd.Env = e.env
@@ -406,7 +413,16 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
 		err := cmd.Wait()
 		timer.Stop()
-		t.Logf("trial %d: kill after %v: %v", trial, delay, err)
+
+		var after emuRequests
+		e.get("requests", &after)
+		sent := after.ByMethod["uploads"] - before.ByMethod["uploads"]
+		t.Logf("trial %d: kill after %v: %v; %d byte uploads for %d unsent contents", trial, delay, err, sent, unsent)
+		// Every content a run sends must have lacked both an item and a
+		// token when it started. The first run starts without a store.
+		if trial > 0 && sent > unsent {
+			t.Errorf("trial %d sent %d byte uploads, but only %d contents had no item and no token", trial, sent, unsent)
+		}
 	}
 
 	// Three files that no run has seen yet make the last run's count of
