@@ -15,12 +15,15 @@ import (
 
 // Options configures a Syncer.
 type Options struct {
-	Store  *state.Store
+	// Store is the state store. It holds the records and the journal.
+	Store *state.Store
+	// Remote is the Library API. It may be nil for a dry run.
 	Remote Remote
-	// Requests counts the client's requests; it must be the counter wired
+	// Requests counts the client's requests. It must be the counter wired
 	// into the client's request hook. Nil disables the budget check.
 	Requests *RequestCounter
-	Budget   Budget
+	// Budget is the share of the daily quota that uploads may spend.
+	Budget Budget
 	// Workers is the number of byte uploads that run at once. Zero means
 	// config.DefaultWorkers.
 	Workers int
@@ -42,7 +45,8 @@ type Options struct {
 	// ResumableThreshold is the file size from which uploads are resumable.
 	// Zero means DefaultResumableThreshold.
 	ResumableThreshold int64
-	Logger             zerolog.Logger
+	// Logger receives the pass's events, tagged with component "sync".
+	Logger zerolog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Progress, when set, receives progress events from several goroutines,
