@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/photosync/photosync/state"
 )
@@ -128,5 +129,49 @@ func TestSyncManyWorkersOneAlbum(t *testing.T) {
 	h.sync(folderAt(root))
 	if n := h.requests().ByMethod["albums.create"]; n != 1 {
 		t.Errorf("albums.create calls = %d, want 1", n)
+	}
+}
+
+func TestCreateLaneFlushesWaitingBatch(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "Slow/a.jpg", orientation(1))
+	if err := CheckMarker(root, false, false, t0); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Store: h.store, Remote: NewRemote(h.client)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := newSummary()
+	fr, err := s.prepare(t.Context(), folderAt(root), sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.plan(fr, sum); err != nil {
+		t.Fatal(err)
+	}
+	e := &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}, entries: map[string]LocalFile{}}
+	op := fr.plan.Ops[0]
+	job, err := e.upload(t.Context(), op, false)
+	if err != nil || job == nil {
+		t.Fatalf("upload: job %v, error %v", job, err)
+	}
+
+	lane := newCreateLane(e)
+	if err := lane.add(t.Context(), *job); err != nil {
+		t.Fatal(err)
+	}
+	if err := lane.flushWaiting(t.Context(), lane.since["Slow"]); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.items()); n != 0 {
+		t.Fatalf("a batch younger than the cutoff was created: %d items", n)
+	}
+	if err := lane.flushWaiting(t.Context(), lane.since["Slow"].Add(time.Nanosecond)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.albums()["Slow"].MediaItemIDs); n != 1 {
+		t.Errorf("album Slow has %d items after the waiting batch was flushed, want 1", n)
 	}
 }

@@ -4,12 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"time"
 
 	"github.com/photosync/photosync/state"
 )
+
+// partialBatchWait is how long a job may wait in a partial batch before the
+// lane creates that batch anyway. Without it, a large first sync of many
+// small directories would create nothing until every byte is sent, and
+// tokens from its first hours could expire before their batch is created.
+// One extra call per directory every few minutes costs little quota.
+const partialBatchWait = 5 * time.Minute
 
 // createLane creates media items from upload tokens, one batchCreate at a
 // time. Items are grouped by directory so that each call names one album
@@ -19,43 +27,75 @@ type createLane struct {
 	jobs chan createJob
 	// byDir holds jobs waiting for a full batch, by directory.
 	byDir map[string][]createJob
+	// since is when the oldest job of each directory's batch arrived.
+	since map[string]time.Time
 	// retry are operations whose token the server rejected.
 	retry []Op
 }
 
 func newCreateLane(e *executor) *createLane {
-	return &createLane{e: e, jobs: make(chan createJob), byDir: map[string][]createJob{}}
+	return &createLane{e: e, jobs: make(chan createJob), byDir: map[string][]createJob{},
+		since: map[string]time.Time{}}
 }
 
-// run consumes jobs until the channel closes, calling batchCreate whenever
-// a directory has a full batch and once more for each remainder at the end.
-// After a fatal API error or store failure it keeps reading the channel, so
+// run consumes jobs until the channel closes. It calls batchCreate whenever
+// a directory has a full batch, when a partial batch has waited
+// partialBatchWait, and once more for each remainder at the end. After a
+// fatal API error or store failure it keeps reading the channel, so
 // uploading workers do not block on it, but creates nothing more. A spent
 // budget does not stop it: the bytes are already sent, and creating their
 // items costs one request per MaxBatch files. Jobs left uncreated keep
 // their token in the store for the next pass.
 func (l *createLane) run(ctx context.Context) error {
+	ticker := time.NewTicker(partialBatchWait / 2)
+	defer ticker.Stop()
 	var err error
-	for job := range l.jobs {
-		if err != nil || l.e.halted.Load() {
-			continue
-		}
-		dir := job.op.Dir
-		l.byDir[dir] = append(l.byDir[dir], job)
-		if len(l.byDir[dir]) >= MaxBatch {
-			err = l.flush(ctx, dir)
+	for open := true; open; {
+		select {
+		case job, ok := <-l.jobs:
+			if !ok {
+				open = false
+				break
+			}
+			if err == nil && !l.e.halted.Load() {
+				err = l.add(ctx, job)
+			}
+		case <-ticker.C:
+			if err == nil && !l.e.halted.Load() {
+				err = l.flushWaiting(ctx, time.Now().Add(-partialBatchWait))
+			}
 		}
 	}
 	if err != nil {
 		return err
 	}
-	dirs := make([]string, 0, len(l.byDir))
-	for d := range l.byDir {
-		dirs = append(dirs, d)
-	}
-	slices.Sort(dirs)
-	for _, d := range dirs {
+	for _, d := range slices.Sorted(maps.Keys(l.byDir)) {
 		for len(l.byDir[d]) > 0 && !l.e.halted.Load() {
+			if err := l.flush(ctx, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// add queues a job and creates its directory's batch once it is full.
+func (l *createLane) add(ctx context.Context, job createJob) error {
+	dir := job.op.Dir
+	if len(l.byDir[dir]) == 0 {
+		l.since[dir] = time.Now()
+	}
+	l.byDir[dir] = append(l.byDir[dir], job)
+	if len(l.byDir[dir]) >= MaxBatch {
+		return l.flush(ctx, dir)
+	}
+	return nil
+}
+
+// flushWaiting creates the batches whose oldest job arrived before cutoff.
+func (l *createLane) flushWaiting(ctx context.Context, cutoff time.Time) error {
+	for _, d := range slices.Sorted(maps.Keys(l.byDir)) {
+		if len(l.byDir[d]) > 0 && l.since[d].Before(cutoff) {
 			if err := l.flush(ctx, d); err != nil {
 				return err
 			}
@@ -84,6 +124,7 @@ func (l *createLane) flush(ctx context.Context, dir string) error {
 	n := min(len(l.byDir[dir]), MaxBatch, room)
 	batch := l.byDir[dir][:n]
 	l.byDir[dir] = l.byDir[dir][n:]
+	l.since[dir] = time.Now()
 	return l.create(ctx, album.ID, batch)
 }
 
