@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/state"
 )
 
@@ -188,7 +189,10 @@ func (e *executor) sendResumable(ctx context.Context, f *os.File, u *state.Uploa
 			sum, err = r.sum()
 			return token, sum, err
 		}
-		if ctx.Err() != nil || classify(err) == classFatal {
+		// A transient failure keeps the session for the next pass, which
+		// resumes it again. Anything else means the session is gone or
+		// unusable (expired, cancelled, final without a token).
+		if ctx.Err() != nil || classify(err) == classFatal || api.IsRetryable(err) {
 			return "", "", err
 		}
 		e.s.log.Info().Err(err).Str("folder", u.Folder).Str("path", u.Path).

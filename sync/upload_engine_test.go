@@ -169,3 +169,25 @@ func TestSyncWaitsForUnsettledFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestSyncReplacesUnknownSession(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "Big/clip.mp4", "Videos/clip-2010.mp4")
+	sha := shaOfFile(t, filepath.Join(root, "Big", "clip.mp4"))
+	// A session the server no longer has, as after a long outage.
+	err := h.store.Update(func(tx *state.Tx) error {
+		return tx.PutUpload(state.Upload{SHA256: sha, Folder: root, Path: "Big/clip.mp4", FileName: "clip.mp4",
+			MimeType: "video/mp4", Size: 383631, Stage: state.StageSending,
+			SessionURL: h.emu.URL + "/v1/uploads?upload_id=gone&upload_protocol=resumable"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.settings = func(o *Options) { o.ResumableThreshold = 1024 }
+	sum := h.sync(folderAt(root))
+	if sum.Uploaded != 1 {
+		t.Errorf("uploaded %d, want 1 through a new session; pending %v", sum.Uploaded, sum.Pending)
+	}
+	h.checkConverged(root, map[string]string{"Big/clip.mp4": sha})
+}
