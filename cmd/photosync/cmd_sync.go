@@ -231,6 +231,9 @@ func syncFolders(cfg *config.Config, args []string) ([]config.Folder, error) {
 			return nil, usageError(fmt.Errorf("folder %q: %w", arg, err))
 		}
 		root = filepath.Clean(root)
+		if info, err := os.Stat(root); err != nil || !info.IsDir() {
+			return nil, usageError(fmt.Errorf("folder %s is not an existing directory; pass the folder that contains the photos", arg))
+		}
 		i := slices.IndexFunc(cfg.Folders, func(f config.Folder) bool { return f.Path == root })
 		if i >= 0 {
 			folders = append(folders, cfg.Folders[i])
