@@ -89,7 +89,13 @@ func (c *Client) Sync(ctx context.Context, req SyncRequest, progress func(SyncEv
 		return nil, err
 	}
 	defer resp.Body.Close()
-	scanner := bufio.NewScanner(resp.Body)
+	return readSyncStream(resp.Body, progress)
+}
+
+// readSyncStream reads the JSON lines of a POST /v1/sync response up to
+// the final event, calling progress, if not nil, for each other line.
+func readSyncStream(r io.Reader, progress func(SyncEvent)) (*SyncEvent, error) {
+	scanner := bufio.NewScanner(r)
 	scanner.Buffer(make([]byte, 0, 64<<10), maxEventLine)
 	for scanner.Scan() {
 		var ev SyncEvent
@@ -99,7 +105,7 @@ func (c *Client) Sync(ctx context.Context, req SyncRequest, progress func(SyncEv
 		if ev.Done {
 			return &ev, nil
 		}
-		if progress != nil {
+		if progress != nil && ev.Progress != nil {
 			progress(ev)
 		}
 	}

@@ -87,6 +87,9 @@ type Daemon struct {
 	login      loginState
 	apiErrs    apiErrors
 	lastNotify string
+	// pollSkipped is set while polls wait for the quota reset, so that the
+	// skip is logged once.
+	pollSkipped bool
 }
 
 // New returns a Daemon for opts, or an error naming the missing option.

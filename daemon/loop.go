@@ -147,7 +147,7 @@ func (d *Daemon) step(ctx context.Context, t *timers) {
 	if quotaErr != nil {
 		d.log.Error().Err(quotaErr).Msg("Request count not read")
 	}
-	if qc.resumed {
+	if d.quota.takeResumed() {
 		d.log.Info().Msg("Quota reset; uploads resume")
 		d.markAllDirty()
 	}
@@ -264,17 +264,25 @@ func (d *Daemon) poll(ctx context.Context) {
 	}
 	qc, err := d.quota.check()
 	if err != nil || !qc.pollAllowed {
-		d.log.Warn().Int("used", qc.used).Msg("Poll skipped: the day's requests are spent")
+		if !d.pollSkipped {
+			d.log.Warn().Int("used", qc.used).Msg("Polls skipped until the quota reset: the day's requests are spent")
+			d.pollSkipped = true
+		}
 		return
 	}
+	d.pollSkipped = false
+
 	var pollErr error
+	start := time.Now()
 	for _, err := range d.conn.client.ListAlbums(ctx, photosapi.ListOptions{PageSize: pollPageSize}) {
 		pollErr = err
 		break
 	}
+	d.log.Debug().Dur("duration", time.Since(start)).Int("used", qc.used).Msg("Polled")
 	if ctx.Err() != nil {
 		return
 	}
+
 	now := d.clock.Now()
 	switch {
 	case api.NeedsReauth(pollErr):

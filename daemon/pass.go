@@ -179,6 +179,11 @@ func (d *Daemon) afterPass(folders []*folder, sum *photosync.Summary, runErr err
 	case quota != nil:
 		d.quotaSpent(quota)
 	}
+	// A pass that the engine stopped because the budget ran out leaves the
+	// count at the pause threshold; the check turns that into the pause.
+	if _, err := d.quota.check(); err != nil {
+		d.log.Error().Err(err).Msg("Request count not read")
+	}
 	if sum != nil {
 		d.metrics.uploads.Add(float64(sum.Uploaded))
 		d.metrics.uploadedBytes.Add(float64(sum.UploadedBytes))

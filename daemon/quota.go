@@ -20,6 +20,9 @@ type quotaScheduler struct {
 	pausedUntil time.Time
 	// reason is the message shown while paused.
 	reason string
+	// resumed is set when a pause ended, until takeResumed reads it, so
+	// that the check that notices a reset need not be the loop's.
+	resumed bool
 }
 
 // quotaCheck is the outcome of one quotaScheduler.check.
@@ -27,8 +30,6 @@ type quotaCheck struct {
 	used          int
 	uploadsPaused bool
 	pollAllowed   bool
-	// resumed is set when a pause ended at this check.
-	resumed bool
 }
 
 // check reads the day's count and updates the pause. Uploads pause when
@@ -41,7 +42,7 @@ func (q *quotaScheduler) check() (quotaCheck, error) {
 	var c quotaCheck
 	if !q.pausedUntil.IsZero() && !now.Before(q.pausedUntil) {
 		q.pausedUntil, q.reason = time.Time{}, ""
-		c.resumed = true
+		q.resumed = true
 	}
 	used, err := q.used()
 	if err != nil {
@@ -54,10 +55,16 @@ func (q *quotaScheduler) check() (quotaCheck, error) {
 	}
 	c.uploadsPaused = !q.pausedUntil.IsZero()
 	c.pollAllowed = q.limit <= 0 || used < q.limit
-	if c.uploadsPaused {
-		c.resumed = false
-	}
 	return c, nil
+}
+
+// takeResumed reports whether a pause ended since the last call.
+func (q *quotaScheduler) takeResumed() bool {
+	resumed := q.resumed && q.pausedUntil.IsZero()
+	if resumed {
+		q.resumed = false
+	}
+	return resumed
 }
 
 // pause holds uploads back until the next quota reset after now.

@@ -158,20 +158,11 @@ func (d *Daemon) serveStatus(w http.ResponseWriter, _ *http.Request) {
 // pass's progress as JSON lines and ends with the line that carries its
 // summary.
 func (d *Daemon) serveSync(w http.ResponseWriter, r *http.Request) {
-	var req SyncRequest
-	body := http.MaxBytesReader(w, r.Body, maxSyncRequestBytes)
-	if err := json.NewDecoder(body).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		writeJSON(w, http.StatusBadRequest, errorBody{fmt.Sprintf("invalid sync request body: %v", err)})
+	req, err := decodeSyncRequest(http.MaxBytesReader(w, r.Body, maxSyncRequestBytes), d.config())
+	if err != nil {
+		d.log.Warn().Err(err).Msg("Sync request rejected")
+		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
 		return
-	}
-	cfg := d.config()
-	for _, root := range req.Folders {
-		if !slices.ContainsFunc(cfg.Folders, func(f config.Folder) bool { return f.Path == root }) {
-			writeJSON(w, http.StatusBadRequest, errorBody{fmt.Sprintf(
-				"folder %s is not in the daemon's config %s; add it there and reload the daemon "+
-					"with SIGHUP, or sync it without the daemon", root, cfg.File)})
-			return
-		}
 	}
 
 	waiter := newSyncWaiter(req)
@@ -198,6 +189,27 @@ func (d *Daemon) serveSync(w http.ResponseWriter, r *http.Request) {
 			flusher.Flush()
 		}
 	}
+}
+
+// decodeSyncRequest reads the body of POST /v1/sync, which may be empty,
+// and checks that its folders are in cfg.
+func decodeSyncRequest(body io.Reader, cfg *config.Config) (SyncRequest, error) {
+	var req SyncRequest
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		return SyncRequest{}, fmt.Errorf("invalid sync request body: %w", err)
+	}
+	if dec.More() {
+		return SyncRequest{}, errors.New("invalid sync request body: more than one JSON value")
+	}
+	for _, root := range req.Folders {
+		if !slices.ContainsFunc(cfg.Folders, func(f config.Folder) bool { return f.Path == root }) {
+			return SyncRequest{}, fmt.Errorf("folder %q is not in the daemon's config %s; add it there "+
+				"and reload the daemon with SIGHUP, or stop the daemon and sync it alone", root, cfg.File)
+		}
+	}
+	return req, nil
 }
 
 // errorBody is the JSON body of an error response.
