@@ -200,6 +200,14 @@ func (e *daemonEnv) waitStatus(what string, cond func(*daemon.Status) bool) *dae
 // waitRemote polls the emulator's items until cond holds.
 func (e *daemonEnv) waitRemote(what string, cond func(items []emuItem, albums []emuAlbum) bool) {
 	e.t.Helper()
+	e.waitRemoteFor(what, cond, func() string { return "" })
+}
+
+// waitRemoteFor is waitRemote with a function that explains the last
+// mismatch in the failure message.
+func (e *daemonEnv) waitRemoteFor(what string, cond func(items []emuItem, albums []emuAlbum) bool,
+	explain func() string) {
+	e.t.Helper()
 	deadline := time.Now().Add(daemonWait)
 	for time.Now().Before(deadline) {
 		items, albums := e.remote()
@@ -209,7 +217,8 @@ func (e *daemonEnv) waitRemote(what string, cond func(items []emuItem, albums []
 		time.Sleep(100 * time.Millisecond) // polling interval, not synchronization
 	}
 	items, albums := e.remote()
-	e.t.Fatalf("waiting for %s: timed out with %d items and %d albums", what, len(items), len(albums))
+	e.t.Fatalf("waiting for %s: timed out with %d items and %d albums: %s",
+		what, len(items), len(albums), explain())
 }
 
 type emuItem struct {
