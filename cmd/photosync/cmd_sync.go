@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -100,16 +101,11 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		fmt.Fprintln(a.stderr, "photosync: --dry-run: the emulator is not started, and nothing remote is contacted")
 	}
 	if !opts.dryRun {
-		r, err := openRemote(ctx, cfg, opts.emulator, a.log)
+		closeRemote, err := connectSync(ctx, a, cfg, opts.emulator, &syncOpts)
 		if err != nil {
 			return err
 		}
-		defer r.Close()
-		counter := photosync.NewRequestCounter(store, nil)
-		r.setRequestHook(counter.Hook)
-		defer r.setRequestHook(nil)
-		syncOpts.Remote = photosync.NewRemote(r.client)
-		syncOpts.Requests = counter
+		defer closeRemote()
 	}
 	bar := newSyncProgress(a.stderr)
 	if bar != nil {
@@ -179,6 +175,27 @@ func openSyncStore(stateDir string, dryRun bool) (*state.Store, func(), error) {
 	return store, closeStore, nil
 }
 
+// connectSync opens the Library API, or the embedded emulator, and sets the
+// remote and the request counter of syncOpts. The returned function closes
+// the connection.
+func connectSync(ctx context.Context, a *app, cfg *config.Config, useEmulator bool,
+	syncOpts *photosync.Options) (func(), error) {
+	r, err := openRemote(ctx, cfg, useEmulator, a.log)
+	if err != nil {
+		return nil, err
+	}
+	counter := photosync.NewRequestCounter(syncOpts.Store, nil)
+	r.setRequestHook(counter.Hook)
+	syncOpts.Remote = photosync.NewRemote(r.client)
+	syncOpts.Requests = counter
+	return func() {
+		r.setRequestHook(nil)
+		if err := r.Close(); err != nil {
+			a.log.Warn().Err(err).Msg("close the API connection")
+		}
+	}, nil
+}
+
 // syncExit maps the outcome of a pass to the command's error and exit code.
 func syncExit(runErr error, sum *photosync.Summary) error {
 	var fatal *photosync.FatalError
@@ -231,9 +248,6 @@ func syncFolders(cfg *config.Config, args []string) ([]config.Folder, error) {
 			return nil, usageError(fmt.Errorf("folder %q: %w", arg, err))
 		}
 		root = filepath.Clean(root)
-		if info, err := os.Stat(root); err != nil || !info.IsDir() {
-			return nil, usageError(fmt.Errorf("folder %s is not an existing directory; pass the folder that contains the photos", arg))
-		}
 		i := slices.IndexFunc(cfg.Folders, func(f config.Folder) bool { return f.Path == root })
 		if i >= 0 {
 			folders = append(folders, cfg.Folders[i])

@@ -357,8 +357,10 @@ func TestSyncCommandExitCodes(t *testing.T) {
 	if res := e.sync("--no-such-flag"); res.code != exitUsage {
 		t.Errorf("unknown flag exit %d, want %d", res.code, exitUsage)
 	}
-	if res := e.sync(filepath.Join(e.root, "no such folder")); res.code != exitUsage {
-		t.Errorf("missing folder argument exit %d, want %d; stderr:\n%s", res.code, exitUsage, res.stderr)
+	missing := e.sync(filepath.Join(e.root, "no such folder"))
+	if missing.code != exitItemsFailed || !strings.Contains(missing.stdout, "no such folder") {
+		t.Errorf("missing folder argument exit %d, want %d and the folder named; stdout:\n%s",
+			missing.code, exitItemsFailed, missing.stdout)
 	}
 }
 
