@@ -196,11 +196,7 @@ func (l *createLane) requeue(batch []createJob) {
 
 // record stores the outcome of each item of a batch.
 func (l *createLane) record(albumID string, batch []createJob, results []CreateResult) error {
-	e := l.e
-	folder := e.fr.cfg.Path
-	now := e.s.opts.Now()
-	var created []int
-	var failed []int
+	var created, failed []int
 	for i, r := range results {
 		switch {
 		case r.Err == nil && r.MediaItemID != "":
@@ -211,6 +207,30 @@ func (l *createLane) record(albumID string, batch []createJob, results []CreateR
 			failed = append(failed, i)
 		}
 	}
+	if err := l.recordCreated(albumID, batch, results, created); err != nil {
+		return err
+	}
+	for _, i := range failed {
+		err := results[i].Err
+		if err == nil {
+			err = fmt.Errorf("batchCreate returned no item and no status")
+		}
+		if classify(err) == classPermanent {
+			if dropErr := l.e.dropUpload(batch[i].op.SHA256); dropErr != nil {
+				return dropErr
+			}
+		}
+		l.e.handleError(err, []string{batch[i].op.Path}, "create media item")
+	}
+	return nil
+}
+
+// recordCreated records the created items of a batch, their files and the
+// album's new count, and deletes their pending uploads, in one transaction.
+func (l *createLane) recordCreated(albumID string, batch []createJob, results []CreateResult, created []int) error {
+	e := l.e
+	folder := e.fr.cfg.Path
+	now := e.s.opts.Now()
 	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
 		for _, i := range created {
 			j, r := batch[i], results[i]
@@ -242,18 +262,6 @@ func (l *createLane) record(albumID string, batch []createJob, results []CreateR
 		})
 		e.s.log.Info().Str("folder", folder).Str("path", j.op.Path).
 			Str("media_id", results[i].MediaItemID).Str("album", albumID).Msg("uploaded")
-	}
-	for _, i := range failed {
-		err := results[i].Err
-		if err == nil {
-			err = fmt.Errorf("batchCreate returned no item and no status")
-		}
-		if classify(err) == classPermanent {
-			if dropErr := e.dropUpload(batch[i].op.SHA256); dropErr != nil {
-				return dropErr
-			}
-		}
-		e.handleError(err, []string{batch[i].op.Path}, "create media item")
 	}
 	return nil
 }
