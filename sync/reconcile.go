@@ -59,17 +59,13 @@ type Rules struct {
 	// those files go to the library without an album.
 	RootAlbum string
 	// DeleteShare is the share of a folder's synced files (0 to 1) that one
-	// pass may remove from albums before the folder pauses. Zero means
-	// DefaultDeleteShare.
+	// pass may remove from albums because of local deletes before the
+	// folder pauses. Zero pauses at the first such removal. Folders with
+	// fewer than 10 synced files never pause.
 	DeleteShare float64
 	// Confirmed lifts the pause: the user has accepted a large removal.
 	Confirmed bool
 }
-
-// DefaultDeleteShare is the removal share that pauses a folder when the
-// config sets none. A pass that removes half of a folder's items almost
-// always means a disk or a sub-folder went missing, not a clean-up.
-const DefaultDeleteShare = 0.5
 
 // deleteGuardMinItems is the folder size below which the delete guard stays
 // off: removing 2 of 3 items is a share of 67% but rarely an accident, and
@@ -390,9 +386,6 @@ func (r *reconciler) applyDeleteGuard() {
 		return
 	}
 	share := r.in.Rules.DeleteShare
-	if share <= 0 {
-		share = DefaultDeleteShare
-	}
 	synced := 0
 	for _, k := range r.in.Known {
 		if k.Status == KnownSynced {

@@ -278,7 +278,8 @@ func TestReconcileDeleteGuard(t *testing.T) {
 		rules      Rules
 		wantPaused bool
 	}{
-		{name: "default share pauses", rules: Rules{}, wantPaused: true},
+		{name: "half share pauses", rules: Rules{DeleteShare: 0.5}, wantPaused: true},
+		{name: "zero share pauses", rules: Rules{}, wantPaused: true},
 		{name: "confirmed", rules: Rules{Confirmed: true}, wantPaused: false},
 		{name: "remote delete never", rules: Rules{RemoteDelete: RemoteDeleteNever}, wantPaused: false},
 		{name: "share above deletes", rules: Rules{DeleteShare: 0.6}, wantPaused: false},
