@@ -642,13 +642,19 @@ func (e *syncEnv) killBeforeCreate() {
 	}
 	<-exited
 
+	e.clearFaults()
+}
+
+// clearFaults removes every fault from the emulator.
+func (e *syncEnv) clearFaults() {
+	e.t.Helper()
 	req, err := http.NewRequest(http.MethodDelete, e.emu.URL+"/emulator/v1/faults", nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		e.t.Fatalf("clear faults: %v", err)
 	}
 	resp.Body.Close()
 }
@@ -664,5 +670,48 @@ func (e *syncEnv) post(what, body string) {
 	if resp.StatusCode/100 != 2 {
 		msg, _ := io.ReadAll(resp.Body)
 		e.t.Fatalf("post %s %s: HTTP %d: %s", what, body, resp.StatusCode, msg)
+	}
+}
+
+func TestSyncCommandInterruptStopsCleanly(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	files := e.supportedFiles()
+	e.fault(`{"method":"mediaItems.batchCreate","delay":"20s"}`)
+	cmd := exec.Command(binary, "--config", e.config, "sync")
+	cmd.Env = e.env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first batchCreate", commandTimeout, func() bool {
+		var reqs emuRequests
+		e.get("requests", &reqs)
+		return reqs.ByMethod["mediaItems.batchCreate"] > 0
+	})
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	exitErr, ok := err.(*exec.ExitError)
+	if !ok || exitErr.ExitCode() != exitFatal {
+		t.Errorf("interrupted sync: %v, want exit code %d; stderr:\n%s", err, exitFatal, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "found ") {
+		t.Errorf("interrupted sync printed no summary:\n%s", stdout.String())
+	}
+
+	e.clearFaults()
+	var before emuRequests
+	e.get("requests", &before)
+	if res := e.sync(); res.code != exitOK {
+		t.Fatalf("sync after the interrupt exit %d; stderr:\n%s", res.code, res.stderr)
+	}
+	e.checkExactlyOnce(files)
+	var after emuRequests
+	e.get("requests", &after)
+	if n := after.ByMethod["uploads"] - before.ByMethod["uploads"]; n != 0 {
+		t.Errorf("sync after the interrupt sent %d byte uploads, want 0 because every token was stored", n)
 	}
 }
