@@ -200,6 +200,8 @@ func connectSync(ctx context.Context, a *app, cfg *config.Config, useEmulator bo
 func syncExit(runErr error, sum *photosync.Summary) error {
 	var fatal *photosync.FatalError
 	switch {
+	case errors.Is(runErr, context.Canceled):
+		return fatalError(errors.New("sync interrupted; what was uploaded is recorded, run photosync sync again to finish"))
 	case errors.As(runErr, &fatal):
 		return fatalError(fmt.Errorf("sync stopped: %w", runErr))
 	case runErr != nil:

@@ -701,6 +701,9 @@ func TestSyncCommandInterruptStopsCleanly(t *testing.T) {
 	if !strings.Contains(stdout.String(), "found ") {
 		t.Errorf("interrupted sync printed no summary:\n%s", stdout.String())
 	}
+	if !strings.Contains(stderr.String(), "sync interrupted") {
+		t.Errorf("interrupted sync does not say so:\n%s", stderr.String())
+	}
 
 	e.clearFaults()
 	var before emuRequests
