@@ -32,7 +32,7 @@ const waitTimeout = time.Minute
 // harness is a Daemon running in the test process against an emulator over
 // loopback HTTP, with a real store and real folders.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	emu    *emulator.Running
 	dir    string
 	socket string
@@ -61,7 +61,7 @@ func (h *harness) newConfig(folders ...string) *config.Config {
 
 // startHarness starts a daemon for the folders under a new temporary
 // directory and waits for its first pass.
-func startHarness(t *testing.T, folders ...string) *harness {
+func startHarness(t testing.TB, folders ...string) *harness {
 	t.Helper()
 	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: -1}, "127.0.0.1:0")
 	if err != nil {
@@ -137,9 +137,14 @@ func (h *harness) connect(ctx context.Context, onRequest func(photosapi.RequestI
 	return client, func() error { return nil }, err
 }
 
-// testLogger writes the daemon's log to the test log.
-func testLogger(t *testing.T) zerolog.Logger {
-	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+// testLogger writes the daemon's log to the test log: from info up for
+// tests, and from warn up for benchmarks, whose log always prints.
+func testLogger(t testing.TB) zerolog.Logger {
+	level := zerolog.InfoLevel
+	if _, ok := t.(*testing.B); ok {
+		level = zerolog.WarnLevel
+	}
+	return zerolog.New(zerolog.NewTestWriter(t)).Level(level)
 }
 
 // waitStatus polls the status over the socket until cond holds.
@@ -185,7 +190,7 @@ func (h *harness) remoteSHAs() map[string]bool {
 
 // writeSettledPNG writes a small PNG whose bytes depend on seed, with a
 // modification time an hour old, and returns its SHA-256.
-func writeSettledPNG(t *testing.T, name string, seed int) string {
+func writeSettledPNG(t testing.TB, name string, seed int) string {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
 	img.Set(0, 0, color.RGBA{R: uint8(seed), G: uint8(seed >> 8), B: 3, A: 255})
