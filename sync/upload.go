@@ -164,10 +164,13 @@ func (e *executor) send(ctx context.Context, op Op, u *state.Upload) (string, er
 	if op.Size >= e.s.opts.ResumableThreshold {
 		token, sum, err = e.sendResumable(ctx, f, u)
 	} else {
-		h := sha256.New()
-		token, err = e.s.opts.Remote.UploadRaw(ctx, io.TeeReader(io.LimitReader(f, op.Size), h),
-			op.Size, u.FileName, u.MimeType)
-		sum = hex.EncodeToString(h.Sum(nil))
+		// The client sends a failed upload again only when it can read
+		// the bytes again, which an io.ReaderAt allows.
+		r := newAttemptHasher(f, op.Size)
+		token, err = e.s.opts.Remote.UploadRaw(ctx, r, op.Size, u.FileName, u.MimeType)
+		if err == nil {
+			sum, err = r.sum()
+		}
 	}
 	if err != nil {
 		return "", err
@@ -330,6 +333,73 @@ func (r *hashingReaderAt) sum() (string, error) {
 	}
 	if r.err != nil {
 		return "", r.err
+	}
+	return hex.EncodeToString(r.h.Sum(nil)), nil
+}
+
+// attemptHasher gives an upload a re-readable view of a file and hashes
+// the bytes of the last attempt. Each attempt reads the file in order from
+// offset 0, so a read at offset 0 starts the hash over. A read at any other
+// offset than the end of the hashed bytes breaks the sequence, and sum then
+// returns an error, so a token is never stored for bytes that were not
+// hashed.
+type attemptHasher struct {
+	*io.SectionReader
+
+	mu     gosync.Mutex
+	h      hash.Hash
+	next   int64
+	broken bool
+}
+
+func newAttemptHasher(r io.ReaderAt, size int64) *attemptHasher {
+	return &attemptHasher{SectionReader: io.NewSectionReader(r, 0, size), h: sha256.New()}
+}
+
+// ReadAt reads from the file and adds the bytes to the current attempt's
+// hash.
+func (r *attemptHasher) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.SectionReader.ReadAt(p, off)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch off {
+	case 0:
+		r.h.Reset()
+		r.next, r.broken = 0, false
+	case r.next:
+	default:
+		r.broken = true
+	}
+	r.h.Write(p[:n])
+	r.next = off + int64(n)
+	return n, err
+}
+
+// Read reads from the file as ReadAt does, so a caller that ignores
+// io.ReaderAt still gets its bytes hashed.
+func (r *attemptHasher) Read(p []byte) (int, error) {
+	off, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.ReadAt(p, off)
+	if _, serr := r.Seek(off+int64(n), io.SeekStart); serr != nil && err == nil {
+		err = serr
+	}
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
+}
+
+// sum returns the hex SHA-256 of the last attempt's bytes, or an error
+// when that attempt did not read the whole file in order.
+func (r *attemptHasher) sum() (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.broken || r.next != r.SectionReader.Size() {
+		return "", fmt.Errorf("%w: the last upload attempt did not read the file's %d bytes in order",
+			errChanged, r.SectionReader.Size())
 	}
 	return hex.EncodeToString(r.h.Sum(nil)), nil
 }
