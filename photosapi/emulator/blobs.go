@@ -22,35 +22,56 @@ type blobStore interface {
 	remove(key string) error
 }
 
+// memBlobs keeps blobs in memory. mu guards only the map: put copies the
+// bytes before taking it and appendTo locks just its own blob, so parallel
+// uploads do not wait on each other's copies. Keys stay exact, so two
+// identical uploads at once still leave one blob under their SHA-256.
 type memBlobs struct {
 	mu   sync.Mutex
-	data map[string][]byte
+	data map[string]*memBlob
 }
 
-func newMemBlobs() *memBlobs { return &memBlobs{data: map[string][]byte{}} }
+// memBlob is the bytes of one key. Appends only write past the length of
+// any slice get returned, so a returned slice never changes.
+type memBlob struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+func newMemBlobs() *memBlobs { return &memBlobs{data: map[string]*memBlob{}} }
 
 func (m *memBlobs) put(key string, data []byte) error {
+	b := &memBlob{data: append([]byte(nil), data...)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.data[key] = append([]byte(nil), data...)
+	m.data[key] = b
 	return nil
 }
 
 func (m *memBlobs) appendTo(key string, data []byte) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.data[key] = append(m.data[key], data...)
+	b, ok := m.data[key]
+	if !ok {
+		b = &memBlob{}
+		m.data[key] = b
+	}
+	m.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.data = append(b.data, data...)
 	return nil
 }
 
 func (m *memBlobs) get(key string) ([]byte, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	data, ok := m.data[key]
+	b, ok := m.data[key]
+	m.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("blob %s: %w", key, fs.ErrNotExist)
 	}
-	return data, nil
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.data[:len(b.data):len(b.data)], nil
 }
 
 func (m *memBlobs) remove(key string) error {
@@ -58,6 +79,13 @@ func (m *memBlobs) remove(key string) error {
 	defer m.mu.Unlock()
 	delete(m.data, key)
 	return nil
+}
+
+// len returns the number of stored blobs.
+func (m *memBlobs) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.data)
 }
 
 // dirBlobs stores each blob as a file under DataDir/blobs. Keys are hex

@@ -2,8 +2,14 @@ package emulator
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -184,4 +190,88 @@ func TestResumableSessionExpiresAfterAWeek(t *testing.T) {
 	if sessions != 1 {
 		t.Errorf("%d sessions kept after a prune, want only the new one", sessions)
 	}
+}
+
+func TestParallelIdenticalUploadsKeepOneBlob(t *testing.T) {
+	env := startEnv(t, Options{})
+	data := sample(t, "Camera Roll/IMG_1811.JPG")
+	const uploads = 8
+	tokens := make([]string, uploads)
+	errs := make([]error, uploads)
+	var wg sync.WaitGroup
+	for i := range uploads {
+		wg.Go(func() {
+			tokens[i], errs[i] = postRawUpload(t.Context(), env, data, fmt.Sprintf("copy-%d.jpg", i))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("upload %d: %v", i, err)
+		}
+	}
+
+	blobs, ok := env.run.Server.blobs.(*memBlobs)
+	if !ok {
+		t.Fatalf("blob store is %T, want *memBlobs", env.run.Server.blobs)
+	}
+	if n := blobs.len(); n != 1 {
+		t.Errorf("%d identical uploads left %d blobs, want 1", uploads, n)
+	}
+	stored, err := blobs.get(hexSHA256(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stored, data) {
+		t.Errorf("stored blob of %d bytes differs from the %d uploaded", len(stored), len(data))
+	}
+
+	var ids []string
+	for _, token := range tokens {
+		var resp batchCreateResponse
+		env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
+			map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}}, &resp)
+		if got := resp.NewMediaItemResults[0].MediaItem; got != nil {
+			ids = append(ids, got.ID)
+		}
+	}
+	if len(ids) != uploads {
+		t.Fatalf("created %d items from %d tokens", len(ids), uploads)
+	}
+	for _, id := range ids[1:] {
+		if id != ids[0] {
+			t.Errorf("identical uploads gave items %s and %s, want one", ids[0], id)
+		}
+	}
+}
+
+// postRawUpload sends data as a raw upload and returns the upload token.
+// It reports failures as errors, so that goroutines can call it.
+func postRawUpload(ctx context.Context, env *testEnv, data []byte, fileName string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", env.run.URL+"/v1/uploads", bytes.NewReader(data))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+env.token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-Goog-Upload-Protocol", "raw")
+	req.Header.Set("X-Goog-Upload-File-Name", fileName)
+	resp, err := env.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("raw upload of %s: HTTP %d: %s", fileName, resp.StatusCode, body)
+	}
+	return string(body), nil
+}
+
+func hexSHA256(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
