@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/photosync/photosync/photosapi"
@@ -102,6 +103,56 @@ func TestResumableResumesAfterDroppedConnection(t *testing.T) {
 	// The dropped chunk, a query and the rest.
 	if n := counts.ByMethod["uploads"]; n != 3 {
 		t.Errorf("emulator saw %d upload requests, want 3", n)
+	}
+	if len(e.rec.waits) != 1 {
+		t.Errorf("client waited %d times, want 1", len(e.rec.waits))
+	}
+}
+
+func TestResumableResumesAfterServerError(t *testing.T) {
+	const chunk = 4 * granule
+	e := startEnv(t, emulator.Options{}, func(o *photosapi.Options) { o.ChunkSize = chunk })
+	data := bigJPEG(t, 3*chunk, 4)
+	up, err := e.client.StartResumable(t.Context(), int64(len(data)), "big.jpg", "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The first chunk goes through and the second gets a 503 after the
+	// server has read all of it.
+	e.fault(t, map[string]any{"method": "uploads", "status": 503, "count": 1, "after": 1})
+	e.resetRequests(t)
+
+	token, err := up.Upload(t.Context(), bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	createFromToken(t, e, token, "big.jpg")
+	checkStored(t, e, data)
+
+	counts := e.requests(t)
+	// The server kept none of the failed chunk, so exactly that chunk goes
+	// out twice.
+	if resent := counts.UploadBytes - int64(len(data)); resent != chunk {
+		t.Errorf("client sent %d bytes twice, want the failed chunk of %d", resent, chunk)
+	}
+	// The first chunk, the second twice with a query between, the third.
+	if n := counts.ByMethod["uploads"]; n != 5 {
+		t.Errorf("emulator saw %d upload requests, want 5", n)
+	}
+	type attempt struct {
+		status int
+		sent   int64
+	}
+	var got []attempt
+	for _, a := range e.rec.attempts[1:] { // after the session start
+		if a.Method == api.MethodUploads {
+			got = append(got, attempt{a.StatusCode, a.BytesSent})
+		}
+	}
+	want := []attempt{{200, chunk}, {503, chunk}, {200, 0}, {200, chunk}, {200, chunk}}
+	if !slices.Equal(got, want) {
+		t.Errorf("upload attempts (status, bytes sent) = %v, want %v", got, want)
 	}
 	if len(e.rec.waits) != 1 {
 		t.Errorf("client waited %d times, want 1", len(e.rec.waits))

@@ -53,10 +53,15 @@
 //     names, plus "uploads", "download" and "token") and the request-body
 //     bytes received on /v1/uploads. DELETE requests resets them.
 //   - POST faults: {"method","status","body","headers","delay",
-//     "dropAfterBytes","count","probability","seed","preset","itemStatus"}
-//     adds a fault and returns {"id"}. A request takes the first fault
-//     that matches its method, before authentication. count 0 means until
-//     cleared. dropAfterBytes closes the connection without a response,
+//     "dropAfterBytes","count","after","probability","seed","preset",
+//     "itemStatus"} adds a fault and returns {"id"}. A request takes the
+//     first fault that matches its method, before authentication. count 0
+//     means until cleared. after lets that many matching requests pass
+//     first, so {"method":"uploads","status":503,"count":1,"after":2}
+//     fails the third upload request, such as the second chunk after a
+//     session start. A status or preset fault on "uploads" reads the
+//     request body before it responds, and counts it in uploadBytes.
+//     dropAfterBytes closes the connection without a response,
 //     after reading that many request-body bytes or, for "download",
 //     after writing that many response-body bytes. itemStatus fails the
 //     next count items of batchCreate inside an HTTP 200. preset is

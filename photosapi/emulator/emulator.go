@@ -117,11 +117,12 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("new emulator: chunk granularity %d is negative, use 0 for the default", opts.ChunkGranularity)
 	}
 	log := opts.Logger.With().Str("component", "emulator").Logger()
+	counters := newRequestCounters()
 	s := &Server{
 		opts:     opts,
 		log:      log,
-		faults:   newFaultSet(log),
-		counters: newRequestCounters(),
+		counters: counters,
+		faults:   newFaultSet(log, counters),
 	}
 	var err error
 	if opts.DataDir == "" {

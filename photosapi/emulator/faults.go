@@ -33,6 +33,10 @@ type faultSpec struct {
 	// Count applies the fault to the next Count matching requests, or for
 	// ItemStatus to the next Count created items. Zero means until cleared.
 	Count int `json:"count,omitempty"`
+	// After lets the first After matching requests (or created items) pass
+	// before the fault applies, so that a test can fail the third chunk of
+	// a resumable upload and not its start.
+	After int `json:"after,omitempty"`
 	// Probability applies the fault to each matching request with this
 	// chance. Zero means always.
 	Probability float64 `json:"probability,omitempty"`
@@ -58,18 +62,25 @@ type activeFault struct {
 	delay     time.Duration
 	rng       *rand.Rand
 	remaining int
+	// skip is how many more matching requests pass before the fault
+	// applies.
+	skip int
 }
 
 // faultSet holds the active faults in the order they were added.
 type faultSet struct {
 	log zerolog.Logger
+	// counters receives the upload bytes a fault reads before it responds.
+	counters *requestCounters
 
 	mu     sync.Mutex
 	faults []*activeFault
 	nextID int
 }
 
-func newFaultSet(log zerolog.Logger) *faultSet { return &faultSet{log: log} }
+func newFaultSet(log zerolog.Logger, counters *requestCounters) *faultSet {
+	return &faultSet{log: log, counters: counters}
+}
 
 var knownMethods = func() map[string]bool {
 	m := map[string]bool{methodDownload: true, methodToken: true}
@@ -95,13 +106,13 @@ func (f *faultSet) add(spec faultSpec) (string, error) {
 	if spec.Probability < 0 || spec.Probability > 1 {
 		return "", fmt.Errorf("probability %v is outside 0 to 1", spec.Probability)
 	}
-	if spec.Count < 0 || spec.DropAfterBytes < 0 {
-		return "", fmt.Errorf("count %d and dropAfterBytes %d must not be negative", spec.Count, spec.DropAfterBytes)
+	if spec.Count < 0 || spec.DropAfterBytes < 0 || spec.After < 0 {
+		return "", fmt.Errorf("count %d, after %d and dropAfterBytes %d must not be negative", spec.Count, spec.After, spec.DropAfterBytes)
 	}
 	if spec.ItemStatus != nil && spec.Method != "mediaItems.batchCreate" {
 		return "", fmt.Errorf("itemStatus needs method mediaItems.batchCreate, not %q", spec.Method)
 	}
-	a := &activeFault{spec: spec, remaining: spec.Count}
+	a := &activeFault{spec: spec, remaining: spec.Count, skip: spec.After}
 	if spec.Delay != "" {
 		d, err := time.ParseDuration(spec.Delay)
 		if err != nil || d < 0 {
@@ -162,6 +173,10 @@ func (f *faultSet) takeMatching(method string, itemLevel bool) *activeFault {
 		if a.spec.Method != "" && a.spec.Method != method {
 			continue
 		}
+		if a.skip > 0 {
+			a.skip--
+			continue
+		}
 		if a.spec.Probability > 0 && a.rng.Float64() >= a.spec.Probability {
 			continue
 		}
@@ -204,6 +219,13 @@ func (f *faultSet) apply(w http.ResponseWriter, r *http.Request, method string) 
 	}
 	for k, v := range a.spec.Headers {
 		w.Header().Set(k, v)
+	}
+	if method == methodUploads && (a.spec.Preset != "" || a.spec.Status != 0) {
+		// Read the upload before failing it, as a server that rejects a
+		// chunk after receiving it does, so that uploadBytes counts every
+		// byte the client sent again afterwards.
+		n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, maxUploadSize))
+		f.counters.addUploadBytes(n)
 	}
 	if a.spec.Preset != "" {
 		writeAPIError(w, presetError(a.spec.Preset))

@@ -7,6 +7,7 @@ import (
 	_ "image/jpeg"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,11 +216,27 @@ func TestFaultsInjectAndClear(t *testing.T) {
 		{"preset": "meteor"},
 		{"probability": 2},
 		{"delay": "soon"},
+		{"after": -1},
 	} {
 		status, _, body := env.doAs("", "POST", "/emulator/v1/faults", bad)
 		if status != 400 {
 			t.Errorf("fault %v accepted: %d %s", bad, status, body)
 		}
+	}
+}
+
+func TestFaultAfterSkipsMatchingRequests(t *testing.T) {
+	env := startEnv(t, Options{})
+	env.inspect("POST", "faults", map[string]any{"method": "albums.list", "status": 503, "count": 1, "after": 2}, nil)
+	// Requests of other methods do not count toward after.
+	env.createAlbum("not counted")
+	var got []int
+	for range 4 {
+		status, _, _ := env.do("GET", "/v1/albums", nil)
+		got = append(got, status)
+	}
+	if want := []int{200, 200, 503, 200}; !slices.Equal(got, want) {
+		t.Errorf("statuses with after 2 = %v, want %v", got, want)
 	}
 }
 
