@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -262,7 +263,51 @@ func syncFolders(cfg *config.Config, args []string) ([]config.Folder, error) {
 			DeleteThreshold: config.DefaultDeleteThreshold,
 		})
 	}
+	if err := checkFolderArgs(cfg, folders); err != nil {
+		return nil, usageError(err)
+	}
 	return folders, nil
+}
+
+// checkFolderArgs applies the config's folder checks to the folders given
+// as arguments: each is listed once, none lies inside another or inside a
+// folder of the config, and none contains the state directory or lies in
+// it. Either would sync one file under two folders, or sync the state
+// store itself.
+func checkFolderArgs(cfg *config.Config, folders []config.Folder) error {
+	for i, a := range folders {
+		if within(cfg.StateDir, a.Path) || within(a.Path, cfg.StateDir) {
+			return fmt.Errorf("folder %q overlaps the state directory %q; sync a folder outside it, "+
+				"or move state_dir", a.Path, cfg.StateDir)
+		}
+		for _, b := range folders[:i] {
+			if a.Path == b.Path {
+				return fmt.Errorf("folder %q is given twice; give it once", a.Path)
+			}
+			if within(a.Path, b.Path) || within(b.Path, a.Path) {
+				return fmt.Errorf("folders %q and %q lie inside one another; give only the outer one", b.Path, a.Path)
+			}
+		}
+		for _, c := range cfg.Folders {
+			if c.Path != a.Path && (within(a.Path, c.Path) || within(c.Path, a.Path)) {
+				return fmt.Errorf("folder %q overlaps %q of %s; sync %q itself, "+
+					"because two folders would give the same files two albums", a.Path, c.Path, cfg.File, c.Path)
+			}
+		}
+	}
+	return nil
+}
+
+// within reports whether path is dir or lies inside it. Both are clean and
+// absolute.
+func within(path, dir string) bool {
+	if path == dir {
+		return true
+	}
+	if dir != string(filepath.Separator) {
+		dir += string(filepath.Separator)
+	}
+	return strings.HasPrefix(path, dir)
 }
 
 // writePlans prints each folder's planned operations for --dry-run.

@@ -357,7 +357,7 @@ func TestSyncCommandExitCodes(t *testing.T) {
 	if res := e.sync("--no-such-flag"); res.code != exitUsage {
 		t.Errorf("unknown flag exit %d, want %d", res.code, exitUsage)
 	}
-	missing := e.sync(filepath.Join(e.root, "no such folder"))
+	missing := e.sync(filepath.Join(filepath.Dir(e.root), "no such folder"))
 	if missing.code != exitItemsFailed || !strings.Contains(missing.stdout, "no such folder") {
 		t.Errorf("missing folder argument exit %d, want %d and the folder named; stdout:\n%s",
 			missing.code, exitItemsFailed, missing.stdout)
