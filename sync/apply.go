@@ -320,6 +320,10 @@ func (e *executor) removeBatch(ctx context.Context, albumID string, batch []Op) 
 
 // keepRecords marks deleted files whose removal did not happen, so their
 // records stay and the next pass tries again.
+//
+// NOTE: a removal caused by a move or a content change is not retried,
+// because the file's record already points at its new item or directory;
+// after a transient failure the old item stays in the old album.
 func (e *executor) keepRecords(ops []Op) {
 	for _, op := range ops {
 		if op.OldPath != "" {
