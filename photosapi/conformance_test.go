@@ -571,3 +571,31 @@ func TestConformanceSharingLegacy(t *testing.T) {
 		t.Errorf("album still has share info %+v after unshare", got.ShareInfo)
 	}
 }
+
+func TestConformanceIDsWithSlashOrColon(t *testing.T) {
+	e := startEnv(t, emulator.Options{}, nil)
+	ctx := t.Context()
+	for _, id := range []string{"abc/def", "abc:def", "abc:share"} {
+		_, err := e.client.GetAlbum(ctx, id)
+		checkAPIError(t, "GetAlbum("+id+")", err, http.StatusBadRequest, "Invalid album ID.")
+		_, err = e.client.GetMediaItem(ctx, id)
+		checkAPIError(t, "GetMediaItem("+id+")", err, http.StatusBadRequest, "Invalid media item ID.")
+	}
+}
+
+// checkAPIError fails unless err wraps an *api.Error with status and
+// message.
+func checkAPIError(t *testing.T, call string, err error, status int, message string) {
+	t.Helper()
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) {
+		t.Errorf("%s: error %v, want an *api.Error", call, err)
+		return
+	}
+	if apiErr.HTTPStatus != status {
+		t.Errorf("%s: HTTP %d, want %d", call, apiErr.HTTPStatus, status)
+	}
+	if apiErr.Message != message {
+		t.Errorf("%s: message %q, want %q", call, apiErr.Message, message)
+	}
+}

@@ -218,3 +218,59 @@ func TestSearchFilterRules(t *testing.T) {
 		})
 	}
 }
+
+func TestEscapedIDsInPath(t *testing.T) {
+	env := startEnv(t, Options{})
+	albumID := env.createAlbum("escaped")
+	item := env.create(sample(t, "Camera Roll/IMG_1811.JPG"), "a.jpg")
+
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		message      string
+	}{
+		{"GET", "/v1/albums/abc%2Fdef", 400, msgInvalidAlbumID},
+		{"GET", "/v1/albums/abc%3Adef", 400, msgInvalidAlbumID},
+		{"POST", "/v1/albums/abc%2Fdef:batchAddMediaItems", 400, msgInvalidAlbumID},
+		{"GET", "/v1/mediaItems/abc%2Fdef", 400, msgInvalidMediaItemID},
+		{"GET", "/v1/mediaItems/abc%3Adef", 400, msgInvalidMediaItemID},
+		{"PATCH", "/v1/mediaItems/abc%2Fdef?updateMask=description", 400, msgInvalidMediaItemID},
+		// A literal "/" still adds a path segment that no method has.
+		{"GET", "/v1/albums/abc/def", 404, "Method not found."},
+	} {
+		var body any
+		if tc.method != "GET" {
+			body = map[string]any{"mediaItemIds": []string{item.ID}, "description": "d"}
+		}
+		status, _, data := env.do(tc.method, tc.path, body)
+		if status != tc.status {
+			t.Errorf("%s %s: status %d, want %d: %s", tc.method, tc.path, status, tc.status, data)
+			continue
+		}
+		if e := googleError(t, data); e.Message != tc.message {
+			t.Errorf("%s %s: message %q, want %q", tc.method, tc.path, e.Message, tc.message)
+		}
+	}
+
+	// An id with escaped characters that are not needed still names the
+	// same album and item.
+	var album albumJSON
+	env.mustJSON("GET", "/v1/albums/"+escapeAll(albumID), nil, &album)
+	if album.ID != albumID {
+		t.Errorf("album by escaped id = %q, want %q", album.ID, albumID)
+	}
+	var got mediaItemJSON
+	env.mustJSON("GET", "/v1/mediaItems/"+escapeAll(item.ID), nil, &got)
+	if got.ID != item.ID {
+		t.Errorf("item by escaped id = %q, want %q", got.ID, item.ID)
+	}
+}
+
+// escapeAll percent-encodes every byte of s.
+func escapeAll(s string) string {
+	var b strings.Builder
+	for i := range len(s) {
+		fmt.Fprintf(&b, "%%%02X", s[i])
+	}
+	return b.String()
+}

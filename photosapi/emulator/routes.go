@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -80,9 +82,12 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
-// route finds the method for a /v1/ request and the id in its path.
+// route finds the method for a /v1/ request and the id in its path. It
+// splits the escaped path, so that an id with an escaped "/" or ":" stays
+// one id instead of adding a path segment or a custom verb, and returns the
+// id unescaped.
 func (s *Server) route(r *http.Request) (*methodSpec, string) {
-	path := strings.TrimPrefix(r.URL.Path, "/v1/")
+	path := strings.TrimPrefix(r.URL.EscapedPath(), "/v1/")
 	collection, rest, hasID := strings.Cut(path, "/")
 	verb := ""
 	if hasID {
@@ -111,7 +116,29 @@ func (s *Server) route(r *http.Request) (*methodSpec, string) {
 	if !ok {
 		return nil, ""
 	}
-	return spec, rest
+	id, err := url.PathUnescape(rest)
+	if err != nil {
+		// EscapedPath always returns a valid escaping, so this branch is
+		// a guard only.
+		return nil, ""
+	}
+	return spec, id
+}
+
+// checkPathID rejects an id that cannot exist, because the discovery
+// document gives path ids the pattern ^[^/]+$. It returns Google's 400 for
+// the id's collection, as for a path such as /v1/albums/abc%2Fdef.
+func checkPathID(spec *methodSpec, id string) *apiError {
+	if !strings.Contains(id, "/") {
+		return nil
+	}
+	switch {
+	case strings.HasPrefix(spec.name, "albums."):
+		return invalidArgument(msgInvalidAlbumID)
+	case strings.HasPrefix(spec.name, "mediaItems."):
+		return invalidArgument(msgInvalidMediaItemID)
+	}
+	return invalidArgument(fmt.Sprintf("Invalid id %q: ids contain no \"/\".", id))
 }
 
 // serveAPI runs the steps every Library API request goes through: count,
@@ -131,6 +158,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	clientID, e := s.authorizeCall(r, spec)
 	if e != nil {
 		s.writeAuthError(w, spec, e)
+		return
+	}
+	if e := checkPathID(spec, id); e != nil {
+		writeAPIError(w, e)
 		return
 	}
 
