@@ -2,6 +2,7 @@ package photosapi_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -598,4 +599,57 @@ func checkAPIError(t *testing.T, call string, err error, status int, message str
 	if apiErr.Message != message {
 		t.Errorf("%s: message %q, want %q", call, apiErr.Message, message)
 	}
+}
+
+func TestConformanceUploadFileNameIsRaw(t *testing.T) {
+	e := startEnv(t, emulator.Options{}, nil)
+	ctx := t.Context()
+	// "%41" would become "A" and "%20" a space if either side
+	// percent-decoded the header. A lone "%" is not a valid escape.
+	cases := []struct {
+		name      string
+		resumable bool
+	}{
+		{"50% off #1.jpg", false},
+		{"Scan %41 #2 Ärger 写真.jpg", false},
+		{"Ferien %20 2024 #3 ü.jpg", true},
+	}
+	_, base := sample(t, "Orientation/f3-exif.jpg")
+	for i, tc := range cases {
+		name := tc.name
+		data := uniqueJPEG(base, uint64(i))
+		var token string
+		var err error
+		if tc.resumable {
+			token, err = uploadResumable(ctx, e.client, data, name)
+		} else {
+			token, err = e.client.UploadRaw(ctx, bytes.NewReader(data), int64(len(data)), name, "image/jpeg")
+		}
+		if err != nil {
+			t.Fatalf("upload %q: %v", name, err)
+		}
+		// No fileName in batchCreate, so the item takes the upload's name.
+		results, err := e.client.BatchCreate(ctx, api.BatchCreateMediaItemsRequest{
+			NewMediaItems: []api.NewMediaItem{{SimpleMediaItem: &api.SimpleMediaItem{UploadToken: token}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := results[0].Err(); err != nil {
+			t.Fatal(err)
+		}
+		if got := results[0].MediaItem.Filename; got != name {
+			t.Errorf("item from upload named %q has filename %q", name, got)
+		}
+	}
+}
+
+// uploadResumable sends data through a resumable session and returns the
+// upload token.
+func uploadResumable(ctx context.Context, c *photosapi.Client, data []byte, name string) (string, error) {
+	up, err := c.StartResumable(ctx, int64(len(data)), name, "image/jpeg")
+	if err != nil {
+		return "", err
+	}
+	return up.Upload(ctx, bytes.NewReader(data))
 }

@@ -109,6 +109,9 @@
 //     (page_size), and integers as numbers or strings, as Google's proto3
 //     JSON parser does. Any other name is rejected with Google's "Unknown
 //     name" message.
+//   - X-Goog-Upload-File-Name is the file name as sent, in UTF-8, and is
+//     never percent-decoded, because Google documents no encoding for it
+//     and decoding would turn a literal "%41" in a name into "A".
 //   - Resumable session URLs work for seven days, the lifetime Google
 //     documents for the same protocol in its Street View Publish API. A
 //     query of a finished session returns the upload token again. A

@@ -95,9 +95,9 @@ func (c *call) rawUpload() {
 	writeUploadToken(c.w, token)
 }
 
-// uploadFileName returns X-Goog-Upload-File-Name as sent. Names are not
-// percent-decoded, because Google does not document an encoding and a
-// literal "%20" in a file name must survive.
+// uploadFileName returns X-Goog-Upload-File-Name as sent, as UTF-8 bytes.
+// Names are not percent-decoded, because Google does not document an
+// encoding and a literal "%20" in a file name must survive.
 func uploadFileName(r *http.Request) string {
 	return r.Header.Get("X-Goog-Upload-File-Name")
 }
