@@ -318,13 +318,11 @@ func (e *executor) removeBatch(ctx context.Context, albumID string, batch []Op) 
 	return nil
 }
 
-// keepRecords marks deleted files whose removal did not happen, so their
-// records stay and the next pass tries again.
-//
-// NOTE: a removal caused by a move or a content change is not retried,
-// because the file's record already points at its new item or directory;
-// after a transient failure the old item stays in the old album.
+// keepRecords marks removals that did not happen. A deleted file keeps its
+// record, so the next pass plans the removal again. Removals caused by
+// moves and changes stay in the journal of pending removals.
 func (e *executor) keepRecords(ops []Op) {
+	e.failedRemovals = append(e.failedRemovals, ops...)
 	for _, op := range ops {
 		if op.OldPath != "" {
 			e.unremoved[op.OldPath] = true

@@ -270,3 +270,34 @@ func TestSyncSameContentInTwoFolders(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncMoveRemovalRetriedNextPass(t *testing.T) {
+	f := newChangeFixture(t, nil)
+	if err := os.Rename(f.abs("A/y.jpg"), f.abs("B/y.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	f.h.post("faults", map[string]any{"method": "albums.batchRemoveMediaItems", "status": 503, "count": 100})
+	sum := f.h.sync(f.cfg)
+	if len(sum.Pending) != 1 {
+		t.Errorf("pending = %v, want the failed removal", sum.Pending)
+	}
+	if !f.albumHas("A", f.sha["A/y.jpg"]) {
+		t.Fatal("the removal from album A happened despite the fault")
+	}
+
+	f.h.clearFaults()
+	again := f.h.sync(f.cfg)
+	if again.Removed != 1 {
+		t.Errorf("next pass removed %d items, want the 1 left over", again.Removed)
+	}
+	if f.albumHas("A", f.sha["A/y.jpg"]) {
+		t.Error("moved file's item is still in album A after the next pass")
+	}
+	if !f.albumHas("B", f.sha["A/y.jpg"]) {
+		t.Error("moved file's item is not in album B")
+	}
+	last := f.h.sync(f.cfg)
+	if last.Removed != 0 || len(last.Pending) != 0 {
+		t.Errorf("third pass removed %d and left %v pending, want nothing", last.Removed, last.Pending)
+	}
+}

@@ -29,6 +29,8 @@ type executor struct {
 	formats map[string]media.Format
 	// unremoved lists deleted paths whose removal from an album failed.
 	unremoved map[string]bool
+	// failedRemovals are the removals that failed this pass.
+	failedRemovals []Op
 	// halted is set by a fatal API error. Unlike a spent budget, which only
 	// stops new uploads, it also stops item creation for uploads already
 	// done, because the next call would fail the same way.
@@ -65,7 +67,16 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 	}
 	uploads := byKind[OpUpload]
 	links := append(byKind[OpAdd], byKind[OpMove]...)
-	records, removes, forgets := byKind[OpRecord], byKind[OpRemove], byKind[OpForget]
+	records, forgets := byKind[OpRecord], byKind[OpForget]
+	removes, err := e.withPendingRemovals(byKind[OpRemove])
+	if err != nil {
+		return err
+	}
+	// Journal the removals before any record changes, so a kill between a
+	// move's record and its removal leaves the removal to the next pass.
+	if err := e.savePendingRemovals(removes); err != nil {
+		return err
+	}
 
 	for round := 0; len(uploads) > 0 && round < freshUploadRounds; round++ {
 		var err error
@@ -87,6 +98,9 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 		if err := steps[i](ctx, ops); err != nil {
 			return err
 		}
+	}
+	if err := e.savePendingRemovals(e.failedRemovals); err != nil {
+		return err
 	}
 	return e.forget(forgets)
 }
