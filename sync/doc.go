@@ -29,7 +29,9 @@
 // stored session is queried and resumed where the server stopped. Album
 // creation is journaled in the store's settings before the request, and a
 // leftover entry makes the next pass look the album up by title before it
-// creates one.
+// creates one. Removals from albums that follow a move or a content change
+// are journaled per folder before any record changes, so a kill cannot
+// lose them.
 //
 // This package has the same name as the standard library's. Its files
 // import the standard one as gosync, and callers import this one as
