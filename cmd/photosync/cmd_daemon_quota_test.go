@@ -156,9 +156,12 @@ func (l *notifyListener) wait(t *testing.T, want string) {
 func TestDaemonLoginNeededAndRecovered(t *testing.T) {
 	e := newDaemonEnv(t, daemonConfig{})
 	notify := listenNotify(t)
-	d := e.start("NOTIFY_SOCKET="+notify.conn.LocalAddr().String(), daemon.DebugPollIntervalEnv+"=1s")
+	d := e.start("NOTIFY_SOCKET="+notify.conn.LocalAddr().String(), daemon.DebugPollIntervalEnv+"=1s",
+		"WATCHDOG_USEC=200000")
 	notify.wait(t, "READY=1")
 	notify.wait(t, "STATUS=Idle; 0 items in sync")
+	// The pings repeat, so this one comes whatever came before.
+	notify.wait(t, "WATCHDOG=1")
 
 	e.post("faults", `{"revokeRefreshToken":"daemon-refresh"}`)
 	e.writeSettled(1, 2000)

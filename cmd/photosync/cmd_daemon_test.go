@@ -559,3 +559,59 @@ func TestSyncCommandGoesThroughDaemon(t *testing.T) {
 		t.Errorf("sync of a folder outside the daemon's config: exit %d, stderr %s", bad.code, bad.stderr)
 	}
 }
+
+func TestDaemonReloadsOnHangup(t *testing.T) {
+	e := newDaemonEnv(t, daemonConfig{})
+	d := e.start()
+	more := filepath.Join(e.dir, "More")
+	sha := writePNG(t, filepath.Join(more, "added.png"), 7)
+
+	cfg, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// folders is the config's last key, so a line appends a folder.
+	cfg = append(cfg, fmt.Sprintf("  - path: %s\n", more)...)
+	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus("the added folder", func(st *daemon.Status) bool {
+		return len(st.Folders) == 2 && st.Folders[1].Path == more && st.Folders[1].InSync == 1
+	})
+	e.waitRemote("the added folder's file", func(items []emuItem, _ []emuAlbum) bool {
+		return slices.ContainsFunc(items, func(it emuItem) bool { return it.SHA256 == sha })
+	})
+
+	// A config that does not load leaves the running one in place.
+	if err := os.WriteFile(e.config, []byte("folders: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.waitLog(t, "Config not reloaded")
+	if st := e.waitStatus("the status", func(*daemon.Status) bool { return true }); len(st.Folders) != 2 {
+		t.Errorf("daemon has %d folders after a failed reload, want the 2 it had", len(st.Folders))
+	}
+	if code := d.stop(t); code != 0 {
+		t.Errorf("daemon exit code = %d, want 0", code)
+	}
+}
+
+// waitLog waits until the daemon's log contains text.
+func (d *runningDaemon) waitLog(t *testing.T, text string) {
+	t.Helper()
+	deadline := time.Now().Add(daemonWait)
+	for time.Now().Before(deadline) {
+		log, _ := os.ReadFile(d.log)
+		if strings.Contains(string(log), text) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, not synchronization
+	}
+	log, _ := os.ReadFile(d.log)
+	t.Fatalf("daemon log lacks %q:\n%s", text, log)
+}
