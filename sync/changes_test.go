@@ -116,9 +116,9 @@ func TestSyncRenameInsideFolder(t *testing.T) {
 	if err := os.Rename(f.abs("A/y.jpg"), f.abs("A/y-renamed.jpg")); err != nil {
 		t.Fatal(err)
 	}
-	before := f.h.requests().Total
+	before := f.h.nonPollRequests()
 	sum := f.h.sync(f.cfg)
-	if got := f.h.requests().Total - before; got != 0 {
+	if got := f.h.nonPollRequests() - before; got != 0 {
 		t.Errorf("rename made %d requests, want 0", got)
 	}
 	if sum.Renamed != 1 {
@@ -173,9 +173,9 @@ func TestSyncDeleteWithRemoteDeleteNever(t *testing.T) {
 	if err := os.Remove(f.abs("B/z.jpg")); err != nil {
 		t.Fatal(err)
 	}
-	before := f.h.requests().Total
+	before := f.h.nonPollRequests()
 	sum := f.h.sync(f.cfg)
-	if got := f.h.requests().Total - before; got != 0 {
+	if got := f.h.nonPollRequests() - before; got != 0 {
 		t.Errorf("delete with remote_delete never made %d requests, want 0", got)
 	}
 	if sum.Forgotten != 1 {

@@ -27,6 +27,15 @@ type Summary struct {
 	Renamed, Moved, Removed, Forgotten int
 	// AlbumsCreated is the number of albums created.
 	AlbumsCreated int
+	// Downloaded and DownloadedBytes count the remote items written into
+	// the folders, and Trashed the files moved to a folder's trash because
+	// their item left its album remotely.
+	Downloaded      int
+	DownloadedBytes int64
+	Trashed         int
+	// AlbumsRenamed describes each album renamed remotely. Its folder keeps
+	// its name.
+	AlbumsRenamed []string
 	// Skipped lists files left alone, grouped by reason.
 	Skipped map[string][]string
 	// Failed lists files the API rejected for good, with the reason. They
@@ -111,6 +120,7 @@ func (s *Summary) Write(w io.Writer) {
 		fmt.Fprintf(w, "albums created %d, renamed %d, moved %d, removed from albums %d, deleted locally %d\n",
 			s.AlbumsCreated, s.Renamed, s.Moved, s.Removed, s.Forgotten)
 	}
+	s.writeRemote(w)
 	reasons := make([]string, 0, len(s.Skipped))
 	for r := range s.Skipped {
 		reasons = append(reasons, r)

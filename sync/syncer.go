@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	gosync "sync"
 	"time"
 
@@ -52,6 +53,12 @@ type Options struct {
 	// Progress, when set, receives progress events from several goroutines,
 	// one call at a time.
 	Progress func(Progress)
+	// FullPollInterval is the time between two complete listings of the
+	// remote side. Zero means config.DefaultFullPollInterval.
+	FullPollInterval time.Duration
+	// DownloadWriter, when set, wraps the writer of each download's
+	// temporary file. Tests use it to simulate a full disk.
+	DownloadWriter func(io.Writer) io.Writer
 }
 
 // DefaultResumableThreshold is the size from which uploads use a resumable
@@ -176,7 +183,7 @@ func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (sum *Summary
 	if err := s.dropStaleUploads(work); err != nil {
 		return sum, err
 	}
-	return sum, nil
+	return sum, s.pollFolders(ctx, folders, sum)
 }
 
 // prepareAll prepares each uploading folder. A folder that cannot be

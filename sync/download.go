@@ -1,0 +1,286 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/photosync/photosync/state"
+)
+
+// TempPrefix starts the name of every file a download writes before it is
+// complete. The scanner skips such names, and a pass removes those that a
+// crash left behind.
+const TempPrefix = ".photosync-tmp-"
+
+// metaDownloading journals a download in the store's settings while its
+// temporary file exists: key prefix, folder, NUL, temporary path; value the
+// final path once it is chosen. A crash leaves the entry behind, and the next
+// pass removes the temporary file and any record of a final path that never
+// appeared.
+const metaDownloading = "sync.downloading\x00"
+
+// maxNameTries bounds the attempts to find a free name when other writers
+// keep taking the chosen ones.
+const maxNameTries = 4
+
+// fetched is a completed temporary file.
+type fetched struct {
+	tmp     string // absolute path of the temporary file
+	size    int64
+	modTime time.Time
+	sha256  string
+}
+
+// errSymlinkParent reports a directory on the way to a download target that
+// is a symbolic link, which could lead outside the synced folder.
+var errSymlinkParent = errors.New("is a symbolic link; photosync does not write through links")
+
+// ensureDir creates the directory rel (with "/" separators) under root, one
+// part at a time, and refuses parts that are symbolic links or not
+// directories.
+func ensureDir(root, rel string) (string, error) {
+	dir := root
+	if rel == "" {
+		return dir, nil
+	}
+	for _, part := range strings.Split(rel, "/") {
+		dir = filepath.Join(dir, part)
+		info, err := os.Lstat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				return "", fmt.Errorf("create directory %s: %w", dir, err)
+			}
+			continue
+		case err != nil:
+			return "", fmt.Errorf("check directory %s: %w", dir, err)
+		case info.Mode()&fs.ModeSymlink != 0:
+			return "", fmt.Errorf("directory %s: %w", dir, errSymlinkParent)
+		case !info.IsDir():
+			return "", fmt.Errorf("directory %s: a file has that name; rename it to receive the album", dir)
+		}
+	}
+	return dir, nil
+}
+
+// fetchTo downloads it into a new temporary file in the absolute directory
+// dir, fsyncs it and returns it. On any error the temporary file is gone.
+// The journal entry is written before the file is created.
+func (d *downloadRun) fetchTo(ctx context.Context, it RemoteItem, dir string) (*fetched, error) {
+	tmp, err := os.CreateTemp(dir, TempPrefix+"*")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary file in %s: %w", dir, err)
+	}
+	rel, _ := filepath.Rel(d.root, tmp.Name())
+	key := metaDownloading + d.root + "\x00" + filepath.ToSlash(rel)
+	if err := d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.PutMeta(key, "-") }); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, storeError(err)
+	}
+	f, err := d.write(ctx, it, tmp)
+	if err != nil {
+		os.Remove(tmp.Name())
+		_ = d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.DeleteMeta(key) })
+		return nil, err
+	}
+	return f, nil
+}
+
+// write fills tmp with the item's bytes and closes it.
+func (d *downloadRun) write(ctx context.Context, it RemoteItem, tmp *os.File) (*fetched, error) {
+	hash := sha256.New()
+	var w io.Writer = tmp
+	if d.s.opts.DownloadWriter != nil {
+		w = d.s.opts.DownloadWriter(tmp)
+	}
+	params := "d"
+	if it.Video {
+		params = "dv"
+	}
+	n, err := d.reader.Download(ctx, it.BaseURL, params, io.MultiWriter(hash, w))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("download %s: %w", it.ID, err)
+	}
+	info, err := os.Stat(tmp.Name())
+	if err != nil {
+		return nil, fmt.Errorf("download %s: %w", it.ID, err)
+	}
+	return &fetched{tmp: tmp.Name(), size: n, modTime: info.ModTime(),
+		sha256: hex.EncodeToString(hash.Sum(nil))}, nil
+}
+
+// place gives the fetched file its final name in the directory rel: the
+// item's safe name, or the name with the item's suffix when the directory
+// already holds that name in any case or normalization. The file's record
+// is written first, so a scan that sees the final name finds it known; the
+// link never replaces an existing file. It returns the final relative path.
+func (d *downloadRun) place(f *fetched, it RemoteItem, relDir, albumID string) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	absDir := filepath.Dir(f.tmp)
+	base := SafeName(it.Filename, it.ID)
+	taken, err := d.namesIn(absDir, relDir)
+	if err != nil {
+		return "", err
+	}
+	tmpRel, _ := filepath.Rel(d.root, f.tmp)
+	key := metaDownloading + d.root + "\x00" + filepath.ToSlash(tmpRel)
+	candidates := []string{base, WithSuffix(base, it.ID)}
+	for i := 2; len(candidates) < maxNameTries; i++ {
+		candidates = append(candidates, WithSuffix(base, fmt.Sprintf("%s#%d", it.ID, i)))
+	}
+	for _, name := range candidates {
+		if taken[NameKey(name)] {
+			continue
+		}
+		rel := path.Join(relDir, name)
+		if !insideRoot(d.root, rel) {
+			return "", fmt.Errorf("place %s: name %q leaves the folder", it.ID, rel)
+		}
+		if err := d.record(f, it, rel, albumID, key); err != nil {
+			return "", err
+		}
+		err := os.Link(f.tmp, filepath.Join(d.root, filepath.FromSlash(rel)))
+		if errors.Is(err, fs.ErrExist) {
+			taken[NameKey(name)] = true
+			if err := d.unrecord(rel); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if err != nil {
+			_ = d.unrecord(rel)
+			return "", fmt.Errorf("place %s as %s: %w", it.ID, rel, err)
+		}
+		taken[NameKey(name)] = true
+		os.Remove(f.tmp)
+		if err := syncDir(absDir); err != nil {
+			return "", err
+		}
+		err = d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.DeleteMeta(key) })
+		return rel, storeError(err)
+	}
+	return "", fmt.Errorf("place %s: no free name for %q in %s", it.ID, base, absDir)
+}
+
+// namesIn returns the name keys of the entries of a directory and of the
+// store's records in it. It runs under d.mu.
+func (d *downloadRun) namesIn(absDir, relDir string) (map[string]bool, error) {
+	if names, ok := d.taken[relDir]; ok {
+		return names, nil
+	}
+	names := map[string]bool{}
+	entries, err := os.ReadDir(absDir)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", absDir, err)
+	}
+	for _, e := range entries {
+		names[NameKey(e.Name())] = true
+	}
+	for p := range d.byPath {
+		if dirOf(p) == relDir {
+			names[NameKey(path.Base(p))] = true
+		}
+	}
+	d.taken[relDir] = names
+	return names, nil
+}
+
+// record writes the file and media item records of a download before the
+// file appears under rel.
+func (d *downloadRun) record(f *fetched, it RemoteItem, rel, albumID, journalKey string) error {
+	now := d.s.opts.Now()
+	err := d.s.opts.Store.Update(func(tx *state.Tx) error {
+		if err := tx.PutMeta(journalKey, rel); err != nil {
+			return err
+		}
+		err := tx.PutFile(state.File{Folder: d.root, Path: rel, Size: f.size, ModTime: f.modTime,
+			SHA256: f.sha256, MediaItemID: it.ID, AlbumID: albumID, Status: state.StatusSynced,
+			Origin: state.OriginDownloaded, UpdatedAt: now})
+		if err != nil {
+			return err
+		}
+		m, ok, err := tx.GetMediaItem(it.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			m = state.MediaItem{ID: it.ID, SHA256: f.sha256, Filename: it.Filename,
+				MimeType: it.MimeType, CreatedAt: now, Origin: state.OriginDownloaded}
+		}
+		if albumID != "" && !slices.Contains(m.AlbumIDs, albumID) {
+			m.AlbumIDs = append(m.AlbumIDs, albumID)
+		}
+		return tx.PutMediaItem(m)
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	d.byPath[rel] = it.ID
+	return nil
+}
+
+// unrecord drops the file record of a name that could not be taken.
+func (d *downloadRun) unrecord(rel string) error {
+	delete(d.byPath, rel)
+	return storeError(d.s.opts.Store.Update(func(tx *state.Tx) error {
+		return tx.DeleteFile(d.root, rel)
+	}))
+}
+
+// recoverDownloads finishes what a crash left of downloads into folder: it
+// removes each journaled temporary file, and drops the record of a final
+// name that never appeared, so the item downloads again.
+func (s *Syncer) recoverDownloads(folder string) error {
+	prefix := metaDownloading + folder + "\x00"
+	type entry struct{ key, tmp, final string }
+	var left []entry
+	err := s.opts.Store.View(func(tx *state.Tx) error {
+		return tx.ForEachMeta(prefix, func(k, v string) error {
+			left = append(left, entry{key: k, tmp: strings.TrimPrefix(k, prefix), final: v})
+			return nil
+		})
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	for _, e := range left {
+		tmpPath := filepath.Join(folder, filepath.FromSlash(e.tmp))
+		if err := os.Remove(tmpPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", tmpPath, err)
+		}
+		err := s.opts.Store.Update(func(tx *state.Tx) error {
+			if e.final != "" && e.final != "-" {
+				if _, err := os.Lstat(filepath.Join(folder, filepath.FromSlash(e.final))); errors.Is(err, fs.ErrNotExist) {
+					if err := tx.DeleteFile(folder, e.final); err != nil {
+						return err
+					}
+				}
+			}
+			return tx.DeleteMeta(e.key)
+		})
+		if err != nil {
+			return storeError(err)
+		}
+		s.log.Info().Str("folder", folder).Str("path", e.tmp).Msg("removed an interrupted download")
+	}
+	return nil
+}

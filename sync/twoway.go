@@ -1,0 +1,465 @@
+package sync
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	gosync "sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/photosync/photosync/config"
+	"github.com/photosync/photosync/photosapi/api"
+	"github.com/photosync/photosync/state"
+)
+
+// baseURLMaxAge is the age after which a listed base URL is fetched again
+// before a download. Base URLs live about 60 minutes; ten minutes of margin
+// cover a download that starts late in a long pass.
+const baseURLMaxAge = 50 * time.Minute
+
+// Poll runs the download direction once over the folders whose mode
+// downloads: it lists the remote side, downloads new items into their
+// album's directory, moves files whose item left its album to the folder's
+// trash and records album renames. The daemon calls it between passes; Run
+// calls it after the upload direction. Problems with single items or
+// folders are recorded in the Summary; the error contract is Run's.
+func (s *Syncer) Poll(ctx context.Context, folders []config.Folder) (sum *Summary, err error) {
+	sum = newSummary()
+	if s.opts.Requests != nil {
+		defer func() {
+			if flushErr := s.opts.Requests.Flush(); flushErr != nil && err == nil {
+				err = &FatalError{Err: flushErr}
+			}
+		}()
+	}
+	return sum, s.pollFolders(ctx, folders, sum)
+}
+
+// pollFolders is the download direction of a pass. Folders already listed
+// in sum.Folders, because the upload direction stopped them, are left out.
+func (s *Syncer) pollFolders(ctx context.Context, folders []config.Folder, sum *Summary) error {
+	reader, ok := s.opts.Remote.(RemoteReader)
+	if !ok || s.opts.DryRun {
+		return nil
+	}
+	down := s.downloadFolders(folders, sum)
+	if len(down) == 0 {
+		return nil
+	}
+	downloads := map[string]bool{}
+	for _, f := range down {
+		downloads[f.Path] = true
+	}
+	ps, err := s.loadPollState(folders)
+	if err != nil {
+		return err
+	}
+	ch, err := s.poll(ctx, reader, ps, downloads)
+	if err != nil {
+		return s.pollFailed(ctx, err, down, sum)
+	}
+	if err := s.placeAlbums(ch, ps, down[0].Path, sum); err != nil {
+		return err
+	}
+	failedAlbums := map[string]bool{}
+	for i, f := range down {
+		d := &downloadRun{s: s, reader: reader, cfg: f, root: f.Path, ch: ch, ps: ps, sum: sum,
+			first: i == 0, failedAlbums: failedAlbums}
+		if err := d.run(ctx); err != nil {
+			return err
+		}
+	}
+	return s.notePoll(ch, failedAlbums, down)
+}
+
+// downloadFolders checks the marker of each downloading folder and returns
+// those that may be written.
+func (s *Syncer) downloadFolders(folders []config.Folder, sum *Summary) []config.Folder {
+	stopped := map[string]bool{}
+	for _, p := range sum.Folders {
+		stopped[p.Folder] = true
+	}
+	var out []config.Folder
+	for _, f := range folders {
+		if !f.Mode.Downloads() || stopped[f.Path] {
+			continue
+		}
+		err := s.checkDownloadFolder(f)
+		if err == nil {
+			out = append(out, f)
+			continue
+		}
+		s.log.Error().Err(err).Str("folder", f.Path).Msg("folder not synced")
+		sum.Folders = append(sum.Folders, FileProblem{Folder: f.Path, Reason: err.Error()})
+	}
+	return out
+}
+
+// checkDownloadFolder checks the root and marker of a folder, records a
+// new folder, and finishes downloads a crash interrupted.
+func (s *Syncer) checkDownloadFolder(f config.Folder) error {
+	_, seen, err := s.opts.Store.GetFolder(f.Path)
+	if err != nil {
+		return storeError(err)
+	}
+	if err := CheckMarker(f.Path, seen, false, s.opts.Now()); err != nil {
+		return err
+	}
+	if !seen {
+		if err := s.opts.Store.PutFolder(state.Folder{ID: f.Path}); err != nil {
+			return storeError(err)
+		}
+	}
+	return s.recoverDownloads(f.Path)
+}
+
+// pollFailed turns a failed listing into the pass's outcome: fatal for a
+// spent quota or a rejected login, a problem of every downloading folder
+// otherwise.
+func (s *Syncer) pollFailed(ctx context.Context, err error, down []config.Folder, sum *Summary) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if classify(err) == classFatal {
+		reason := fatalReason(err)
+		sum.stop(reason)
+		return &FatalError{Err: errors.New(reason)}
+	}
+	s.log.Warn().Err(err).Msg("poll failed; trying again next pass")
+	for _, f := range down {
+		sum.pending(f.Path, "", "poll: "+err.Error())
+	}
+	return nil
+}
+
+// placeAlbums gives each listed album that has no directory yet one in the
+// first downloading folder, and records albums renamed remotely. A new
+// album whose directory another album already mirrors gets the directory
+// name with a suffix derived from its id.
+func (s *Syncer) placeAlbums(ch *remoteChanges, ps *pollState, first string, sum *Summary) error {
+	used := map[string]string{}
+	for id, p := range ps.places {
+		if p.folder == first {
+			used[NameKey(p.dir)] = id
+		}
+	}
+	albums := slices.Clone(ch.albums)
+	slices.SortFunc(albums, func(a, b RemoteAlbum) int { return cmp.Compare(a.ID, b.ID) })
+	return storeError(s.opts.Store.Update(func(tx *state.Tx) error {
+		for _, a := range albums {
+			if _, ok := ps.places[a.ID]; ok {
+				if err := s.noteRename(tx, a, ps, sum); err != nil {
+					return err
+				}
+				continue
+			}
+			dir := AlbumDir(a.Title, a.ID)
+			if owner, taken := used[NameKey(dir)]; taken && owner != a.ID {
+				dir = path.Join(dirOf(dir), WithSuffix(path.Base(dir), a.ID))
+			}
+			used[NameKey(dir)] = a.ID
+			if err := placeAlbum(tx, a, first, dir); err != nil {
+				return err
+			}
+			ps.places[a.ID] = place{folder: first, dir: dir}
+			s.log.Info().Str("folder", first).Str("album", a.ID).Str("path", dir).Msg("new remote album")
+		}
+		return nil
+	}))
+}
+
+// placeAlbum records the directory of a new remote album. When the
+// directory has no album of its own yet, the album becomes its album, so
+// files added there locally go into it and no second album of that title
+// is created.
+func placeAlbum(tx *state.Tx, a RemoteAlbum, folder, dir string) error {
+	if err := tx.PutMeta(metaAlbumDir+a.ID, folder+"\x00"+dir); err != nil {
+		return err
+	}
+	rec := state.Album{ID: a.ID, Title: a.Title}
+	if _, has, err := tx.AlbumForDir(folder, dir, 0); err != nil {
+		return err
+	} else if !has {
+		rec.Folder, rec.Dir = folder, dir
+	}
+	return tx.PutAlbum(rec)
+}
+
+// noteRename records an album whose remote title changed. Its directory
+// stays; the new title is kept as RemoteTitle for status.
+func (s *Syncer) noteRename(tx *state.Tx, a RemoteAlbum, ps *pollState, sum *Summary) error {
+	stored, ok := ps.albums[a.ID]
+	if !ok || a.Title == stored.Title || a.Title == stored.RemoteTitle {
+		return nil
+	}
+	stored.RemoteTitle = a.Title
+	ps.albums[a.ID] = stored
+	sum.add(func(s *Summary) {
+		s.AlbumsRenamed = append(s.AlbumsRenamed, fmt.Sprintf("%q is now %q", stored.Title, a.Title))
+	})
+	s.log.Info().Str("album", a.ID).Str("title", a.Title).Msg("album renamed remotely; its folder stays")
+	return tx.PutAlbum(stored)
+}
+
+// notePoll stores the listed count and cover of each album listed again
+// without a failure, so the next poll lists it only when they change, and
+// the time of a full poll.
+func (s *Syncer) notePoll(ch *remoteChanges, failed map[string]bool, down []config.Folder) error {
+	now := s.opts.Now()
+	return storeError(s.opts.Store.Update(func(tx *state.Tx) error {
+		for _, a := range ch.albums {
+			if _, listed := ch.listed[a.ID]; !listed || failed[a.ID] {
+				continue
+			}
+			rec, ok, err := tx.GetAlbum(a.ID)
+			if err != nil || !ok {
+				return err
+			}
+			rec.ItemCount, rec.CoverID, rec.UpdatedAt = a.Count, a.CoverID, now
+			if err := tx.PutAlbum(rec); err != nil {
+				return err
+			}
+		}
+		for _, f := range down {
+			rec, ok, err := tx.GetFolder(f.Path)
+			if err != nil || !ok {
+				return err
+			}
+			rec.LastPoll = now
+			if err := tx.PutFolder(rec); err != nil {
+				return err
+			}
+		}
+		if !ch.full || len(failed) > 0 {
+			return nil
+		}
+		return tx.PutMeta(metaLastFullPoll, now.UTC().Format(time.RFC3339Nano))
+	}))
+}
+
+// downloadRun is the download direction of one pass on one folder.
+type downloadRun struct {
+	s      *Syncer
+	reader RemoteReader
+	cfg    config.Folder
+	root   string
+	ch     *remoteChanges
+	ps     *pollState
+	sum    *Summary
+	// first marks the folder that receives new albums and loose items.
+	first bool
+
+	// mu guards the fields below and makes the choice of a final name and
+	// its link one step.
+	mu gosync.Mutex
+	// byPath maps the folder's recorded paths to their media item ids.
+	byPath map[string]string
+	// taken caches the name keys of a directory's entries, by directory.
+	taken map[string]map[string]bool
+	// failedAlbums collects albums with a failed download or removal, whose
+	// count must not be stored, so the next poll lists them again.
+	failedAlbums map[string]bool
+}
+
+// fetchJob is one item to download into a directory.
+type fetchJob struct {
+	item    RemoteItem
+	dir     string
+	albumID string
+}
+
+func (d *downloadRun) run(ctx context.Context) error {
+	d.byPath, d.taken = map[string]string{}, map[string]map[string]bool{}
+	byID := map[string]state.File{}
+	err := d.s.opts.Store.ForEachFile(d.root, func(f state.File) error {
+		d.byPath[f.Path] = f.MediaItemID
+		if f.MediaItemID != "" {
+			byID[f.MediaItemID] = f
+		}
+		return nil
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	jobs, gone := d.diff(byID)
+	if err := d.trash(gone); err != nil {
+		return err
+	}
+	return d.fetchAll(ctx, jobs)
+}
+
+// diff returns the items to download and the recorded files whose item
+// left the album of their directory.
+func (d *downloadRun) diff(byID map[string]state.File) ([]fetchJob, []state.File) {
+	var jobs []fetchJob
+	var gone []state.File
+	queued := map[string]bool{}
+	ids := make([]string, 0, len(d.ch.listed))
+	for id := range d.ch.listed {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, albumID := range ids {
+		p, ok := d.ps.places[albumID]
+		if !ok || p.folder != d.root {
+			continue
+		}
+		present := map[string]bool{}
+		for _, it := range d.ch.listed[albumID] {
+			present[it.ID] = true
+			if _, have := byID[it.ID]; have || d.ps.tombs[it.ID] || queued[it.ID] {
+				continue
+			}
+			queued[it.ID] = true
+			jobs = append(jobs, fetchJob{item: it, dir: p.dir, albumID: albumID})
+		}
+		for _, f := range byID {
+			if f.AlbumID == albumID && !present[f.MediaItemID] && f.Status == state.StatusSynced {
+				gone = append(gone, f)
+			}
+		}
+	}
+	if d.first {
+		for _, it := range d.ch.loose {
+			if _, have := byID[it.ID]; !have && !queued[it.ID] {
+				queued[it.ID] = true
+				jobs = append(jobs, fetchJob{item: it})
+			}
+		}
+	}
+	slices.SortFunc(gone, func(a, b state.File) int { return cmp.Compare(a.Path, b.Path) })
+	return jobs, gone
+}
+
+// fetchAll downloads the jobs on Options.Workers workers. A failed item is
+// left for the next pass; a fatal error stops the rest.
+func (d *downloadRun) fetchAll(ctx context.Context, jobs []fetchJob) error {
+	if err := d.refresh(ctx, jobs); err != nil {
+		return d.fetchFailed(ctx, err, fetchJob{})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(d.s.opts.Workers)
+	for _, job := range jobs {
+		if job.item.Processing {
+			d.sum.pending(d.root, path.Join(job.dir, job.item.Filename), "video still processing remotely")
+			d.failed(job.albumID)
+			continue
+		}
+		g.Go(func() error {
+			if err := d.fetchOne(gctx, job); err != nil {
+				return d.fetchFailed(gctx, err, job)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// refresh fetches fresh base URLs, 50 items a call, when the listing is
+// older than baseURLMaxAge.
+func (d *downloadRun) refresh(ctx context.Context, jobs []fetchJob) error {
+	if len(jobs) == 0 || d.s.opts.Now().Sub(d.ch.at) < baseURLMaxAge {
+		return nil
+	}
+	for start := 0; start < len(jobs); start += MaxBatch {
+		batch := jobs[start:min(start+MaxBatch, len(jobs))]
+		ids := make([]string, len(batch))
+		for i, j := range batch {
+			ids[i] = j.item.ID
+		}
+		fresh, err := d.reader.GetItems(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("refresh base URLs: %w", err)
+		}
+		byID := map[string]RemoteItem{}
+		for _, it := range fresh {
+			byID[it.ID] = it
+		}
+		for i := range batch {
+			if it, ok := byID[batch[i].item.ID]; ok {
+				batch[i].item.BaseURL, batch[i].item.Processing = it.BaseURL, it.Processing
+			}
+		}
+	}
+	return nil
+}
+
+// fetchOne downloads one item and gives it its final name. A base URL that
+// expired is fetched again once.
+func (d *downloadRun) fetchOne(ctx context.Context, job fetchJob) error {
+	absDir, err := ensureDir(d.root, job.dir)
+	if err != nil {
+		return err
+	}
+	f, err := d.fetchTo(ctx, job.item, absDir)
+	if err != nil && api.IsExpiredURL(err) {
+		fresh, gerr := d.reader.GetItems(ctx, []string{job.item.ID})
+		if gerr != nil {
+			return fmt.Errorf("refresh base URL of %s: %w", job.item.ID, gerr)
+		}
+		if len(fresh) == 0 {
+			return fmt.Errorf("refresh base URL of %s: the item is gone", job.item.ID)
+		}
+		job.item.BaseURL = fresh[0].BaseURL
+		f, err = d.fetchTo(ctx, job.item, absDir)
+	}
+	if err != nil {
+		return err
+	}
+	rel, err := d.place(f, job.item, job.dir, job.albumID)
+	if err != nil {
+		return err
+	}
+	d.sum.add(func(s *Summary) {
+		s.Downloaded++
+		s.DownloadedBytes += f.size
+	})
+	d.s.log.Info().Str("folder", d.root).Str("path", rel).Str("media_id", job.item.ID).Msg("downloaded")
+	return nil
+}
+
+// fetchFailed records a failed download and returns an error only when it
+// stops the pass.
+func (d *downloadRun) fetchFailed(ctx context.Context, err error, job fetchJob) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var fatal *FatalError
+	if errors.As(err, &fatal) {
+		return err
+	}
+	if classify(err) == classFatal {
+		reason := fatalReason(err)
+		d.sum.stop(reason)
+		return &FatalError{Err: errors.New(reason)}
+	}
+	d.failed(job.albumID)
+	rel := path.Join(job.dir, job.item.Filename)
+	d.s.log.Warn().Err(err).Str("folder", d.root).Str("media_id", job.item.ID).Msg("download failed; trying again next pass")
+	d.sum.pending(d.root, rel, err.Error())
+	return nil
+}
+
+func (d *downloadRun) failed(albumID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failedAlbums[albumID] = true
+}
+
+// writeRemote prints the download direction's counts, when there are any.
+func (s *Summary) writeRemote(w io.Writer) {
+	if s.Downloaded+s.Trashed+len(s.AlbumsRenamed) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "downloaded %d (%s), moved to trash %d\n", s.Downloaded,
+		formatBytes(s.DownloadedBytes), s.Trashed)
+	for _, r := range s.AlbumsRenamed {
+		fmt.Fprintf(w, "album renamed remotely, folder kept: %s\n", r)
+	}
+}
