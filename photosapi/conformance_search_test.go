@@ -6,79 +6,168 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/photosapi/emulator"
 )
 
+// exifOnlyFiles are the sample photos whose only capture time is in EXIF,
+// oldest first. Each name starts with that time, which the emulator reads
+// as UTC.
+var exifOnlyFiles = []string{
+	"2004-01-11-22-45-15-sep-2004-01-11-22-45-15a.jpg",
+	"2006-12-21-15-55-26-sep-2006-12-21-15-55-26a.jpg",
+	"2007-05-12-08-19-07-sep-2007-05-12-08-19-07a.jpg",
+	"2007-07-13-17-02-30-sep-2007-07-13-17-02-30a.jpg",
+	"2008-06-06-13-29-29-sep-2008-06-06-13-29-29a.jpg",
+	"2009-04-23-07-21-35-sep-2009-04-23-07-21-35a.jpg",
+	"2010-06-20-20-07-39-sep-2010-06-20-20-07-39a.jpg",
+	"2011-08-07-19-22-57-sep-2011-08-07-19-22-57a.jpg",
+	"2012-09-21-22-07-34-sep-2012-09-21-22-07-34.jpg",
+	"2216-11-15-11-46-51-sep-2216-11-15-11-46-51a.jpg",
+}
+
 func TestConformanceSearchFilters(t *testing.T) {
 	e := startEnv(t, emulator.Options{VideoProcessingTime: -1}, nil)
 	ctx := t.Context()
-	var created []api.MediaItem
-	for _, name := range []string{"Camera Roll/IMG_1811.JPG", "Camera Roll/GOPR0042.JPG", "Tricky/clip.mp4"} {
-		_, data := sample(t, name)
-		created = append(created, createItem(t, e, data, name[strings.LastIndex(name, "/")+1:], ""))
-	}
-	for _, it := range created {
-		if it.MediaMetadata == nil || it.MediaMetadata.CreationTime.IsZero() {
-			t.Fatalf("item %s has no creation time", it.Filename)
+
+	// byDate maps a capture date, such as "2007-05-12", to the item's id.
+	byDate := map[string]string{}
+	var photos []string
+	for _, name := range exifOnlyFiles {
+		_, data := sample(t, "Tricky/exif-only/"+name)
+		it := createItem(t, e, data, name, "")
+		want, err := time.Parse("2006-01-02-15-04-05", name[:19])
+		if err != nil {
+			t.Fatal(err)
 		}
+		if got := it.MediaMetadata.CreationTime; !got.Equal(want) {
+			t.Fatalf("item %s has creation time %v, want the EXIF time %v", name, got, want)
+		}
+		byDate[name[:10]] = it.ID
+		photos = append(photos, it.ID)
+	}
+	_, clip := sample(t, "Tricky/clip.mp4")
+	video := createItem(t, e, clip, "clip.mp4", "")
+	// The MP4 header of clip.mp4 gives its capture time.
+	if got, want := video.MediaMetadata.CreationTime, time.Date(2021, 7, 4, 16, 30, 15, 0, time.UTC); !got.Equal(want) {
+		t.Fatalf("clip.mp4 has creation time %v, want %v", got, want)
+	}
+	byDate["2021-07-04"] = video.ID
+	all := append(slices.Clone(photos), video.ID)
+	// byTime is every item, oldest first.
+	byTime := slices.Insert(slices.Clone(photos), len(photos)-1, video.ID)
+	ids := func(dates ...string) []string {
+		var out []string
+		for _, d := range dates {
+			id, ok := byDate[d]
+			if !ok {
+				t.Fatalf("no sample item was taken on %s", d)
+			}
+			out = append(out, id)
+		}
+		return out
 	}
 	search := func(req api.SearchMediaItemsRequest) []string {
 		t.Helper()
 		return itemIDs(collect(t, e.client.Search(ctx, req)))
 	}
-
-	// A range wide enough for every item, in both orders.
-	wide := &api.DateFilter{Ranges: []api.DateRange{{StartDate: &api.Date{Year: 1900, Month: 1, Day: 1}, EndDate: &api.Date{Year: 2100, Month: 12, Day: 31}}}}
-	oldest := search(api.SearchMediaItemsRequest{Filters: &api.Filters{DateFilter: wide}, OrderBy: api.OrderByCreationTime})
-	newest := search(api.SearchMediaItemsRequest{Filters: &api.Filters{DateFilter: wide}, OrderBy: api.OrderByCreationTimeDesc})
-	if len(oldest) != 3 {
-		t.Fatalf("wide date range found %d items, want 3", len(oldest))
+	date := func(y, m, d int32) api.Date { return api.Date{Year: y, Month: m, Day: d} }
+	dateRange := func(start, end api.Date) api.DateRange {
+		return api.DateRange{StartDate: &start, EndDate: &end}
 	}
-	reversed := slices.Clone(newest)
-	slices.Reverse(reversed)
-	if !slices.Equal(oldest, reversed) {
-		t.Errorf("oldest first %v is not newest first %v reversed", oldest, newest)
+	dates := func(ds ...api.Date) *api.Filters {
+		return &api.Filters{DateFilter: &api.DateFilter{Dates: ds}}
 	}
-	times := map[string]int64{}
-	for _, it := range created {
-		times[it.ID] = it.MediaMetadata.CreationTime.Unix()
-	}
-	for i := 1; i < len(oldest); i++ {
-		if times[oldest[i-1]] > times[oldest[i]] {
-			t.Errorf("oldest-first order %v is not sorted by creation time", oldest)
-		}
+	ranges := func(rs ...api.DateRange) *api.Filters {
+		return &api.Filters{DateFilter: &api.DateFilter{Ranges: rs}}
 	}
 
-	// A whole-year date matches the items taken that year.
-	first := created[0]
-	year := int32(first.MediaMetadata.CreationTime.Year())
-	byYear := search(api.SearchMediaItemsRequest{Filters: &api.Filters{DateFilter: &api.DateFilter{Dates: []api.Date{{Year: year}}}}})
-	if !slices.Contains(byYear, first.ID) {
-		t.Errorf("items of %d are %v, want %s among them", year, byYear, first.ID)
+	tests := []struct {
+		name    string
+		filters *api.Filters
+		want    []string
+	}{
+		{"no filters", nil, all},
+		{"only flags", &api.Filters{IncludeArchivedMedia: true, ExcludeNonAppCreatedData: true}, all},
+		{"whole year", dates(date(2007, 0, 0)), ids("2007-05-12", "2007-07-13")},
+		{"whole month", dates(date(2007, 7, 0)), ids("2007-07-13")},
+		{"one day", dates(date(2007, 5, 12)), ids("2007-05-12")},
+		{"day without its photo", dates(date(2007, 5, 13)), nil},
+		{"day in every year", dates(date(0, 6, 20)), ids("2010-06-20")},
+		{"two years", dates(date(2004, 0, 0), date(2216, 0, 0)), ids("2004-01-11", "2216-11-15")},
+		{"year of the video", dates(date(2021, 0, 0)), ids("2021-07-04")},
+		{"day range inclusive", ranges(dateRange(date(2006, 12, 21), date(2007, 5, 12))), ids("2006-12-21", "2007-05-12")},
+		{"day range between photos", ranges(dateRange(date(2007, 5, 13), date(2007, 7, 12))), nil},
+		{"month range inclusive", ranges(dateRange(date(2007, 5, 0), date(2007, 7, 0))), ids("2007-05-12", "2007-07-13")},
+		{"year range inclusive", ranges(dateRange(date(2008, 0, 0), date(2010, 0, 0))), ids("2008-06-06", "2009-04-23", "2010-06-20")},
+		{"range in every year", ranges(dateRange(date(0, 6, 1), date(0, 6, 30))), ids("2008-06-06", "2010-06-20")},
+		{"two ranges", ranges(dateRange(date(2004, 1, 11), date(2004, 1, 11)), dateRange(date(2216, 1, 1), date(2216, 12, 31))),
+			ids("2004-01-11", "2216-11-15")},
+		{"dates and ranges", &api.Filters{DateFilter: &api.DateFilter{
+			Dates:  []api.Date{date(2011, 8, 7)},
+			Ranges: []api.DateRange{dateRange(date(2012, 1, 1), date(2012, 12, 31))}}}, ids("2011-08-07", "2012-09-21")},
+		{"year range with the video", ranges(dateRange(date(2012, 0, 0), date(2216, 0, 0))),
+			ids("2012-09-21", "2021-07-04", "2216-11-15")},
+		{"photos in a year range", &api.Filters{
+			DateFilter:      &api.DateFilter{Ranges: []api.DateRange{dateRange(date(2012, 0, 0), date(2216, 0, 0))}},
+			MediaTypeFilter: &api.MediaTypeFilter{MediaTypes: []api.MediaType{api.MediaTypePhoto}}}, ids("2012-09-21", "2216-11-15")},
+		{"photos", &api.Filters{MediaTypeFilter: &api.MediaTypeFilter{MediaTypes: []api.MediaType{api.MediaTypePhoto}}}, photos},
+		{"videos", &api.Filters{MediaTypeFilter: &api.MediaTypeFilter{MediaTypes: []api.MediaType{api.MediaTypeVideo}}}, []string{video.ID}},
+		{"all media", &api.Filters{MediaTypeFilter: &api.MediaTypeFilter{MediaTypes: []api.MediaType{api.MediaTypeAll}}}, all},
+		// The emulator classifies no picture, so an included category
+		// matches nothing and an excluded one removes nothing.
+		{"included category", &api.Filters{ContentFilter: &api.ContentFilter{
+			IncludedContentCategories: []api.ContentCategory{api.CategoryLandscapes}}}, nil},
+		{"excluded category", &api.Filters{ContentFilter: &api.ContentFilter{
+			ExcludedContentCategories: []api.ContentCategory{api.CategoryScreenshots}}}, all},
+		{"excluded category and a year", &api.Filters{DateFilter: &api.DateFilter{Dates: []api.Date{date(2007, 0, 0)}},
+			ContentFilter: &api.ContentFilter{ExcludedContentCategories: []api.ContentCategory{api.CategoryScreenshots}}},
+			ids("2007-05-12", "2007-07-13")},
+		// NONE is ignored, alone or beside other categories.
+		{"included NONE", &api.Filters{ContentFilter: &api.ContentFilter{
+			IncludedContentCategories: []api.ContentCategory{api.CategoryNone}}}, all},
+		{"included NONE and a category", &api.Filters{ContentFilter: &api.ContentFilter{
+			IncludedContentCategories: []api.ContentCategory{api.CategoryNone, api.CategoryLandscapes}}}, nil},
+		{"favorites", &api.Filters{FeatureFilter: &api.FeatureFilter{IncludedFeatures: []api.Feature{api.FeatureFavorites}}}, nil},
+		{"feature NONE", &api.Filters{FeatureFilter: &api.FeatureFilter{IncludedFeatures: []api.Feature{api.FeatureNone}}}, all},
 	}
-	for _, id := range byYear {
-		for _, it := range created {
-			if it.ID == id && int32(it.MediaMetadata.CreationTime.Year()) != year {
-				t.Errorf("item %s from %d matched year %d", it.Filename, it.MediaMetadata.CreationTime.Year(), year)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := search(api.SearchMediaItemsRequest{Filters: tc.filters})
+			if diff := cmp.Diff(sorted(tc.want), sorted(got)); diff != "" {
+				t.Errorf("search results (-want +got):\n%s", diff)
 			}
-		}
+		})
 	}
 
-	if got := search(api.SearchMediaItemsRequest{Filters: &api.Filters{
-		FeatureFilter: &api.FeatureFilter{IncludedFeatures: []api.Feature{api.FeatureFavorites}}}}); len(got) != 0 {
-		t.Errorf("favorites search found %v, want none", got)
+	wide := ranges(dateRange(date(1900, 1, 1), date(9999, 12, 31)))
+	oldest := search(api.SearchMediaItemsRequest{Filters: wide, OrderBy: api.OrderByCreationTime})
+	if diff := cmp.Diff(byTime, oldest); diff != "" {
+		t.Errorf("oldest first (-want +got):\n%s", diff)
 	}
-	if got := search(api.SearchMediaItemsRequest{Filters: &api.Filters{
-		ContentFilter: &api.ContentFilter{ExcludedContentCategories: []api.ContentCategory{api.CategoryScreenshots}}}}); len(got) > 3 {
-		t.Errorf("content search found %d items, more than exist", len(got))
+	newest := search(api.SearchMediaItemsRequest{Filters: wide, OrderBy: api.OrderByCreationTimeDesc})
+	reversed := slices.Clone(byTime)
+	slices.Reverse(reversed)
+	if diff := cmp.Diff(reversed, newest); diff != "" {
+		t.Errorf("newest first (-want +got):\n%s", diff)
 	}
-	all := search(api.SearchMediaItemsRequest{Filters: &api.Filters{IncludeArchivedMedia: true, ExcludeNonAppCreatedData: true}})
-	if len(all) != 3 {
-		t.Errorf("search with only flags found %d items, want 3", len(all))
+	// Without orderBy the emulator returns the newest creation time first.
+	if diff := cmp.Diff(reversed, search(api.SearchMediaItemsRequest{})); diff != "" {
+		t.Errorf("default order (-want +got):\n%s", diff)
 	}
+}
+
+// sorted returns a sorted copy of ids, or nil when there are none.
+func sorted(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	return slices.Sorted(slices.Values(ids))
 }
 
 func TestConformanceSearchPages(t *testing.T) {

@@ -192,6 +192,15 @@ func TestSearchFilterRules(t *testing.T) {
 		{"photos only", map[string]any{"filters": map[string]any{"mediaTypeFilter": map[string]any{"mediaTypes": []string{"PHOTO"}}}}, 200, []string{photo.ID}},
 		{"videos only", map[string]any{"filters": map[string]any{"mediaTypeFilter": map[string]any{"mediaTypes": []string{"VIDEO"}}}}, 200, []string{video.ID}},
 		{"favourites match nothing", map[string]any{"filters": map[string]any{"featureFilter": map[string]any{"includedFeatures": []string{"FAVORITES"}}}}, 200, nil},
+		{"feature NONE matches all", map[string]any{"filters": map[string]any{"featureFilter": map[string]any{"includedFeatures": []string{"NONE"}}}}, 200, []string{video.ID, photo.ID}},
+		{"included category matches nothing", map[string]any{"filters": map[string]any{"contentFilter": map[string]any{
+			"includedContentCategories": []string{"LANDSCAPES"}}}}, 200, nil},
+		{"excluded category removes nothing", map[string]any{"filters": map[string]any{"contentFilter": map[string]any{
+			"excludedContentCategories": []string{"SCREENSHOTS", "PETS"}}}}, 200, []string{video.ID, photo.ID}},
+		{"included NONE matches all", map[string]any{"filters": map[string]any{"contentFilter": map[string]any{
+			"includedContentCategories": []string{"NONE"}}}}, 200, []string{video.ID, photo.ID}},
+		{"NONE beside a category is ignored", map[string]any{"filters": map[string]any{"contentFilter": map[string]any{
+			"includedContentCategories": []string{"NONE", "PETS"}}}}, 200, nil},
 		{"no filters", map[string]any{}, 200, []string{video.ID, photo.ID}},
 	}
 	for _, tc := range tests {

@@ -104,7 +104,9 @@
 //     than one media type, and the dateFilter and contentFilter limits are
 //     rejected with INVALID_ARGUMENT and the emulator's own messages.
 //   - Content categories never match and FAVORITES never matches, because
-//     the emulator does not classify pictures and has no favourites.
+//     the emulator does not classify pictures and has no favourites. So an
+//     included category returns nothing and an excluded one removes
+//     nothing. NONE is ignored, in both filters, as Google ignores it.
 //   - Request bodies take the JSON names (pageSize) and the proto names
 //     (page_size), and integers as numbers or strings, as Google's proto3
 //     JSON parser does. Any other name is rejected with Google's "Unknown

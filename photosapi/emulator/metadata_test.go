@@ -1,8 +1,11 @@
 package emulator
 
 import (
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/photosync/photosync/internal/media"
 )
@@ -53,39 +56,44 @@ func TestMetadataFromBytesAndLocationStripped(t *testing.T) {
 
 func TestSearchOrderByCreationTime(t *testing.T) {
 	env := startEnv(t, Options{})
-	var withDates []string
-	for _, name := range []string{"Tricky/canon_eos_gps.jpg", "Camera Roll/GOPR0042.JPG", "Camera Roll/IMG_1811.JPG", "Camera Roll/portrait.jpg", "Tricky/future_date.jpg"} {
-		data := sample(t, name)
-		if md, _ := media.ReadMetadata(data, media.Detect(data)); !md.CaptureTime.IsZero() {
-			env.create(data, name)
-			withDates = append(withDates, name)
-		}
+	// JPEGs whose only capture time is in EXIF, named by that time, sent
+	// in neither order.
+	names := []string{
+		"2009-04-23-07-21-35-sep-2009-04-23-07-21-35a.jpg",
+		"2004-01-11-22-45-15-sep-2004-01-11-22-45-15a.jpg",
+		"2216-11-15-11-46-51-sep-2216-11-15-11-46-51a.jpg",
+		"2007-07-13-17-02-30-sep-2007-07-13-17-02-30a.jpg",
+		"2012-09-21-22-07-34-sep-2012-09-21-22-07-34.jpg",
 	}
-	if len(withDates) < 2 {
-		t.Fatalf("only %d samples have a capture time, want at least 2", len(withDates))
+	for _, name := range names {
+		env.create(sample(t, "Tricky/exif-only/"+name), name)
 	}
-	search := func(order string) []string {
+	// The file without a capture time never matches a dateFilter.
+	env.create(sample(t, "Tricky/exif_no_date.jpg"), "exif_no_date.jpg")
+
+	search := func(body map[string]any) []string {
 		var page mediaItemsPage
-		env.mustJSON("POST", "/v1/mediaItems:search", map[string]any{"orderBy": order, "filters": map[string]any{
-			"dateFilter": map[string]any{"ranges": []any{map[string]any{
-				"startDate": map[string]any{"year": 1900, "month": 1, "day": 1},
-				"endDate":   map[string]any{"year": 9999, "month": 12, "day": 31}}}}}}, &page)
-		var times []string
+		env.mustJSON("POST", "/v1/mediaItems:search", body, &page)
+		var got []string
 		for _, it := range page.MediaItems {
-			times = append(times, it.MediaMetadata.CreationTime)
+			got = append(got, it.Filename)
 		}
-		return times
+		return got
 	}
-	oldest, newest := search(orderOldestFirst), search(orderNewestFirst)
-	if len(oldest) != len(withDates) || len(newest) != len(withDates) {
-		t.Fatalf("found %d and %d items, want %d", len(oldest), len(newest), len(withDates))
+	wide := map[string]any{"dateFilter": map[string]any{"ranges": []any{map[string]any{
+		"startDate": map[string]any{"year": 1900, "month": 1, "day": 1},
+		"endDate":   map[string]any{"year": 9999, "month": 12, "day": 31}}}}}
+	oldest := slices.Sorted(slices.Values(names))
+	newest := slices.Clone(oldest)
+	slices.Reverse(newest)
+
+	if diff := cmp.Diff(oldest, search(map[string]any{"orderBy": orderOldestFirst, "filters": wide})); diff != "" {
+		t.Errorf("oldest first (-want +got):\n%s", diff)
 	}
-	for i := 1; i < len(oldest); i++ {
-		if oldest[i-1] > oldest[i] {
-			t.Errorf("oldest-first order has %s before %s", oldest[i-1], oldest[i])
-		}
-		if newest[i-1] < newest[i] {
-			t.Errorf("newest-first order has %s before %s", newest[i-1], newest[i])
-		}
+	if diff := cmp.Diff(newest, search(map[string]any{"orderBy": orderNewestFirst, "filters": wide})); diff != "" {
+		t.Errorf("newest first (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(newest, search(map[string]any{"filters": wide})); diff != "" {
+		t.Errorf("without orderBy (-want +got):\n%s", diff)
 	}
 }
