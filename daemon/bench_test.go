@@ -12,8 +12,8 @@ import (
 // BenchmarkFileToItem measures the time from the last write of a new file
 // in a watched folder to its media item existing in the emulator, with the
 // config's settle_time of 1 s. It reports the median and the 90th
-// percentile over the iterations; run it with -benchtime 20x or so, because
-// each iteration takes over a second by design.
+// percentile over the iterations. Each iteration takes over a second by
+// design, so run it with -benchtime 20x or so.
 func BenchmarkFileToItem(b *testing.B) {
 	h := startHarness(b, "A")
 	root := filepath.Join(h.dir, "A")

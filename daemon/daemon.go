@@ -78,6 +78,7 @@ type Daemon struct {
 	account   AccountStatus
 	summary   string
 	waiters   []*syncWaiter
+	stopping  bool           // Run is stopping; no new sync requests
 	newConfig *config.Config // set by Reload, taken by the loop
 
 	// The fields below belong to the loop goroutine.
@@ -132,7 +133,8 @@ func New(opts Options) (*Daemon, error) {
 // Reload makes the daemon apply cfg at its next wake-up: folders added and
 // removed, intervals, settle time, workers and quota. The state directory,
 // the socket and the API settings apply only after a restart, and a change
-// to them is logged.
+// to them is logged. A new settle time applies to the passes at once and
+// to the watcher's delay after a restart.
 func (d *Daemon) Reload(cfg *config.Config) {
 	d.mu.Lock()
 	d.newConfig = cfg
@@ -200,7 +202,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	notify(d.log, "STOPPING=1")
 	d.log.Info().Msg("Daemon stopping")
-	d.cancelWaiters("the daemon is stopping")
+	d.stop()
 	if d.conn != nil {
 		d.conn.close()
 	}

@@ -44,9 +44,15 @@ func (w *syncWaiter) finish(ev SyncEvent) {
 	w.done <- ev
 }
 
-// requestSync queues a sync request for the loop and wakes it.
+// requestSync queues a sync request for the loop and wakes it. Once the
+// daemon is stopping, it ends the request at once.
 func (d *Daemon) requestSync(w *syncWaiter) {
 	d.mu.Lock()
+	if d.stopping {
+		d.mu.Unlock()
+		w.finish(SyncEvent{Done: true, Error: "the daemon is stopping", Fatal: true})
+		return
+	}
 	d.waiters = append(d.waiters, w)
 	d.mu.Unlock()
 	trigger(d.syncNow)
@@ -67,10 +73,13 @@ func (d *Daemon) takeWaiters() []*syncWaiter {
 	return w
 }
 
-// cancelWaiters ends every waiting request with reason as its error.
-func (d *Daemon) cancelWaiters(reason string) {
+// stop marks the daemon as stopping and ends every waiting request.
+func (d *Daemon) stop() {
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
 	for _, w := range d.takeWaiters() {
-		w.finish(SyncEvent{Done: true, Error: reason, Fatal: true})
+		w.finish(SyncEvent{Done: true, Error: "the daemon is stopping", Fatal: true})
 	}
 }
 
@@ -204,7 +213,12 @@ func (d *Daemon) afterPass(folders []*folder, sum *photosync.Summary, runErr err
 		d.mu.Unlock()
 		d.metrics.setFolder(st)
 	}
-	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+	switch {
+	case runErr == nil || errors.Is(runErr, context.Canceled):
+	case d.login.needed || !d.quota.pausedUntil.IsZero():
+		// The pause is logged where it starts and shows in status.
+		d.log.Info().Err(runErr).Msg("Pass stopped")
+	default:
 		d.log.Error().Err(runErr).Msg("Pass stopped")
 	}
 }

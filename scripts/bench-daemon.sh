@@ -6,12 +6,12 @@
 #
 # 1. BenchmarkFileToItem of package daemon: the time from the last write of
 #    a new file to its media item, with settle_time 1s.
-# 2. An idle daemon watching a tree of tiny photos that a one-shot sync has
-#    uploaded before: once its first pass is done, the CPU time it uses
-#    over IDLE_SECONDS (utime + stime from /proc/PID/stat) and its memory
-#    (VmRSS and the peak VmHWM from /proc/PID/status). The daemon talks to
-#    a separate `photosync emulator` process on 127.0.0.1, so the numbers
-#    do not include the emulator's.
+# 2. An idle daemon watching a tree of tiny photos that a one-shot sync
+#    uploaded before. Once its first pass is done, the script reads the CPU
+#    time it uses over IDLE_SECONDS (utime + stime from /proc/PID/stat) and
+#    its memory (VmRSS and the peak VmHWM from /proc/PID/status). The
+#    daemon talks to a separate `photosync emulator` process on 127.0.0.1,
+#    so the numbers do not include the emulator's.
 #
 # Environment (defaults in brackets):
 #   PHOTOSYNC_BENCH_TREE_FILES  photos in the watched tree [100000]
@@ -45,8 +45,8 @@ fail() {
 }
 
 # cpu_ticks PID: prints the process's user plus system CPU time in clock
-# ticks (fields 14 and 15 of /proc/PID/stat; the command name in field 2
-# has no spaces here).
+# ticks, from fields 14 and 15 of /proc/PID/stat. The fields count from 1,
+# which holds because the command name in field 2 has no spaces.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # status_kib PID FIELD: prints a memory field of /proc/PID/status in KiB.
