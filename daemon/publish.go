@@ -81,7 +81,11 @@ func (d *Daemon) summaryLocked() string {
 	default:
 		line = "Idle"
 	}
-	line += "; " + thousands(inSync) + " items in sync"
+	line += "; " + thousands(inSync) + " item"
+	if inSync != 1 {
+		line += "s"
+	}
+	line += " in sync"
 	if failed > 0 {
 		line += ", " + thousands(failed) + " failed"
 	}

@@ -67,3 +67,36 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryLine(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		folders []FolderStatus
+		login   bool
+		want    string
+	}{
+		{"idle", []FolderStatus{{State: StateIdle, InSync: 1204}}, false, "Idle; 1,204 items in sync"},
+		{"one item", []FolderStatus{{State: StateIdle, InSync: 1}}, false, "Idle; 1 item in sync"},
+		{"uploading", []FolderStatus{
+			{State: StateSyncing, InSync: 10, Progress: &Progress{PlannedFiles: 40, DoneFiles: 3}},
+			{State: StateIdle, InSync: 5},
+		}, false, "Uploading 3/40; 15 items in sync"},
+		{"scanning", []FolderStatus{{State: StateScanning, Progress: &Progress{}}}, false, "Scanning; 0 items in sync"},
+		{"failed and missing", []FolderStatus{
+			{State: StateIdle, InSync: 2, Failed: 1},
+			{State: StateMissingRoot},
+		}, false, "Idle; 2 items in sync, 1 failed; 1 folder(s) missing"},
+		{"login", []FolderStatus{{State: StatePaused, InSync: 7}}, true, "Needs login: run photosync auth login"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &Daemon{quota: &quotaScheduler{}}
+			d.login.needed = tc.login
+			for _, st := range tc.folders {
+				d.folders = append(d.folders, &folder{status: st})
+			}
+			if got := d.summaryLocked(); got != tc.want {
+				t.Errorf("summary = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
