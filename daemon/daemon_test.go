@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -141,4 +143,40 @@ func TestDeletePauseAndConfirm(t *testing.T) {
 		f := st.Folders[0]
 		return f.State == StateIdle && f.InSync == 0
 	})
+}
+
+func TestDailyQuotaErrorPausesUploads(t *testing.T) {
+	h := startHarness(t, "A")
+	resp, err := http.Post(h.emu.URL+"/emulator/v1/faults", "application/json",
+		strings.NewReader(`{"method":"uploads","preset":"dailyQuota"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	writeSettledPNG(t, filepath.Join(h.dir, "A", "a.png"), 1)
+
+	final, err := h.client.Sync(t.Context(), SyncRequest{}, nil)
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if final.Error == "" || !final.Fatal {
+		t.Errorf("pass outcome = %+v, want a fatal error", final)
+	}
+	st := h.waitStatus("uploads paused", func(st *Status) bool { return st.Accounts[0].UploadsPaused })
+	f := st.Folders[0]
+	if f.State != StatePaused || f.PauseReason != PauseQuota || !strings.Contains(f.PauseDetail, "Google") {
+		t.Errorf("folder = %s (%s: %s), want paused by Google's quota", f.State, f.PauseReason, f.PauseDetail)
+	}
+	if q := st.Accounts[0].Quota; !q.PausedUntil.Equal(q.Reset) {
+		t.Errorf("paused until %v, want the reset %v", q.PausedUntil, q.Reset)
+	}
+
+	// A sync request during the pause ends at once with the reason.
+	final, err = h.client.Sync(t.Context(), SyncRequest{}, nil)
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if !strings.Contains(final.Error, "uploads paused until the quota reset") {
+		t.Errorf("sync during the pause: error %q, want the pause", final.Error)
+	}
 }
