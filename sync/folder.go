@@ -165,7 +165,7 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 
 	sum.Found += len(res.Entries) + len(res.Skipped)
 	for _, sk := range res.Skipped {
-		sum.skip(fr.cfg.Path, sk.Path, sk.Kind.String())
+		s.skipScanned(sum, fr.cfg.Path, sk)
 	}
 	for _, h := range fr.plan.Held {
 		sum.fail(fr.cfg.Path, h.Path, h.Reason)

@@ -6,7 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/photosync/photosync/sync/scan"
 )
 
 func TestSyncOnePassSurvivesTransientErrors(t *testing.T) {
@@ -62,5 +72,54 @@ func TestAttemptHasherHashesLastAttempt(t *testing.T) {
 	}
 	if _, err := r.sum(); !errors.Is(err, errChanged) {
 		t.Errorf("sum after an out-of-order read: %v, want errChanged", err)
+	}
+}
+
+func TestSyncReportsUnsyncedFiles(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "A/ok.jpg", orientation(1))
+	writeFrom(t, root, "A/fresh.jpg", orientation(2))
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(root, "A", "ok.jpg"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	h.settings = func(o *Options) { o.SettleTime = time.Minute }
+
+	sum := h.sync(folderAt(root))
+	if sum.Uploaded != 1 {
+		t.Errorf("uploaded %d, want 1", sum.Uploaded)
+	}
+	if n := sum.Unsynced(); n != 1 {
+		t.Errorf("Unsynced() = %d, want 1", n)
+	}
+	if !sum.HasFailures() {
+		t.Error("HasFailures() = false with an unsettled file, want true")
+	}
+	listed := root + "/A/fresh.jpg"
+	if sum.SkipDetails[listed] == "" {
+		t.Errorf("no detail for %s in %v", listed, sum.SkipDetails)
+	}
+	var out strings.Builder
+	sum.Write(&out)
+	if !strings.Contains(out.String(), listed+": ") {
+		t.Errorf("summary does not give the reason for %s:\n%s", listed, out.String())
+	}
+}
+
+func TestSummaryShowsUnreadableCause(t *testing.T) {
+	s := &Syncer{log: zerolog.Nop()}
+	sum := newSummary()
+	cause := &fs.PathError{Op: "open", Path: "/photos/a.jpg", Err: syscall.EACCES}
+	s.skipScanned(sum, "/photos", scan.Skip{Path: "a.jpg", Kind: scan.Unreadable, Reason: "file cannot be opened", Err: cause})
+	s.skipScanned(sum, "/photos", scan.Skip{Path: "b.txt", Kind: scan.Unsupported, Reason: "not a photo or video"})
+
+	if n := sum.Unsynced(); n != 1 {
+		t.Errorf("Unsynced() = %d, want 1 because unsupported files do not count", n)
+	}
+	var out strings.Builder
+	sum.Write(&out)
+	if want := "/photos/a.jpg: file cannot be opened: open /photos/a.jpg: permission denied"; !strings.Contains(out.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, out.String())
 	}
 }

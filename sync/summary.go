@@ -38,6 +38,9 @@ type Summary struct {
 	AlbumsRenamed []string
 	// Skipped lists files left alone, grouped by reason.
 	Skipped map[string][]string
+	// SkipDetails gives the cause, with the OS error, of each skipped file
+	// that has one, by the path listed in Skipped.
+	SkipDetails map[string]string
 	// Failed lists files the API rejected for good, with the reason. They
 	// are tried again when they change.
 	Failed []FileProblem
@@ -101,9 +104,11 @@ func (s *Summary) stopped() string {
 	return s.Stopped
 }
 
-// HasFailures reports whether some file or folder did not sync.
+// HasFailures reports whether some file or folder did not sync. A file
+// skipped for good, such as an unsupported or empty one, does not count,
+// but a supported file left for the next run does (see Unsynced).
 func (s *Summary) HasFailures() bool {
-	return len(s.Failed) > 0 || len(s.Pending) > 0 || len(s.Folders) > 0
+	return len(s.Failed) > 0 || len(s.Pending) > 0 || len(s.Folders) > 0 || s.Unsynced() > 0
 }
 
 // maxListed is how many paths the summary prints per reason before it
@@ -129,7 +134,7 @@ func (s *Summary) Write(w io.Writer) {
 	for _, r := range reasons {
 		paths := slices.Sorted(slices.Values(s.Skipped[r]))
 		fmt.Fprintf(w, "skipped, %s: %d\n", r, len(paths))
-		writeList(w, paths)
+		writeDetailedList(w, paths, s.SkipDetails)
 	}
 	writeProblems(w, "failed", s.Failed)
 	writeProblems(w, "pending, retried next run", s.Pending)

@@ -236,7 +236,7 @@ func (e *executor) uploadFailed(ctx context.Context, op Op, err error) error {
 		e.s.log.Info().Str("folder", folder).Str("path", op.Path).Msg("file vanished before upload")
 		return e.dropUpload(op.SHA256)
 	case errors.Is(err, errChanged):
-		e.sum.skip(folder, op.Path, "changed during the sync, retried next run")
+		e.sum.skip(folder, op.Path, reasonChanged)
 		e.s.log.Info().Err(err).Str("folder", folder).Str("path", op.Path).Msg("file changed during upload")
 		return e.dropUpload(op.SHA256)
 	}

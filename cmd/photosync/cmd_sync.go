@@ -55,7 +55,12 @@ func newSyncCommand(a *app) *cobra.Command {
 			"config file, FOLDER arguments are required and every other setting is the\n" +
 			"default.\n\n" +
 			"A file modified less than settle_time ago is waited for once, up to\n" +
-			"settle_time, and skipped until the next run if it is still changing.\n\n" +
+			"settle_time, and skipped until the next run if it is still changing.\n" +
+			"A dry run does not wait and lists such files as unsettled.\n\n" +
+			"The exit code is 1 when a supported file was left for the next run:\n" +
+			"unreadable, still being written, changed during its upload, or rejected\n" +
+			"by the API. The summary gives each one's reason. Unsupported and empty\n" +
+			"files are listed but do not change the exit code.\n\n" +
 			"A pass whose local deletes would remove more than a folder's\n" +
 			"delete_threshold of its items from albums pauses that folder; --yes applies\n" +
 			"them.\n\n" + exitCodeHelp,
@@ -93,7 +98,7 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		Budget:     photosync.Budget{DailyLimit: cfg.Quota.DailyLimit, PollReserve: cfg.Quota.PollReserve},
 		Workers:    cfg.Workers,
 		SettleTime: cfg.SettleTime,
-		WaitSettle: true,
+		WaitSettle: !opts.dryRun,
 		DryRun:     opts.dryRun,
 		Confirmed:  opts.yes,
 		Logger:     a.log,

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSyncCommandUnsettledFileExits1(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	fresh := filepath.Join(e.root, "Fresh", "new.jpg")
+	if err := os.MkdirAll(filepath.Dir(fresh), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(e.root, "Orientation", "f1-exif.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A trailer gives the file its own content. A settle_time of an hour
+	// keeps the fresh file unsettled, and a dry run must not wait for it.
+	if err := os.WriteFile(fresh, append(data, "fresh"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config = []byte(strings.Replace(string(config), "settle_time: 1s", "settle_time: 1h", 1))
+	if err := os.WriteFile(e.config, config, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	res := e.sync("--dry-run")
+	if res.code != exitItemsFailed {
+		t.Errorf("dry run with an unsettled file exit %d, want %d; stderr:\n%s", res.code, exitItemsFailed, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "skipped, unsettled: 1") {
+		t.Errorf("summary lacks the unsettled count:\n%s", res.stdout)
+	}
+	if !strings.Contains(res.stdout, "Fresh/new.jpg: modified ") {
+		t.Errorf("summary does not give the unsettled file's reason:\n%s", res.stdout)
+	}
+}
