@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/photosync/photosync/config"
 	"github.com/photosync/photosync/state"
 )
 
@@ -78,16 +80,22 @@ func ensureDir(root, rel string) (string, error) {
 // dir, fsyncs it and returns it. On any error the temporary file is gone.
 // The journal entry is written before the file is created.
 func (d *downloadRun) fetchTo(ctx context.Context, it RemoteItem, dir string) (*fetched, error) {
-	tmp, err := os.CreateTemp(dir, TempPrefix+"*")
-	if err != nil {
-		return nil, fmt.Errorf("create temporary file in %s: %w", dir, err)
+	// The name is journaled before the file exists, so a crash at any
+	// point leaves no temporary file the next pass does not know of.
+	random := make([]byte, 8)
+	if _, err := rand.Read(random); err != nil {
+		return nil, fmt.Errorf("name temporary file: %w", err)
 	}
-	rel, _ := filepath.Rel(d.root, tmp.Name())
+	name := filepath.Join(dir, TempPrefix+hex.EncodeToString(random))
+	rel, _ := filepath.Rel(d.root, name)
 	key := metaDownloading + d.root + "\x00" + filepath.ToSlash(rel)
 	if err := d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.PutMeta(key, "-") }); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
 		return nil, storeError(err)
+	}
+	tmp, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		_ = d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.DeleteMeta(key) })
+		return nil, fmt.Errorf("create temporary file in %s: %w", dir, err)
 	}
 	f, err := d.write(ctx, it, tmp)
 	if err != nil {
@@ -246,6 +254,25 @@ func (d *downloadRun) unrecord(rel string) error {
 	}))
 }
 
+// recoverAllDownloads runs recoverDownloads on each folder whose marker is
+// in place. It runs before the scan, which would otherwise read a final name
+// that never appeared as a local delete.
+func (s *Syncer) recoverAllDownloads(folders []config.Folder) error {
+	if s.opts.DryRun {
+		return nil
+	}
+	for _, f := range folders {
+		if _, err := os.Stat(MarkerPath(f.Path)); err != nil {
+			// A missing folder stops later, with its own error.
+			continue
+		}
+		if err := s.recoverDownloads(f.Path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // recoverDownloads finishes what a crash left of downloads into folder: it
 // removes each journaled temporary file, and drops the record of a final
 // name that never appeared, so the item downloads again.
@@ -270,7 +297,7 @@ func (s *Syncer) recoverDownloads(folder string) error {
 		err := s.opts.Store.Update(func(tx *state.Tx) error {
 			if e.final != "" && e.final != "-" {
 				if _, err := os.Lstat(filepath.Join(folder, filepath.FromSlash(e.final))); errors.Is(err, fs.ErrNotExist) {
-					if err := tx.DeleteFile(folder, e.final); err != nil {
+					if err := forgetDownload(tx, folder, e.final); err != nil {
 						return err
 					}
 				}
@@ -283,4 +310,21 @@ func (s *Syncer) recoverDownloads(folder string) error {
 		s.log.Info().Str("folder", folder).Str("path", e.tmp).Msg("removed an interrupted download")
 	}
 	return nil
+}
+
+// forgetDownload drops the record of a download whose final name never
+// appeared, and makes the next poll list its album again (or the whole
+// library, for an item outside albums) so that the item is found anew.
+func forgetDownload(tx *state.Tx, folder, rel string) error {
+	f, ok, err := tx.GetFile(folder, rel)
+	if err != nil || !ok {
+		return err
+	}
+	if err := tx.DeleteFile(folder, rel); err != nil {
+		return err
+	}
+	if f.AlbumID == "" {
+		return tx.DeleteMeta(metaLastFullPoll)
+	}
+	return tx.PutMeta(metaRelist+f.AlbumID, "1")
 }

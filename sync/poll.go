@@ -20,6 +20,10 @@ const (
 	// upload direction created, or that became a directory's album, are
 	// found through the album record instead.
 	metaAlbumDir = "sync.album-dir\x00"
+	// metaRelist marks an album, by id after the prefix, that the next poll
+	// lists whatever its count, because a record of one of its items was
+	// dropped.
+	metaRelist = "sync.relist\x00"
 )
 
 // place is the directory of a folder that an album is mirrored in.
@@ -35,7 +39,9 @@ type pollState struct {
 	// known holds the ids of recorded media items, and tombs those whose
 	// local file the user deleted.
 	known, tombs map[string]bool
-	lastFull     time.Time
+	// relist holds the albums marked with metaRelist.
+	relist   map[string]bool
+	lastFull time.Time
 }
 
 // remoteChanges is the outcome of one poll.
@@ -55,7 +61,7 @@ type remoteChanges struct {
 // of the store.
 func (s *Syncer) loadPollState(folders []config.Folder) (*pollState, error) {
 	ps := &pollState{albums: map[string]state.Album{}, places: map[string]place{},
-		known: map[string]bool{}, tombs: map[string]bool{}}
+		known: map[string]bool{}, tombs: map[string]bool{}, relist: map[string]bool{}}
 	err := s.opts.Store.View(func(tx *state.Tx) error {
 		err := tx.ForEachAlbum(func(a state.Album) error {
 			ps.albums[a.ID] = a
@@ -79,6 +85,13 @@ func (s *Syncer) loadPollState(folders []config.Folder) (*pollState, error) {
 		err = tx.ForEachMeta(metaAlbumDir, func(k, v string) error {
 			folder, dir, _ := strings.Cut(v, "\x00")
 			ps.places[strings.TrimPrefix(k, metaAlbumDir)] = place{folder: folder, dir: dir}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.ForEachMeta(metaRelist, func(k, _ string) error {
+			ps.relist[strings.TrimPrefix(k, metaRelist)] = true
 			return nil
 		})
 		if err != nil {
@@ -143,7 +156,8 @@ func (s *Syncer) poll(ctx context.Context, reader RemoteReader, ps *pollState,
 		}
 		stored, ok := ps.albums[a.ID]
 		_, placed := ps.places[a.ID]
-		if !ch.full && ok && placed && stored.ItemCount == a.Count && stored.CoverID == a.CoverID {
+		same := ok && placed && !ps.relist[a.ID] && stored.ItemCount == a.Count && stored.CoverID == a.CoverID
+		if !ch.full && same {
 			continue
 		}
 		var list []RemoteItem

@@ -101,8 +101,8 @@ func (s *Syncer) downloadFolders(folders []config.Folder, sum *Summary) []config
 	return out
 }
 
-// checkDownloadFolder checks the root and marker of a folder, records a
-// new folder, and finishes downloads a crash interrupted.
+// checkDownloadFolder checks the root and marker of a folder and records a
+// new folder.
 func (s *Syncer) checkDownloadFolder(f config.Folder) error {
 	_, seen, err := s.opts.Store.GetFolder(f.Path)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Syncer) checkDownloadFolder(f config.Folder) error {
 			return storeError(err)
 		}
 	}
-	return s.recoverDownloads(f.Path)
+	return nil
 }
 
 // pollFailed turns a failed listing into the pass's outcome: fatal for a
@@ -223,6 +223,9 @@ func (s *Syncer) notePoll(ch *remoteChanges, failed map[string]bool, down []conf
 			}
 			rec.ItemCount, rec.CoverID, rec.UpdatedAt = a.Count, a.CoverID, now
 			if err := tx.PutAlbum(rec); err != nil {
+				return err
+			}
+			if err := tx.DeleteMeta(metaRelist + a.ID); err != nil {
 				return err
 			}
 		}
