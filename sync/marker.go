@@ -44,9 +44,34 @@ type MissingFolderError struct {
 
 // Error names the missing path and what to do.
 func (e *MissingFolderError) Error() string {
-	return fmt.Sprintf("folder %s: %s is missing (%v); mount or restore the folder, "+
-		"or remove the folder from the config, before syncing it again",
-		e.Folder, e.Path, e.Err)
+	if e.Path == e.Folder {
+		return fmt.Sprintf("folder %s is missing (%v); mount the disk or restore the folder, "+
+			"then sync again. Its files are not treated as deleted until then",
+			e.Folder, e.Err)
+	}
+	return fmt.Sprintf("folder %s: %s is missing (%v), so the folder may be an empty mount point; "+
+		"if the folder's disk is mounted and these are the photos synced before, run "+
+		"photosync sync --adopt-folder %s to write the marker again",
+		e.Folder, e.Path, e.Err, e.Folder)
+}
+
+// AdoptFolder writes a new marker into the folder at root, replacing a
+// missing or unreadable one, so that a folder the store has synced before
+// is synced again. The caller must have confirmed that root is the folder
+// synced before and not an empty mount point: its absent files then count
+// as deleted.
+func AdoptFolder(root string, now time.Time) error {
+	info, err := os.Stat(root)
+	if err != nil {
+		return fmt.Errorf("adopt folder %s: %w; mount the disk or fix the path", root, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("adopt folder %s: not a directory; give the folder that contains the photos", root)
+	}
+	if err := writeMarker(root, now); err != nil {
+		return fmt.Errorf("adopt folder %s: %w", root, err)
+	}
+	return nil
 }
 
 // Unwrap returns the underlying file system error.
@@ -73,7 +98,8 @@ func CheckMarker(root string, known, dryRun bool, now time.Time) error {
 	case err == nil:
 		var m Marker
 		if err := json.Unmarshal(data, &m); err != nil {
-			return fmt.Errorf("folder %s: read marker %s: %w; delete the file to have it written again", root, marker, err)
+			return fmt.Errorf("folder %s: read marker %s: %w; if these are the photos synced before, "+
+				"run photosync sync --adopt-folder %s to write the marker again", root, marker, err, root)
 		}
 		return nil
 	case !errors.Is(err, fs.ErrNotExist):

@@ -31,6 +31,7 @@ type syncOptions struct {
 	dryRun   bool
 	emulator bool
 	yes      bool
+	adopt    []string
 }
 
 func (o *syncOptions) addFlags(cmd *cobra.Command) {
@@ -41,12 +42,15 @@ func (o *syncOptions) addFlags(cmd *cobra.Command) {
 		"sync with an embedded emulator that keeps its library under the state directory, not with Google Photos")
 	flags.BoolVar(&o.yes, "yes", false,
 		"apply local deletes that would remove a large share of a folder's items from albums")
+	flags.StringArrayVar(&o.adopt, "adopt-folder", nil,
+		"write a new marker into this folder of the pass, after its marker was lost or damaged; "+
+			"give it only when the folder's disk is mounted and holds the photos synced before (repeatable)")
 }
 
 func newSyncCommand(a *app) *cobra.Command {
 	var opts syncOptions
 	cmd := &cobra.Command{
-		Use:   "sync [--dry-run] [--emulator] [--yes] [FOLDER...]",
+		Use:   "sync [--dry-run] [--emulator] [--yes] [--adopt-folder FOLDER] [FOLDER...]",
 		Short: "Upload every folder once, then exit",
 		Long: "Make one pass over the folders: upload new photos and videos, mirror each\n" +
 			"sub-folder as an album, and apply local renames, moves and deletes to the\n" +
@@ -63,7 +67,11 @@ func newSyncCommand(a *app) *cobra.Command {
 			"files are listed but do not change the exit code.\n\n" +
 			"A pass whose local deletes would remove more than a folder's\n" +
 			"delete_threshold of its items from albums pauses that folder; --yes applies\n" +
-			"them.\n\n" + exitCodeHelp,
+			"them.\n\n" +
+			"A folder synced before whose marker .photosync/folder.json is missing\n" +
+			"or damaged is not synced, because an unmounted disk looks the same and\n" +
+			"its files would read as deleted. Once the disk is mounted,\n" +
+			"--adopt-folder FOLDER writes a new marker and syncs the folder.\n\n" + exitCodeHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSync(cmd, a, opts, args)
 		},
@@ -80,6 +88,9 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 	}
 	folders, err := syncFolders(cfg, args)
 	if err != nil {
+		return err
+	}
+	if err := adoptFolders(opts, folders, time.Now()); err != nil {
 		return err
 	}
 	// A running daemon holds the state store: ask it for the pass.
@@ -138,6 +149,29 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		sum.Write(a.stdout)
 	}
 	return syncExit(runErr, sum)
+}
+
+// adoptFolders writes a new marker into each folder of --adopt-folder.
+// Each must be a folder of the pass, so a typo cannot mark another
+// directory as synced.
+func adoptFolders(opts syncOptions, folders []config.Folder, now time.Time) error {
+	if len(opts.adopt) > 0 && opts.dryRun {
+		return usageError(errors.New("--adopt-folder writes a marker, so it cannot be combined with --dry-run"))
+	}
+	for _, arg := range opts.adopt {
+		root, err := filepath.Abs(arg)
+		if err != nil {
+			return usageError(fmt.Errorf("--adopt-folder %q: %w", arg, err))
+		}
+		if !slices.ContainsFunc(folders, func(f config.Folder) bool { return f.Path == root }) {
+			return usageError(fmt.Errorf("--adopt-folder %s: not a folder of this sync; "+
+				"give a folder of the config or of the FOLDER arguments", root))
+		}
+		if err := photosync.AdoptFolder(root, now); err != nil {
+			return fatalError(err)
+		}
+	}
+	return nil
 }
 
 // openSyncStore opens the state store in stateDir, creating the directory,
