@@ -180,6 +180,12 @@ func TestSearchFilterRules(t *testing.T) {
 		{"orderBy without dateFilter", map[string]any{"orderBy": orderNewestFirst}, 400, nil},
 		{"orderBy with mediaType", map[string]any{"orderBy": orderNewestFirst, "filters": map[string]any{
 			"dateFilter": map[string]any{"dates": dates(1)}, "mediaTypeFilter": map[string]any{"mediaTypes": []string{"PHOTO"}}}}, 400, nil},
+		{"orderBy with contentFilter", map[string]any{"orderBy": orderOldestFirst, "filters": map[string]any{
+			"dateFilter": map[string]any{"dates": dates(1)}, "contentFilter": map[string]any{"includedContentCategories": []string{"PETS"}}}}, 400, nil},
+		{"orderBy with featureFilter", map[string]any{"orderBy": orderOldestFirst, "filters": map[string]any{
+			"dateFilter": map[string]any{"dates": dates(1)}, "featureFilter": map[string]any{"includedFeatures": []string{"FAVORITES"}}}}, 400, nil},
+		{"orderBy with flags", map[string]any{"orderBy": orderOldestFirst, "filters": map[string]any{
+			"dateFilter": map[string]any{"dates": dates(1)}, "includeArchivedMedia": true, "excludeNonAppCreatedData": true}}, 200, nil},
 		{"bad orderBy", map[string]any{"orderBy": "name", "filters": map[string]any{"dateFilter": map[string]any{"dates": dates(1)}}}, 400, nil},
 		{"two media types", map[string]any{"filters": map[string]any{"mediaTypeFilter": map[string]any{"mediaTypes": []string{"PHOTO", "VIDEO"}}}}, 400, nil},
 		{"unknown media type", map[string]any{"filters": map[string]any{"mediaTypeFilter": map[string]any{"mediaTypes": []string{"AUDIO"}}}}, 400, nil},

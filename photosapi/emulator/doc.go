@@ -37,8 +37,7 @@
 //
 // Each client has a daily request quota, reset at midnight in
 // America/Los_Angeles on the emulator clock, an optional per-minute write
-// limit, and a separate daily quota for base-URL fetches. A request
-// rejected for quota is not counted.
+// limit, and a separate daily quota for base-URL fetches.
 //
 // # Inspection and faults
 //
@@ -77,8 +76,12 @@
 // Each choice below is the one least likely to let a client lose or
 // duplicate a picture, or to hide a client bug.
 //
-//   - Page sizes above the maximum (50 for albums, 100 for items) are
-//     clamped; negative ones are rejected. Library listings resume after
+//   - A request rejected for quota does not count toward any quota,
+//     because Google does not document whether it does, and counting it
+//     would keep a client that retries locked out for longer.
+//   - Page sizes default to Google's 20 for albums and 25 for items.
+//     Larger ones than the maximum (50 for albums, 100 for items) are
+//     clamped, and negative ones are rejected. Library listings resume after
 //     the last item returned, so items created while a client pages are
 //     never returned twice. Page tokens only work with the arguments they
 //     came from.

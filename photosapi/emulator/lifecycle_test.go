@@ -28,6 +28,7 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	env.mustJSON("POST", "/v1/albums/"+albumID+":batchAddMediaItems", map[string]any{"mediaItemIds": []string{item.ID}}, nil)
 	env.mustJSON("PATCH", "/v1/mediaItems/"+item.ID+"?updateMask=description", map[string]any{"description": "kept"}, nil)
 	env.inspect("POST", "faults", map[string]any{"revokeRefreshToken": "refresh-revoked"}, nil)
+	env.inspect("POST", "faults", map[string]any{"method": "sharedAlbums.list", "status": 500}, nil)
 	for range 4 {
 		env.mustJSON("GET", "/v1/albums", nil, nil)
 	}
@@ -50,6 +51,17 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 		t.Errorf("item after restart = %q %q, want kept.jpg with description kept", got.Filename, got.Description)
 	}
 	assertAlbum(t, env, albumID, []string{item.ID})
+	// Faults and request counters live in memory only.
+	var faults struct{ Faults []faultSpec }
+	env.inspect("GET", "faults", nil, &faults)
+	if len(faults.Faults) != 0 {
+		t.Errorf("faults after restart = %+v, want none", faults.Faults)
+	}
+	var counts requestsJSON
+	env.inspect("GET", "requests", nil, &counts)
+	if n := counts.ByMethod["albums.create"]; n != 0 {
+		t.Errorf("albums.create count after restart = %d, want 0", n)
+	}
 	status, _, body := env.do("GET", got.BaseURL+"=d", nil)
 	if status != 200 || len(body) == 0 {
 		t.Errorf("download after restart = %d (%d bytes)", status, len(body))
@@ -166,6 +178,29 @@ func TestWritesPerMinuteLimit(t *testing.T) {
 	}
 	env.clock.Advance(time.Minute)
 	env.createAlbum("d")
+}
+
+func TestQuotaRejectionsAreNotCounted(t *testing.T) {
+	env := startEnv(t, Options{DailyQuota: 3, WritesPerMinute: 1})
+	env.createAlbum("counted")
+	for i := range 3 {
+		status, _, body := env.do("POST", "/v1/albums", map[string]any{"album": map[string]any{"title": "over"}})
+		if e := googleError(t, body); status != 429 || !strings.Contains(e.Message, "per minute") {
+			t.Fatalf("write %d over the minute limit = %d %q, want the per-minute 429", i, status, e.Message)
+		}
+	}
+	// The three rejected writes left two of the daily three.
+	for i := range 2 {
+		if status, _, body := env.do("GET", "/v1/albums", nil); status != 200 {
+			t.Fatalf("read %d within the daily quota: %d %s", i, status, body)
+		}
+	}
+	for i := range 2 {
+		status, _, body := env.do("GET", "/v1/albums", nil)
+		if e := googleError(t, body); status != 429 || !strings.Contains(e.Message, "per day") {
+			t.Errorf("read %d over the daily quota = %d %q, want the daily 429", i, status, e.Message)
+		}
+	}
 }
 
 func TestFaultsInjectAndClear(t *testing.T) {

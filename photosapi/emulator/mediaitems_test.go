@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -271,6 +272,52 @@ func TestEmptyListIsEmptyObject(t *testing.T) {
 		status, _, body := env.do("GET", path, nil)
 		if status != 200 || string(body) != "{}" {
 			t.Errorf("GET %s = %d %s, want 200 {}", path, status, body)
+		}
+	}
+}
+
+func TestPageSizeDefaultsAndMaximums(t *testing.T) {
+	env := startEnv(t, Options{})
+	for i := range albumsPageMax + 1 {
+		env.createAlbum(fmt.Sprintf("album %d", i))
+	}
+	base := sample(t, "Camera Roll/IMG_1811.JPG")
+	var items []any
+	for i := range itemsPageMax + 1 {
+		// JPEG readers ignore bytes after the image, so each copy is a
+		// distinct photo.
+		data := append(slices.Clone(base), fmt.Sprintf("copy %08d", i)...)
+		items = append(items, map[string]any{"simpleMediaItem": map[string]any{
+			"uploadToken": env.uploadRaw(data, fmt.Sprintf("p%d.jpg", i))}})
+	}
+	for start := 0; start < len(items); start += 50 {
+		batch := items[start:min(start+50, len(items))]
+		env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": batch}, nil)
+	}
+
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		want               int
+	}{
+		{"albums default", "GET", "/v1/albums", nil, albumsPageDefault},
+		{"albums clamped", "GET", "/v1/albums?pageSize=1000", nil, albumsPageMax},
+		{"items default", "GET", "/v1/mediaItems", nil, itemsPageDefault},
+		{"items clamped", "GET", "/v1/mediaItems?pageSize=1000", nil, itemsPageMax},
+		{"search default", "POST", "/v1/mediaItems:search", map[string]any{}, itemsPageDefault},
+		{"search clamped", "POST", "/v1/mediaItems:search", map[string]any{"pageSize": 1000}, itemsPageMax},
+	} {
+		var page struct {
+			Albums        []albumJSON
+			MediaItems    []mediaItemJSON
+			NextPageToken string
+		}
+		env.mustJSON(tc.method, tc.path, tc.body, &page)
+		if got := len(page.Albums) + len(page.MediaItems); got != tc.want {
+			t.Errorf("%s: page of %d, want %d", tc.name, got, tc.want)
+		}
+		if page.NextPageToken == "" {
+			t.Errorf("%s: no nextPageToken, want one because more remain", tc.name)
 		}
 	}
 }

@@ -45,7 +45,8 @@ func (s *Server) usageLocked(clientID string, now time.Time) *quotaUsage {
 
 // chargeQuotaLocked counts one Library API request against the client's
 // daily quota and, for writes, its per-minute limit. A rejected request
-// is not counted, as at Google.
+// is not counted, so that a client that keeps retrying is not locked out
+// for longer. Google does not document whether it counts them.
 func (s *Server) chargeQuotaLocked(clientID string, write bool, now time.Time) *apiError {
 	u := s.usageLocked(clientID, now)
 	if limit := s.opts.DailyQuota; limit > 0 && u.Requests >= limit {
