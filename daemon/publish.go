@@ -70,6 +70,7 @@ func (d *Daemon) summaryLocked() string {
 			missing++
 		}
 	}
+
 	var line string
 	switch {
 	case planned > 0:
@@ -81,6 +82,7 @@ func (d *Daemon) summaryLocked() string {
 	default:
 		line = "Idle"
 	}
+
 	line += "; " + thousands(inSync) + " item"
 	if inSync != 1 {
 		line += "s"
