@@ -81,10 +81,10 @@
 //     would keep a client that retries locked out for longer.
 //   - Page sizes default to Google's 20 for albums and 25 for items.
 //     Larger ones than the maximum (50 for albums, 100 for items) are
-//     clamped, and negative ones are rejected. Library listings resume after
-//     the last item returned, so items created while a client pages are
-//     never returned twice. Page tokens only work with the arguments they
-//     came from.
+//     clamped, and negative ones are rejected. Library listings resume
+//     after the last item returned, so items created while a client pages
+//     are never returned twice. Page tokens only work with the arguments
+//     they came from.
 //   - mediaItems.list and search without orderBy return the newest
 //     creationTime first; albums.list returns albums oldest first.
 //   - Identical bytes are one item. batchCreate with bytes already in the

@@ -379,6 +379,16 @@ func TestRevokeEndpoint(t *testing.T) {
 	if status, _ := env.postForm("/revoke", nil); status != 400 {
 		t.Errorf("revoke without a token: status %d, want 400", status)
 	}
+
+	// A refresh token never seen before is recorded as revoked, so it
+	// cannot be exchanged afterwards.
+	if status, _ := env.postForm("/revoke", url.Values{"token": {"refresh-unseen"}}); status != 200 {
+		t.Errorf("revoke of an unseen token: status %d, want 200", status)
+	}
+	status, body = env.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"refresh-unseen"}, "client_id": {"client-c"}})
+	if status != 400 {
+		t.Errorf("refresh token revoked before first use = %d %s, want 400", status, body)
+	}
 }
 
 func TestFaultStatusWithoutBodyIsGoogleShaped(t *testing.T) {

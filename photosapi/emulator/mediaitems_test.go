@@ -134,6 +134,23 @@ func TestBatchCreateDeduplicatesBytes(t *testing.T) {
 	if diff := cmp.Diff([]string{albumID}, items.Items[0].AlbumIDs); diff != "" {
 		t.Errorf("album ids (-want +got):\n%s", diff)
 	}
+
+	// Another client gets the same item, which stays the first client's.
+	other := env.accessToken("client-b", "refresh-b")
+	otherToken := env.uploadRawAs(other, data, "third.jpg")
+	status, _, raw := env.doAs(other, "POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
+		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": otherToken}}}})
+	if status != 200 {
+		t.Fatalf("batchCreate by client-b: %d %s", status, raw)
+	}
+	decodeInto(t, raw, &resp)
+	if got := resp.NewMediaItemResults[0].MediaItem; got == nil || got.ID != first.ID {
+		t.Errorf("client-b's creation = %+v, want the first item %s", got, first.ID)
+	}
+	env.inspect("GET", "items", nil, &items)
+	if len(items.Items) != 1 || items.Items[0].CreatorClientID != "client-a" || items.Items[0].Filename != "first.jpg" {
+		t.Errorf("items after client-b's creation = %+v, want one, first.jpg by client-a", items.Items)
+	}
 }
 
 func TestUploadTokenExpiresAfterADay(t *testing.T) {
@@ -253,6 +270,14 @@ func TestListPagesWithoutRepeats(t *testing.T) {
 			break
 		}
 		token = page.NextPageToken
+		if pages == 1 {
+			// Items created while the client pages: the newest sorts
+			// before the page already returned and is not listed, the
+			// oldest sorts after it and is.
+			env.create(sample(t, "Tricky/exif_no_date.jpg"), "new.jpg")
+			oldest := env.create(sample(t, "Tricky/exif-only/2004-01-11-22-45-15-sep-2004-01-11-22-45-15a.jpg"), "old.jpg")
+			want[oldest.ID] = true
+		}
 	}
 	if pages != 3 {
 		t.Errorf("listed in %d pages, want 3", pages)

@@ -96,4 +96,17 @@ func TestSearchOrderByCreationTime(t *testing.T) {
 	if diff := cmp.Diff(newest, search(map[string]any{"filters": wide})); diff != "" {
 		t.Errorf("without orderBy (-want +got):\n%s", diff)
 	}
+
+	// mediaItems.list returns the newest first too. The file without a
+	// capture time has its upload time, in 2026.
+	var page mediaItemsPage
+	env.mustJSON("GET", "/v1/mediaItems", nil, &page)
+	var listed []string
+	for _, it := range page.MediaItems {
+		listed = append(listed, it.Filename)
+	}
+	wantListed := slices.Insert(slices.Clone(newest), 1, "exif_no_date.jpg")
+	if diff := cmp.Diff(wantListed, listed); diff != "" {
+		t.Errorf("mediaItems.list order (-want +got):\n%s", diff)
+	}
 }
