@@ -42,6 +42,8 @@ func (o *syncOptions) addFlags(cmd *cobra.Command) {
 		"sync with an embedded emulator that keeps its library under the state directory, not with Google Photos")
 	flags.BoolVar(&o.yes, "yes", false,
 		"apply local deletes that would remove a large share of a folder's items from albums")
+	flags.BoolVar(&o.yes, "confirm-removals", false,
+		"apply remote removals that would move a large share of a folder's files to its trash (same as --yes)")
 	flags.StringArrayVar(&o.adopt, "adopt-folder", nil,
 		"write a new marker into this folder of the pass, after its marker was lost or damaged; "+
 			"give it only when the folder's disk is mounted and holds the photos synced before (repeatable)")
@@ -67,7 +69,10 @@ func newSyncCommand(a *app) *cobra.Command {
 			"files are listed but do not change the exit code.\n\n" +
 			"A pass whose local deletes would remove more than a folder's\n" +
 			"delete_threshold of its items from albums pauses that folder; --yes applies\n" +
-			"them.\n\n" +
+			"them. Two-way and download-only folders also download what other installs\n" +
+			"added; items removed from an album remotely move the local file to\n" +
+			".photosync/trash/<date>/, and a pass that would move more than\n" +
+			"delete_threshold of a folder's files there waits for --confirm-removals.\n\n" +
 			"A folder synced before whose marker .photosync/folder.json is missing\n" +
 			"or damaged is not synced, because an unmounted disk looks the same and\n" +
 			"its files would read as deleted. Once the disk is mounted,\n" +
@@ -113,6 +118,8 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		DryRun:     opts.dryRun,
 		Confirmed:  opts.yes,
 		Logger:     a.log,
+
+		FullPollInterval: cfg.FullPollInterval,
 	}
 	if opts.dryRun && opts.emulator {
 		fmt.Fprintln(a.stderr, "photosync: --dry-run: the emulator is not started, and nothing remote is contacted")
