@@ -1,13 +1,18 @@
 package sync
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/photosync/photosync/photosapi"
+	"github.com/photosync/photosync/photosapi/api"
 )
 
 // TestTwoInstallsConverge syncs two installs that share an OAuth client:
@@ -193,5 +198,73 @@ func TestMissingRootStopsFolder(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(b.root, MetaDir, trashDir)); err == nil {
 		t.Error("b's trash exists after a pass over a missing folder")
+	}
+}
+
+// TestRemoteRemovalsPauseAboveThreshold checks that removals that would
+// trash more than the folder's delete threshold wait for confirmation.
+func TestRemoteRemovalsPauseAboveThreshold(t *testing.T) {
+	h := newHarness(t)
+	a, b := newInstall(t, h, "laptop"), newInstall(t, h, "nas")
+	a.settings = func(o *Options) { o.Confirmed = true }
+	samples := []string{orientation(1), orientation(2), orientation(3), orientation(4),
+		orientation(5), orientation(6), orientation(7), orientation(8),
+		"Camera Roll/IMG_1811.JPG", "Camera Roll/portrait.jpg", "Tricky/no_exif.jpg", "Tricky/exif_no_date.jpg"}
+	for i, s := range samples {
+		a.write(fmt.Sprintf("A/%02d.jpg", i), s)
+	}
+	a.sync()
+	b.sync()
+	for i := range 10 {
+		if err := os.Remove(a.abs(fmt.Sprintf("A/%02d.jpg", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.sync()
+	sum, err := b.syncErr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Trashed != 0 || len(sum.Folders) != 1 || !strings.Contains(sum.Folders[0].Reason, "--confirm-removals") {
+		t.Errorf("trashed %d, folder problems %v; want 0 and one pause naming --confirm-removals", sum.Trashed, sum.Folders)
+	}
+	if n := len(b.files()); n != len(samples) {
+		t.Errorf("b has %d files while paused, want %d", n, len(samples))
+	}
+	b.settings = func(o *Options) { o.Confirmed = true }
+	if sum := b.sync(); sum.Trashed != 10 {
+		t.Errorf("confirmed sync trashed %d, want 10", sum.Trashed)
+	}
+	if diff := cmp.Diff(a.files(), b.files()); diff != "" {
+		t.Errorf("files after the confirmed sync (-a +b):\n%s", diff)
+	}
+}
+
+// TestRemoteAlbumRenameKeepsFolder checks that a remote rename is recorded
+// and shown while the folder keeps its name.
+func TestRemoteAlbumRenameKeepsFolder(t *testing.T) {
+	h := newHarness(t)
+	a, b := newInstall(t, h, "laptop"), newInstall(t, h, "nas")
+	a.write("Trips/one.jpg", orientation(1))
+	a.sync()
+	b.sync()
+	album := h.albums()["Trips"]
+	_, err := a.client.PatchAlbum(t.Context(), api.Album{ID: album.ID, Title: "Voyages"}, photosapi.AlbumFieldTitle)
+	if err != nil {
+		t.Fatalf("rename album: %v", err)
+	}
+	sum := b.sync()
+	if len(sum.AlbumsRenamed) != 1 {
+		t.Errorf("renamed albums %q, want one", sum.AlbumsRenamed)
+	}
+	if !exists(b.root, "Trips/one.jpg") || exists(b.root, "Voyages") {
+		t.Errorf("b's files after the rename: %q, want Trips/one.jpg only", b.files())
+	}
+	rec, _, err := b.store.GetAlbum(album.ID)
+	if err != nil || rec.RemoteTitle != "Voyages" {
+		t.Errorf("stored album %+v (%v), want RemoteTitle Voyages", rec, err)
+	}
+	if sum := b.sync(); len(sum.AlbumsRenamed) != 0 {
+		t.Errorf("second sync reported renames %q again", sum.AlbumsRenamed)
 	}
 }
