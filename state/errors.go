@@ -36,9 +36,12 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("state file %s is damaged: %v; keep the file for diagnosis, "+
-		"move it aside and run photosync again to rebuild the state from the "+
-		"folders and the remote library", e.Path, e.Err)
+	return fmt.Sprintf("state file %s is damaged: %v. Keep the file for diagnosis, "+
+		"move it aside and run photosync again: it rebuilds the state from the folders "+
+		"and reuses the albums it created, found by title. Without the record of what was "+
+		"uploaded it sends every file's bytes again, which costs time and upload quota, "+
+		"but Google Photos is observed to keep one item per identical content, "+
+		"so no duplicate items are expected", e.Path, e.Err)
 }
 
 // Unwrap returns the underlying error.

@@ -127,17 +127,21 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 		return state.Album{}, storeError(err)
 	}
 
-	var id string
-	if interrupted {
-		found := false
-		id, found, err = e.s.opts.Remote.FindAlbum(ctx, title)
-		if err != nil {
-			return state.Album{}, fmt.Errorf("find album %q: %w", title, err)
+	// An album of this title that the store does not know is ours from a
+	// creation that a crash interrupted, or from a state directory that was
+	// lost or moved aside: take it over instead of creating a duplicate.
+	id, count := "", 0
+	existing, found, err := e.existingAlbum(ctx, title)
+	if err != nil {
+		return state.Album{}, err
+	}
+	if found {
+		id, count = existing.ID, existing.Count
+		msg := "adopted existing album with the directory's title"
+		if interrupted {
+			msg = "adopted album whose creation was interrupted"
 		}
-		if found {
-			e.s.log.Info().Str("folder", folder).Str("album", id).Str("title", title).
-				Msg("adopted album whose creation was interrupted")
-		}
+		e.s.log.Info().Str("folder", folder).Str("album", id).Str("title", title).Msg(msg)
 	}
 	if id == "" {
 		id, err = e.s.opts.Remote.CreateAlbum(ctx, title)
@@ -147,7 +151,7 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 		e.sum.add(func(s *Summary) { s.AlbumsCreated++ })
 		e.s.log.Info().Str("folder", folder).Str("album", id).Str("title", title).Msg("album created")
 	}
-	a := state.Album{ID: id, Title: title}
+	a := state.Album{ID: id, Title: title, ItemCount: count}
 	err = e.s.opts.Store.Update(func(tx *state.Tx) error {
 		return saveAlbum(tx, folder, dir, overflow, a)
 	})

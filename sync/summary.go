@@ -54,6 +54,10 @@ type Summary struct {
 	Stopped string
 	// Plans holds each folder's plan, by folder root, for the dry run.
 	Plans map[string]*Plan
+
+	// remoteAlbums caches the app's albums for the pass, because the
+	// Summary is the one value that every folder of a pass shares.
+	remoteAlbums remoteAlbums
 }
 
 // FileProblem is a file or folder with the reason it did not sync.
