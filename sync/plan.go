@@ -174,10 +174,11 @@ func dirOf(rel string) string {
 
 // albumTitle returns the album title of a directory and whether the
 // directory has an album at all. Nested directories are titled by their
-// relative path; the root has an album only when rootAlbum names one.
+// relative path; the root has an album only when rootAlbum names one. A
+// title over the API's length limit is shortened by shortenTitle.
 func albumTitle(dir, rootAlbum string) (string, bool) {
 	if dir == "" {
-		return rootAlbum, strings.TrimSpace(rootAlbum) != ""
+		return shortenTitle(rootAlbum), strings.TrimSpace(rootAlbum) != ""
 	}
-	return dir, true
+	return shortenTitle(dir), true
 }
