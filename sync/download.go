@@ -76,31 +76,44 @@ func ensureDir(root, rel string) (string, error) {
 	return dir, nil
 }
 
-// fetchTo downloads it into a new temporary file in the absolute directory
-// dir, fsyncs it and returns it. On any error the temporary file is gone.
-// The journal entry is written before the file is created.
-func (d *downloadRun) fetchTo(ctx context.Context, it RemoteItem, dir string) (*fetched, error) {
-	// The name is journaled before the file exists, so a crash at any
-	// point leaves no temporary file the next pass does not know of.
-	random := make([]byte, 8)
-	if _, err := rand.Read(random); err != nil {
-		return nil, fmt.Errorf("name temporary file: %w", err)
+// journalTemps names a temporary file for each job and journals all the
+// names in one transaction, before any of the files exists, so a crash at
+// any point leaves no temporary file that the next pass does not know of.
+func (d *downloadRun) journalTemps(jobs []fetchJob) error {
+	for i := range jobs {
+		random := make([]byte, 8)
+		if _, err := rand.Read(random); err != nil {
+			return fmt.Errorf("name temporary file: %w", err)
+		}
+		jobs[i].tmp = path.Join(jobs[i].dir, TempPrefix+hex.EncodeToString(random))
 	}
-	name := filepath.Join(dir, TempPrefix+hex.EncodeToString(random))
-	rel, _ := filepath.Rel(d.root, name)
-	key := metaDownloading + d.root + "\x00" + filepath.ToSlash(rel)
-	if err := d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.PutMeta(key, "-") }); err != nil {
-		return nil, storeError(err)
-	}
+	return storeError(d.s.opts.Store.Update(func(tx *state.Tx) error {
+		for _, j := range jobs {
+			if err := tx.PutMeta(d.journalKey(j.tmp), "-"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// journalKey returns the journal key of the temporary file tmp, a path
+// relative to the folder root.
+func (d *downloadRun) journalKey(tmp string) string {
+	return metaDownloading + d.root + "\x00" + tmp
+}
+
+// fetchTo downloads it into the journaled temporary file job.tmp, fsyncs it
+// and returns it. On any error the temporary file is gone.
+func (d *downloadRun) fetchTo(ctx context.Context, it RemoteItem, job fetchJob) (*fetched, error) {
+	name := filepath.Join(d.root, filepath.FromSlash(job.tmp))
 	tmp, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		_ = d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.DeleteMeta(key) })
-		return nil, fmt.Errorf("create temporary file in %s: %w", dir, err)
+		return nil, fmt.Errorf("create temporary file %s: %w", name, err)
 	}
 	f, err := d.write(ctx, it, tmp)
 	if err != nil {
-		os.Remove(tmp.Name())
-		_ = d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.DeleteMeta(key) })
+		os.Remove(name)
 		return nil, err
 	}
 	return f, nil
@@ -150,7 +163,7 @@ func (d *downloadRun) place(f *fetched, it RemoteItem, relDir, albumID string) (
 		return "", err
 	}
 	tmpRel, _ := filepath.Rel(d.root, f.tmp)
-	key := metaDownloading + d.root + "\x00" + filepath.ToSlash(tmpRel)
+	key := d.journalKey(filepath.ToSlash(tmpRel))
 	candidates := []string{base, WithSuffix(base, it.ID)}
 	for i := 2; len(candidates) < maxNameTries; i++ {
 		candidates = append(candidates, WithSuffix(base, fmt.Sprintf("%s#%d", it.ID, i)))
@@ -180,11 +193,10 @@ func (d *downloadRun) place(f *fetched, it RemoteItem, relDir, albumID string) (
 		}
 		taken[NameKey(name)] = true
 		os.Remove(f.tmp)
-		if err := syncDir(absDir); err != nil {
-			return "", err
-		}
-		err = d.s.opts.Store.Update(func(tx *state.Tx) error { return tx.DeleteMeta(key) })
-		return rel, storeError(err)
+		// The directory is fsynced, and the journal entry dropped, once
+		// for all downloads of the pass in finishDownloads.
+		d.dirs[absDir] = true
+		return rel, nil
 	}
 	return "", fmt.Errorf("place %s: no free name for %q in %s", it.ID, base, absDir)
 }
@@ -251,6 +263,25 @@ func (d *downloadRun) unrecord(rel string) error {
 	delete(d.byPath, rel)
 	return storeError(d.s.opts.Store.Update(func(tx *state.Tx) error {
 		return tx.DeleteFile(d.root, rel)
+	}))
+}
+
+// finishDownloads fsyncs each directory that received a download and then
+// drops the journal entries of the pass's temporary files, in one
+// transaction. Until then a crash makes the next pass check each final name.
+func (d *downloadRun) finishDownloads(jobs []fetchJob) error {
+	for dir := range d.dirs {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	}
+	return storeError(d.s.opts.Store.Update(func(tx *state.Tx) error {
+		for _, j := range jobs {
+			if err := tx.DeleteMeta(d.journalKey(j.tmp)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}))
 }
 

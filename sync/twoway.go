@@ -265,6 +265,8 @@ type downloadRun struct {
 	byPath map[string]string
 	// taken caches the name keys of a directory's entries, by directory.
 	taken map[string]map[string]bool
+	// dirs collects the absolute directories that received a download.
+	dirs map[string]bool
 	// failedAlbums collects albums with a failed download or removal, whose
 	// count must not be stored, so the next poll lists them again.
 	failedAlbums map[string]bool
@@ -275,10 +277,12 @@ type fetchJob struct {
 	item    RemoteItem
 	dir     string
 	albumID string
+	// tmp is the journaled temporary file, relative to the folder root.
+	tmp string
 }
 
 func (d *downloadRun) run(ctx context.Context) error {
-	d.byPath, d.taken = map[string]string{}, map[string]map[string]bool{}
+	d.byPath, d.taken, d.dirs = map[string]string{}, map[string]map[string]bool{}, map[string]bool{}
 	byID := map[string]state.File{}
 	err := d.s.opts.Store.ForEachFile(d.root, func(f state.File) error {
 		d.byPath[f.Path] = f.MediaItemID
@@ -343,8 +347,14 @@ func (d *downloadRun) diff(byID map[string]state.File) ([]fetchJob, []state.File
 // fetchAll downloads the jobs on Options.Workers workers. A failed item is
 // left for the next pass; a fatal error stops the rest.
 func (d *downloadRun) fetchAll(ctx context.Context, jobs []fetchJob) error {
+	if len(jobs) == 0 {
+		return nil
+	}
 	if err := d.refresh(ctx, jobs); err != nil {
 		return d.fetchFailed(ctx, err, fetchJob{})
+	}
+	if err := d.journalTemps(jobs); err != nil {
+		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(d.s.opts.Workers)
@@ -361,7 +371,10 @@ func (d *downloadRun) fetchAll(ctx context.Context, jobs []fetchJob) error {
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return d.finishDownloads(jobs)
 }
 
 // refresh fetches fresh base URLs, 50 items a call, when the listing is
@@ -396,11 +409,10 @@ func (d *downloadRun) refresh(ctx context.Context, jobs []fetchJob) error {
 // fetchOne downloads one item and gives it its final name. A base URL that
 // expired is fetched again once.
 func (d *downloadRun) fetchOne(ctx context.Context, job fetchJob) error {
-	absDir, err := ensureDir(d.root, job.dir)
-	if err != nil {
+	if _, err := ensureDir(d.root, job.dir); err != nil {
 		return err
 	}
-	f, err := d.fetchTo(ctx, job.item, absDir)
+	f, err := d.fetchTo(ctx, job.item, job)
 	if err != nil && api.IsExpiredURL(err) {
 		fresh, gerr := d.reader.GetItems(ctx, []string{job.item.ID})
 		if gerr != nil {
@@ -410,7 +422,7 @@ func (d *downloadRun) fetchOne(ctx context.Context, job fetchJob) error {
 			return fmt.Errorf("refresh base URL of %s: the item is gone", job.item.ID)
 		}
 		job.item.BaseURL = fresh[0].BaseURL
-		f, err = d.fetchTo(ctx, job.item, absDir)
+		f, err = d.fetchTo(ctx, job.item, job)
 	}
 	if err != nil {
 		return err
