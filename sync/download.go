@@ -148,14 +148,13 @@ func (d *downloadRun) write(ctx context.Context, it RemoteItem, tmp *os.File) (*
 		sha256: hex.EncodeToString(hash.Sum(nil))}, nil
 }
 
-// place gives the fetched file its final name in the directory rel: the
+// placeLocked gives the fetched file its final name in the directory rel: the
 // item's safe name, or the name with the item's suffix when the directory
 // already holds that name in any case or normalization. The file's record
 // is written first, so a scan that sees the final name finds it known; the
-// link never replaces an existing file. It returns the final relative path.
-func (d *downloadRun) place(f *fetched, it RemoteItem, relDir, albumID string) (string, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// link never replaces an existing file. It returns the final relative path
+// and runs under d.mu.
+func (d *downloadRun) placeLocked(f *fetched, it RemoteItem, relDir, albumID string) (string, error) {
 	absDir := filepath.Dir(f.tmp)
 	base := SafeName(it.Filename, it.ID)
 	taken, err := d.namesIn(absDir, relDir)
@@ -164,11 +163,7 @@ func (d *downloadRun) place(f *fetched, it RemoteItem, relDir, albumID string) (
 	}
 	tmpRel, _ := filepath.Rel(d.root, f.tmp)
 	key := d.journalKey(filepath.ToSlash(tmpRel))
-	candidates := []string{base, WithSuffix(base, it.ID)}
-	for i := 2; len(candidates) < maxNameTries; i++ {
-		candidates = append(candidates, WithSuffix(base, fmt.Sprintf("%s#%d", it.ID, i)))
-	}
-	for _, name := range candidates {
+	for _, name := range nameCandidates(it) {
 		if taken[NameKey(name)] {
 			continue
 		}
@@ -227,35 +222,41 @@ func (d *downloadRun) namesIn(absDir, relDir string) (map[string]bool, error) {
 // record writes the file and media item records of a download before the
 // file appears under rel.
 func (d *downloadRun) record(f *fetched, it RemoteItem, rel, albumID, journalKey string) error {
-	now := d.s.opts.Now()
 	err := d.s.opts.Store.Update(func(tx *state.Tx) error {
-		if err := tx.PutMeta(journalKey, rel); err != nil {
-			return err
-		}
-		err := tx.PutFile(state.File{Folder: d.root, Path: rel, Size: f.size, ModTime: f.modTime,
-			SHA256: f.sha256, MediaItemID: it.ID, AlbumID: albumID, Status: state.StatusSynced,
-			Origin: state.OriginDownloaded, UpdatedAt: now})
-		if err != nil {
-			return err
-		}
-		m, ok, err := tx.GetMediaItem(it.ID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			m = state.MediaItem{ID: it.ID, SHA256: f.sha256, Filename: it.Filename,
-				MimeType: it.MimeType, CreatedAt: now, Origin: state.OriginDownloaded}
-		}
-		if albumID != "" && !slices.Contains(m.AlbumIDs, albumID) {
-			m.AlbumIDs = append(m.AlbumIDs, albumID)
-		}
-		return tx.PutMediaItem(m)
+		return d.recordTx(tx, f, it, rel, albumID, journalKey)
 	})
 	if err != nil {
 		return storeError(err)
 	}
 	d.byPath[rel] = it.ID
 	return nil
+}
+
+// recordTx writes the records of one download, and the final name into its
+// journal entry, in tx.
+func (d *downloadRun) recordTx(tx *state.Tx, f *fetched, it RemoteItem, rel, albumID, journalKey string) error {
+	now := d.s.opts.Now()
+	if err := tx.PutMeta(journalKey, rel); err != nil {
+		return err
+	}
+	err := tx.PutFile(state.File{Folder: d.root, Path: rel, Size: f.size, ModTime: f.modTime,
+		SHA256: f.sha256, MediaItemID: it.ID, AlbumID: albumID, Status: state.StatusSynced,
+		Origin: state.OriginDownloaded, UpdatedAt: now})
+	if err != nil {
+		return err
+	}
+	m, ok, err := tx.GetMediaItem(it.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		m = state.MediaItem{ID: it.ID, SHA256: f.sha256, Filename: it.Filename,
+			MimeType: it.MimeType, CreatedAt: now, Origin: state.OriginDownloaded}
+	}
+	if albumID != "" && !slices.Contains(m.AlbumIDs, albumID) {
+		m.AlbumIDs = append(m.AlbumIDs, albumID)
+	}
+	return tx.PutMediaItem(m)
 }
 
 // unrecord drops the file record of a name that could not be taken.

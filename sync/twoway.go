@@ -344,35 +344,46 @@ func (d *downloadRun) diff(byID map[string]state.File) ([]fetchJob, []state.File
 	return jobs, gone
 }
 
-// fetchAll downloads the jobs on Options.Workers workers. A failed item is
-// left for the next pass; a fatal error stops the rest.
+// fetchAll downloads the jobs on Options.Workers workers, 50 at a time:
+// each group gets fresh base URLs when the listing is old, downloads in
+// parallel and is placed in one store transaction. A failed item is left
+// for the next pass; a fatal error stops the rest.
 func (d *downloadRun) fetchAll(ctx context.Context, jobs []fetchJob) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	if err := d.refresh(ctx, jobs); err != nil {
-		return d.fetchFailed(ctx, err, fetchJob{})
-	}
 	if err := d.journalTemps(jobs); err != nil {
 		return err
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(d.s.opts.Workers)
-	for _, job := range jobs {
-		if job.item.Processing {
-			d.sum.pending(d.root, path.Join(job.dir, job.item.Filename), "video still processing remotely")
-			d.failed(job.albumID)
-			continue
+	for start := 0; start < len(jobs); start += MaxBatch {
+		chunk := jobs[start:min(start+MaxBatch, len(jobs))]
+		if err := d.refresh(ctx, chunk); err != nil {
+			return d.fetchFailed(ctx, err, fetchJob{})
 		}
-		g.Go(func() error {
-			if err := d.fetchOne(gctx, job); err != nil {
-				return d.fetchFailed(gctx, err, job)
+		results := make([]*fetched, len(chunk))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(d.s.opts.Workers)
+		for i, job := range chunk {
+			if job.item.Processing {
+				d.sum.pending(d.root, path.Join(job.dir, job.item.Filename), "video still processing remotely")
+				d.failed(job.albumID)
+				continue
 			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
+			g.Go(func() error {
+				f, err := d.fetchOne(gctx, job)
+				if err != nil {
+					return d.fetchFailed(gctx, err, job)
+				}
+				results[i] = f
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		if err := d.placeAll(chunk, results); err != nil {
+			return err
+		}
 	}
 	return d.finishDownloads(jobs)
 }
@@ -383,6 +394,8 @@ func (d *downloadRun) refresh(ctx context.Context, jobs []fetchJob) error {
 	if len(jobs) == 0 || d.s.opts.Now().Sub(d.ch.at) < baseURLMaxAge {
 		return nil
 	}
+	// NOTE: the listing time stays the same, so every later group of a
+	// long pass is refreshed too, one batchGet per 50 items.
 	for start := 0; start < len(jobs); start += MaxBatch {
 		batch := jobs[start:min(start+MaxBatch, len(jobs))]
 		ids := make([]string, len(batch))
@@ -406,37 +419,25 @@ func (d *downloadRun) refresh(ctx context.Context, jobs []fetchJob) error {
 	return nil
 }
 
-// fetchOne downloads one item and gives it its final name. A base URL that
+// fetchOne downloads one item into its temporary file. A base URL that
 // expired is fetched again once.
-func (d *downloadRun) fetchOne(ctx context.Context, job fetchJob) error {
+func (d *downloadRun) fetchOne(ctx context.Context, job fetchJob) (*fetched, error) {
 	if _, err := ensureDir(d.root, job.dir); err != nil {
-		return err
+		return nil, err
 	}
 	f, err := d.fetchTo(ctx, job.item, job)
-	if err != nil && api.IsExpiredURL(err) {
-		fresh, gerr := d.reader.GetItems(ctx, []string{job.item.ID})
-		if gerr != nil {
-			return fmt.Errorf("refresh base URL of %s: %w", job.item.ID, gerr)
-		}
-		if len(fresh) == 0 {
-			return fmt.Errorf("refresh base URL of %s: the item is gone", job.item.ID)
-		}
-		job.item.BaseURL = fresh[0].BaseURL
-		f, err = d.fetchTo(ctx, job.item, job)
+	if err == nil || !api.IsExpiredURL(err) {
+		return f, err
 	}
+	fresh, err := d.reader.GetItems(ctx, []string{job.item.ID})
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("refresh base URL of %s: %w", job.item.ID, err)
 	}
-	rel, err := d.place(f, job.item, job.dir, job.albumID)
-	if err != nil {
-		return err
+	if len(fresh) == 0 {
+		return nil, fmt.Errorf("refresh base URL of %s: the item is gone", job.item.ID)
 	}
-	d.sum.add(func(s *Summary) {
-		s.Downloaded++
-		s.DownloadedBytes += f.size
-	})
-	d.s.log.Info().Str("folder", d.root).Str("path", rel).Str("media_id", job.item.ID).Msg("downloaded")
-	return nil
+	job.item.BaseURL = fresh[0].BaseURL
+	return d.fetchTo(ctx, job.item, job)
 }
 
 // fetchFailed records a failed download and returns an error only when it
