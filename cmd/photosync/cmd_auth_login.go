@@ -92,7 +92,7 @@ func newAuthLoginCommand(a *app) *cobra.Command {
 }
 
 func runAuthLogin(ctx context.Context, a *app, opts loginOptions) error {
-	cfg, err := a.loadConfig()
+	cfg, err := a.loadConfigOrDefaults()
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func newAuthLogoutCommand(a *app) *cobra.Command {
 }
 
 func runAuthLogout(ctx context.Context, a *app) error {
-	cfg, err := a.loadConfig()
+	cfg, err := a.loadConfigOrDefaults()
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func newAuthStatusCommand(a *app) *cobra.Command {
 }
 
 func runAuthStatus(ctx context.Context, a *app) error {
-	cfg, err := a.loadConfig()
+	cfg, err := a.loadConfigOrDefaults()
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -259,25 +258,11 @@ func syncExit(runErr error, sum *photosync.Summary) error {
 	return nil
 }
 
-// syncConfig loads the config file. When the file does not exist but
-// folders were given as arguments, it uses the defaults, so that a first
-// try needs no config file.
-func syncConfig(a *app, args []string) (*config.Config, error) {
-	cfg, err := a.loadConfig()
-	if err == nil {
-		return cfg, nil
-	}
-	if len(args) == 0 || a.configPath != "" || !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	cfg, err = config.Parse("(defaults)", nil)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	if err := a.setLogger(a.logLevel, a.logFormat); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+// syncConfig loads the config file. A config file missing at the default
+// path gives the defaults, so that a first try with FOLDER arguments needs
+// no config file.
+func syncConfig(a *app, _ []string) (*config.Config, error) {
+	return a.loadConfigOrDefaults()
 }
 
 // syncFolders returns the folders of the pass: the arguments when there are
@@ -285,8 +270,9 @@ func syncConfig(a *app, args []string) (*config.Config, error) {
 func syncFolders(cfg *config.Config, args []string) ([]config.Folder, error) {
 	if len(args) == 0 {
 		if len(cfg.Folders) == 0 {
-			return nil, usageError(fmt.Errorf("no folders to sync: list them under folders: in %s, "+
-				"or pass them as arguments", cfg.File))
+			return nil, usageError(fmt.Errorf("no folders to sync: pass them as arguments "+
+				"(photosync sync ~/Pictures), or list them under folders: in %s "+
+				"or in a config file given with --config", cfg.File))
 		}
 		return cfg.Folders, nil
 	}

@@ -64,6 +64,15 @@ func readPrivateFile(path, description string) ([]byte, error) {
 // readClientCredentials reads the OAuth client from a client_secret.json
 // file.
 func readClientCredentials(path string) (clientCredentials, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		// auth login needs this file itself, so the message says where
+		// the file comes from before it mentions the login.
+		return clientCredentials{}, fmt.Errorf("credentials file %s not found: in the Google Cloud "+
+			"console, enable the Photos Library API, create an OAuth client ID of type Desktop app "+
+			"under APIs & Services > Credentials, download its JSON and save it as %s "+
+			"(chmod 600) or point api.credentials_file at it, then run `photosync auth login`; "+
+			"or pass --emulator to try photosync against a local emulator", path, path)
+	}
 	data, err := readPrivateFile(path, "credentials file")
 	if err != nil {
 		return clientCredentials{}, err

@@ -144,6 +144,18 @@ func (a *app) setLogger(level, format string) error {
 // sets the logger from the config, where the --log-level and --log-format
 // flags win. Every error it returns is a usage error, exit code 2.
 func (a *app) loadConfig() (*config.Config, error) {
+	return a.loadConfigFile(false)
+}
+
+// loadConfigOrDefaults loads the config file as loadConfig does, but a
+// config file missing at the default path gives the default settings, so
+// that auth login and sync with FOLDER arguments work before any config
+// file exists. A file named by --config must exist.
+func (a *app) loadConfigOrDefaults() (*config.Config, error) {
+	return a.loadConfigFile(true)
+}
+
+func (a *app) loadConfigFile(defaultsIfMissing bool) (*config.Config, error) {
 	path := a.configPath
 	if path == "" {
 		defaultPath, err := config.DefaultPath()
@@ -154,6 +166,9 @@ func (a *app) loadConfig() (*config.Config, error) {
 	}
 
 	cfg, err := config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) && defaultsIfMissing && a.configPath == "" {
+		cfg, err = config.Parse(path, nil)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usageError(fmt.Errorf("%w; create it from config.example.yaml or pass --config FILE", err))
 	}
