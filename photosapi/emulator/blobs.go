@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -14,8 +15,11 @@ import (
 type blobStore interface {
 	// put stores data under key, replacing what was there.
 	put(key string, data []byte) error
-	// appendTo adds data to the end of key, creating it when missing.
-	appendTo(key string, data []byte) error
+	// writeAt stores data at offset in key and drops any bytes after
+	// offset, which a crash between a write and the save of the session
+	// may have left. It creates key when missing and fails when key holds
+	// fewer than offset bytes.
+	writeAt(key string, offset int64, data []byte) error
 	// get returns the bytes under key, or an error wrapping fs.ErrNotExist.
 	get(key string) ([]byte, error)
 	// remove deletes key. Removing a missing key is not an error.
@@ -23,7 +27,7 @@ type blobStore interface {
 }
 
 // memBlobs keeps blobs in memory. mu guards only the map: put copies the
-// bytes before taking it and appendTo locks just its own blob, so parallel
+// bytes before taking it and writeAt locks just its own blob, so parallel
 // uploads do not wait on each other's copies. Keys stay exact, so two
 // identical uploads at once still leave one blob under their SHA-256.
 type memBlobs struct {
@@ -31,8 +35,9 @@ type memBlobs struct {
 	data map[string]*memBlob
 }
 
-// memBlob is the bytes of one key. Appends only write past the length of
-// any slice get returned, so a returned slice never changes.
+// memBlob is the bytes of one key. writeAt only writes past the length of
+// any slice get returned, or into a new array, so a returned slice never
+// changes.
 type memBlob struct {
 	mu   sync.Mutex
 	data []byte
@@ -48,7 +53,7 @@ func (m *memBlobs) put(key string, data []byte) error {
 	return nil
 }
 
-func (m *memBlobs) appendTo(key string, data []byte) error {
+func (m *memBlobs) writeAt(key string, offset int64, data []byte) error {
 	m.mu.Lock()
 	b, ok := m.data[key]
 	if !ok {
@@ -58,7 +63,16 @@ func (m *memBlobs) appendTo(key string, data []byte) error {
 	m.mu.Unlock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.data = append(b.data, data...)
+	if offset > int64(len(b.data)) {
+		return fmt.Errorf("write blob %s at offset %d: the blob is only %d bytes long", key, offset, len(b.data))
+	}
+	prefix := b.data[:offset]
+	if offset < int64(len(b.data)) {
+		// Clip makes append copy, so slices returned earlier keep
+		// their bytes.
+		prefix = slices.Clip(prefix)
+	}
+	b.data = append(prefix, data...)
 	return nil
 }
 
@@ -106,16 +120,38 @@ func (d *dirBlobs) put(key string, data []byte) error {
 	return writeFileAtomic(filepath.Join(d.dir, key), data)
 }
 
-func (d *dirBlobs) appendTo(key string, data []byte) error {
-	f, err := os.OpenFile(filepath.Join(d.dir, key), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+// writeAt syncs the file before it returns, so that the session state
+// saved after it never counts bytes a crash could lose.
+func (d *dirBlobs) writeAt(key string, offset int64, data []byte) error {
+	f, err := os.OpenFile(filepath.Join(d.dir, key), os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("append to blob %s: %w", key, err)
+		return fmt.Errorf("write blob %s: %w", key, err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("append to blob %s: %w", key, err)
+	err = writeFileAt(f, offset, data)
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
 	}
-	return f.Close()
+	if err != nil {
+		return fmt.Errorf("write blob %s at %d: %w", key, offset, err)
+	}
+	return nil
+}
+
+func writeFileAt(f *os.File, offset int64, data []byte) error {
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info.Size() < offset {
+		return fmt.Errorf("the blob is only %d bytes long", info.Size())
+	}
+	if err := f.Truncate(offset); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(data, offset); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 func (d *dirBlobs) get(key string) ([]byte, error) {

@@ -100,6 +100,10 @@ type Server struct {
 
 	faults   *faultSet
 	counters *requestCounters
+	// sessionLocks maps a resumable session id to its *sync.Mutex, which
+	// a chunk, finalize or cancel holds while it moves the session's bytes
+	// without holding mu.
+	sessionLocks sync.Map
 
 	// mu guards st, dirty, closed and every write of st to disk.
 	mu sync.Mutex

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +38,20 @@ func TestUploadTokenAndSessionSurviveRestart(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A crash after a chunk's bytes were written but before the session
+	// was saved leaves bytes past the saved size. The next chunk replaces
+	// them.
+	sessionID := mustQueryValue(t, sessionURL, "upload_id")
+	blob, err := os.OpenFile(filepath.Join(dir, "blobs", sessionBlob(sessionID)), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blob.Write(bytes.Repeat([]byte{0xAA}, 1024)); err != nil {
+		t.Fatal(err)
+	}
+	if err := blob.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	second, err := Start(Options{DataDir: dir, Clock: clock, ChunkGranularity: 1024}, "")
 	if err != nil {
@@ -58,11 +74,25 @@ func TestUploadTokenAndSessionSurviveRestart(t *testing.T) {
 	if status != 200 || string(body) == "" {
 		t.Fatalf("finish after restart: %d %s", status, body)
 	}
+	resumedToken := string(body)
 	var resp batchCreateResponse
 	env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
 		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}}}}, &resp)
 	if got := resp.NewMediaItemResults[0].MediaItem; got == nil || got.Filename != "later.jpg" {
 		t.Errorf("item from a token issued before the restart = %+v", resp.NewMediaItemResults[0])
+	}
+
+	// The resumed session holds the same bytes as the raw upload, so it
+	// gives the same item: the stray bytes are gone.
+	env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"newMediaItems": []any{
+		map[string]any{"simpleMediaItem": map[string]any{"uploadToken": resumedToken}}}}, &resp)
+	if got := resp.NewMediaItemResults[0].MediaItem; got == nil {
+		t.Fatalf("item from the resumed session = %+v", resp.NewMediaItemResults[0])
+	}
+	var items struct{ Items []inspectItemJSON }
+	env.inspect("GET", "items", nil, &items)
+	if len(items.Items) != 1 || items.Items[0].SHA256 != hexSHA256(data) {
+		t.Errorf("items after the resumed session = %+v, want one with the file's SHA-256 %s", items.Items, hexSHA256(data))
 	}
 }
 
@@ -420,4 +450,18 @@ func TestCloseTwiceAndServeAfterClose(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("request after Close: status %d, want 503", rec.Code)
 	}
+}
+
+// mustQueryValue returns the query parameter name of rawURL.
+func mustQueryValue(t *testing.T, rawURL, name string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := u.Query().Get(name)
+	if v == "" {
+		t.Fatalf("URL %s has no %s", rawURL, name)
+	}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/photosync/photosync/internal/media"
@@ -282,6 +283,8 @@ func (c *call) writeSessionStatus(sess *uploadSession) {
 }
 
 func (c *call) cancelSession(id string) {
+	unlockSession := c.s.lockSession(id)
+	defer unlockSession()
 	c.s.mu.Lock()
 	sess, ok := c.s.st.Sessions[id]
 	if !ok {
@@ -320,6 +323,11 @@ func (c *call) uploadChunk(id string, finalize bool) {
 		finalize = false
 	}
 
+	// The session lock orders this chunk against other commands on the
+	// session, so s.mu need not be held while the bytes are written.
+	unlockSession := c.s.lockSession(id)
+	defer unlockSession()
+
 	c.s.mu.Lock()
 	sess, ok := c.s.st.Sessions[id]
 	if !ok {
@@ -333,17 +341,25 @@ func (c *call) uploadChunk(id string, finalize bool) {
 	if e == nil && readErr != nil {
 		e = readErr
 	}
+	c.s.mu.Unlock()
 	if e != nil {
-		c.s.mu.Unlock()
 		if drop {
 			abortConnection()
 		}
 		c.rejectChunk(&snapshot, e)
 		return
 	}
-	if err := c.s.blobs.appendTo(sessionBlob(id), data); err != nil {
-		c.s.mu.Unlock()
+
+	if err := c.s.blobs.writeAt(sessionBlob(id), snapshot.Received, data); err != nil {
 		c.rejectChunk(&snapshot, c.storageFailure(err))
+		return
+	}
+
+	c.s.mu.Lock()
+	sess, ok = c.s.st.Sessions[id]
+	if !ok {
+		c.s.mu.Unlock()
+		writeAPIError(c.w, unknownSession(id))
 		return
 	}
 	sess.Received += int64(len(data))
@@ -359,6 +375,17 @@ func (c *call) uploadChunk(id string, finalize bool) {
 		return
 	}
 	c.finalizeSession(id)
+}
+
+// lockSession locks the resumable session id against other chunks,
+// finalizes and cancels, and returns the function that unlocks it.
+// NOTE: the mutexes are never freed, so a long run keeps one per session
+// ever started, a few bytes each.
+func (s *Server) lockSession(id string) func() {
+	v, _ := s.sessionLocks.LoadOrStore(id, &sync.Mutex{})
+	m := v.(*sync.Mutex)
+	m.Lock()
+	return m.Unlock
 }
 
 // checkChunkLocked validates a chunk against the session: state, offset,

@@ -275,3 +275,105 @@ func hexSHA256(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
+
+func TestBlobWriteAtOffset(t *testing.T) {
+	dirStore, err := newDirBlobs(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, store := range map[string]blobStore{"memory": newMemBlobs(), "directory": dirStore} {
+		t.Run(name, func(t *testing.T) {
+			if err := store.writeAt("k", 0, []byte("abcdef")); err != nil {
+				t.Fatal(err)
+			}
+			before, err := store.get("k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Writing at 3 drops "def", as after a crash that lost the
+			// session's record of them.
+			if err := store.writeAt("k", 3, []byte("XY")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := store.get("k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != "abcXY" {
+				t.Errorf("blob after writeAt(3) = %q, want %q", got, "abcXY")
+			}
+			if string(before) != "abcdef" {
+				t.Errorf("slice returned before writeAt changed to %q", before)
+			}
+			if err := store.writeAt("k", 6, []byte("Z")); err == nil {
+				t.Error("writeAt past the end of a 5-byte blob succeeded, want an error")
+			}
+			if err := store.writeAt("new", 1, []byte("Z")); err == nil {
+				t.Error("writeAt(1) on a missing blob succeeded, want an error")
+			}
+		})
+	}
+}
+
+func TestConcurrentChunksAtSameOffset(t *testing.T) {
+	env := startEnv(t, Options{ChunkGranularity: 1024})
+	data := sample(t, "Camera Roll/IMG_1811.JPG")
+	sessionURL := startSession(t, env, len(data), "raced.jpg")
+
+	const senders = 4
+	statuses := make([]int, senders)
+	errs := make([]error, senders)
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() {
+			req, err := http.NewRequestWithContext(t.Context(), "POST", sessionURL, bytes.NewReader(data[:2048]))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+env.token)
+			req.Header.Set("X-Goog-Upload-Command", "upload")
+			req.Header.Set("X-Goog-Upload-Offset", "0")
+			resp, err := env.http.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	accepted := 0
+	for i, status := range statuses {
+		if errs[i] != nil {
+			t.Fatalf("chunk %d: %v", i, errs[i])
+		}
+		switch status {
+		case http.StatusOK:
+			accepted++
+		case http.StatusBadRequest:
+		default:
+			t.Errorf("chunk %d: status %d, want 200 or 400", i, status)
+		}
+	}
+	if accepted != 1 {
+		t.Errorf("%d of %d identical chunks at offset 0 were accepted, want 1", accepted, senders)
+	}
+	if state, received := querySession(t, env, sessionURL); state != "active" || received != 2048 {
+		t.Fatalf("session after the race = %s %d, want active 2048", state, received)
+	}
+
+	status, _, body := env.do("POST", sessionURL, data[2048:], "X-Goog-Upload-Command", "upload, finalize", "X-Goog-Upload-Offset", "2048")
+	if status != 200 {
+		t.Fatalf("final chunk: %d %s", status, body)
+	}
+	stored, err := env.run.Server.blobs.get(hexSHA256(data))
+	if err != nil {
+		t.Fatalf("blob of the finished upload: %v", err)
+	}
+	if !bytes.Equal(stored, data) {
+		t.Errorf("finished upload stored %d bytes that differ from the %d sent", len(stored), len(data))
+	}
+}
