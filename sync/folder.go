@@ -116,8 +116,8 @@ func (s *Syncer) settle(ctx context.Context, work []*folderRun) error {
 		return nil
 	}
 	s.log.Info().Dur("settle_time", s.opts.SettleTime).Int("folders", len(again)).
-		Msg("waiting for files that are still being written")
-	s.emit(Progress{Note: fmt.Sprintf("waiting %s for files still being written", s.opts.SettleTime)})
+		Msg("waiting for recently modified files to settle")
+	s.emit(Progress{Note: fmt.Sprintf("waiting %s for recently modified files to settle", s.opts.SettleTime)})
 	timer := time.NewTimer(s.opts.SettleTime)
 	defer timer.Stop()
 	select {

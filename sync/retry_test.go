@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -121,5 +122,26 @@ func TestSummaryShowsUnreadableCause(t *testing.T) {
 	sum.Write(&out)
 	if want := "/photos/a.jpg: file cannot be opened: open /photos/a.jpg: permission denied"; !strings.Contains(out.String(), want) {
 		t.Errorf("summary lacks %q:\n%s", want, out.String())
+	}
+}
+
+func TestSyncSettleWaitNote(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "New/fresh.jpg", orientation(1))
+	var notes []string
+	h.settings = func(o *Options) {
+		o.SettleTime = 200 * time.Millisecond
+		o.WaitSettle = true
+		o.Progress = func(p Progress) {
+			if p.Note != "" {
+				notes = append(notes, p.Note)
+			}
+		}
+	}
+	h.sync(folderAt(root))
+	want := "waiting 200ms for recently modified files to settle"
+	if !slices.Contains(notes, want) {
+		t.Errorf("progress notes %q lack %q", notes, want)
 	}
 }

@@ -63,9 +63,9 @@ func newSyncCommand(a *app) *cobra.Command {
 			"settle_time, and skipped until the next run if it is still changing.\n" +
 			"A dry run does not wait and lists such files as unsettled.\n\n" +
 			"The exit code is 1 when a supported file was left for the next run:\n" +
-			"unreadable, still being written, changed during its upload, or rejected\n" +
-			"by the API. The summary gives each one's reason. Unsupported and empty\n" +
-			"files are listed but do not change the exit code.\n\n" +
+			"unreadable, modified less than settle_time ago, changed during its upload,\n" +
+			"or rejected by the API. The summary gives each one's reason. Unsupported\n" +
+			"and empty files are listed but do not change the exit code.\n\n" +
 			"A pass whose local deletes would remove more than a folder's\n" +
 			"delete_threshold of its items from albums pauses that folder; --yes applies\n" +
 			"them. Two-way and download-only folders also download what other installs\n" +
