@@ -190,10 +190,28 @@ func (e *executor) commitLinks(albumID string, ops []Op, added bool) error {
 		if op.Kind == OpMove {
 			e.sum.add(func(s *Summary) { s.Moved++ })
 		}
-		e.s.log.Info().Str("folder", folder).Str("path", op.Path).Str("media_id", op.MediaItemID).
-			Str("album", albumID).Msg(op.Kind.String())
+		ev := e.s.log.Info().Str("folder", folder).Str("path", op.Path).Str("media_id", op.MediaItemID)
+		if albumID != "" {
+			ev = ev.Str("album", albumID)
+		}
+		ev.Msg(linkMessage(op.Kind, albumID, added))
 	}
 	return nil
+}
+
+// linkMessage describes what commitLinks recorded for one file.
+func linkMessage(kind OpKind, albumID string, added bool) string {
+	switch {
+	case added && kind == OpMove:
+		return "moved to album"
+	case added:
+		return "added to album"
+	case kind == OpMove:
+		return "move recorded; the item was already in the album"
+	case albumID != "":
+		return "recorded; the item was already in the album"
+	}
+	return "recorded; the content was already uploaded"
 }
 
 // storeBatch is how many store-only changes share one transaction. Each

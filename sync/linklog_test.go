@@ -1,0 +1,46 @@
+package sync
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+func TestSyncLogsAddsToAlbums(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "A/one.jpg", orientation(1))
+	writeFrom(t, root, "top.jpg", orientation(2))
+	h.sync(folderAt(root))
+
+	// A copy of an uploaded photo in a new directory is an add, and one in
+	// the root, which has no album, is only recorded.
+	writeFrom(t, root, "B/copy.jpg", orientation(1))
+	writeFrom(t, root, "top-copy.jpg", orientation(2))
+	var logs bytes.Buffer
+	h.settings = func(o *Options) { o.Logger = zerolog.New(&logs) }
+	h.sync(folderAt(root))
+
+	messages := map[string]map[string]any{}
+	for line := range strings.Lines(logs.String()) {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if album, ok := ev["album"]; ok && album == "" {
+			t.Errorf("log line with an empty album field: %s", line)
+		}
+		if p, ok := ev["path"].(string); ok {
+			messages[p] = ev
+		}
+	}
+	if got := messages["B/copy.jpg"]["message"]; got != "added to album" {
+		t.Errorf("B/copy.jpg logged %q, want %q", got, "added to album")
+	}
+	if got := messages["top-copy.jpg"]["message"]; got != "recorded; the content was already uploaded" {
+		t.Errorf("top-copy.jpg logged %q, want the record message", got)
+	}
+}
