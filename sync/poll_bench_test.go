@@ -126,6 +126,9 @@ func BenchmarkPollNothingChanged(b *testing.B) {
 	b.Cleanup(func() { store.Close() })
 	folder := config.Folder{Path: root, Mode: config.ModeTwoWay, DeleteThreshold: config.DefaultDeleteThreshold}
 	ctx := context.Background()
+	if err := store.PutFolder(state.Folder{ID: root}); err != nil {
+		b.Fatal(err)
+	}
 	for i := range albums {
 		title := fmt.Sprintf("Album %03d", i)
 		a, err := r.client.CreateAlbum(ctx, title)
