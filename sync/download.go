@@ -233,11 +233,13 @@ func (d *downloadRun) record(f *fetched, it RemoteItem, rel, albumID, journalKey
 }
 
 // recordTx writes the records of one download, and the final name into its
-// journal entry, in tx.
+// journal entry unless journalKey is empty, in tx.
 func (d *downloadRun) recordTx(tx *state.Tx, f *fetched, it RemoteItem, rel, albumID, journalKey string) error {
 	now := d.s.opts.Now()
-	if err := tx.PutMeta(journalKey, rel); err != nil {
-		return err
+	if journalKey != "" {
+		if err := tx.PutMeta(journalKey, rel); err != nil {
+			return err
+		}
 	}
 	err := tx.PutFile(state.File{Folder: d.root, Path: rel, Size: f.size, ModTime: f.modTime,
 		SHA256: f.sha256, MediaItemID: it.ID, AlbumID: albumID, Status: state.StatusSynced,

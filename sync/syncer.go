@@ -160,6 +160,9 @@ func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (sum *Summary
 	if err := s.recoverAllDownloads(folders); err != nil {
 		return sum, err
 	}
+	if err := s.adoptAll(ctx, folders, sum); err != nil {
+		return sum, err
+	}
 	work, err := s.prepareAll(ctx, folders, sum)
 	if err != nil {
 		return sum, err

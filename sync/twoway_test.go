@@ -268,3 +268,47 @@ func TestRemoteAlbumRenameKeepsFolder(t *testing.T) {
 		t.Errorf("second sync reported renames %q again", sum.AlbumsRenamed)
 	}
 }
+
+// TestLostStateAdopts checks that a sync after the state directory was lost
+// adopts the local files: no duplicate item, no duplicate local file, and
+// bytes sent again only for a file whose download differs (its location
+// was stripped).
+func TestLostStateAdopts(t *testing.T) {
+	h := newHarness(t)
+	a, b := newInstall(t, h, "laptop"), newInstall(t, h, "nas")
+	a.write("Trips/one.jpg", orientation(1))
+	a.write("root.jpg", orientation(2))
+	b.write("Beach/two.jpg", orientation(3))
+	b.write("GPS/canon.jpg", filepath.Join("Tricky", "canon_eos_gps.jpg"))
+	a.sync()
+	b.sync()
+	a.sync()
+	items, files := len(h.items()), b.files()
+
+	b.loseState()
+	before := h.requests()
+	b.sync()
+	after := h.requests()
+	if n := len(h.items()); n != items {
+		t.Errorf("emulator holds %d items after the adoption, want %d", n, items)
+	}
+	if diff := cmp.Diff(files, b.files()); diff != "" {
+		t.Errorf("b's files after the adoption (-before +after):\n%s", diff)
+	}
+	canon, err := os.Stat(b.abs("GPS/canon.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.UploadBytes - before.UploadBytes; got > canon.Size() {
+		t.Errorf("adoption sent %d bytes, want at most %d (GPS/canon.jpg only)", got, canon.Size())
+	}
+	if n := len(h.albums()); n != 3 {
+		t.Errorf("emulator holds %d albums, want 3", n)
+	}
+	for _, in := range []*install{a, b} {
+		if sum := in.sync(); sum.Uploaded+sum.Downloaded+sum.Trashed != 0 {
+			t.Errorf("sync after the adoption: uploaded %d, downloaded %d, trashed %d; want 0",
+				sum.Uploaded, sum.Downloaded, sum.Trashed)
+		}
+	}
+}
