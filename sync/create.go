@@ -260,8 +260,11 @@ func (l *createLane) recordCreated(albumID string, batch []createJob, results []
 			s.Uploaded++
 			s.UploadedBytes += j.op.Size
 		})
-		e.s.log.Info().Str("folder", folder).Str("path", j.op.Path).
-			Str("media_id", results[i].MediaItemID).Str("album", albumID).Msg("uploaded")
+		ev := e.s.log.Info().Str("folder", folder).Str("path", j.op.Path).Str("media_id", results[i].MediaItemID)
+		if albumID != "" {
+			ev = ev.Str("album", albumID)
+		}
+		ev.Msg("uploaded")
 	}
 	return nil
 }

@@ -14,14 +14,14 @@ func TestSyncLogsAddsToAlbums(t *testing.T) {
 	root := t.TempDir()
 	writeFrom(t, root, "A/one.jpg", orientation(1))
 	writeFrom(t, root, "top.jpg", orientation(2))
+	var logs bytes.Buffer
+	h.settings = func(o *Options) { o.Logger = zerolog.New(&logs) }
 	h.sync(folderAt(root))
 
 	// A copy of an uploaded photo in a new directory is an add, and one in
 	// the root, which has no album, is only recorded.
 	writeFrom(t, root, "B/copy.jpg", orientation(1))
 	writeFrom(t, root, "top-copy.jpg", orientation(2))
-	var logs bytes.Buffer
-	h.settings = func(o *Options) { o.Logger = zerolog.New(&logs) }
 	h.sync(folderAt(root))
 
 	messages := map[string]map[string]any{}
@@ -36,6 +36,9 @@ func TestSyncLogsAddsToAlbums(t *testing.T) {
 		if p, ok := ev["path"].(string); ok {
 			messages[p] = ev
 		}
+	}
+	if got := messages["top.jpg"]["message"]; got != "uploaded" {
+		t.Errorf("top.jpg logged %q, want %q", got, "uploaded")
 	}
 	if got := messages["B/copy.jpg"]["message"]; got != "added to album" {
 		t.Errorf("B/copy.jpg logged %q, want %q", got, "added to album")

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSyncCommandUnsettledFileExits1(t *testing.T) {
@@ -41,5 +42,37 @@ func TestSyncCommandUnsettledFileExits1(t *testing.T) {
 	}
 	if !strings.Contains(res.stdout, "Fresh/new.jpg: modified ") {
 		t.Errorf("summary does not give the unsettled file's reason:\n%s", res.stdout)
+	}
+}
+
+func TestSyncCommandAnnouncesEmulatorOnce(t *testing.T) {
+	env := isolatedEnv(t)
+	root := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "media", "Orientation", "f1-exif.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "photo.jpg"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(root, "photo.jpg"), old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	res := runBinaryEnv(t, env, "sync", "--emulator", root)
+	if res.code != exitOK {
+		t.Fatalf("sync --emulator exit %d; stderr:\n%s", res.code, res.stderr)
+	}
+	notices := 0
+	for line := range strings.Lines(res.stderr) {
+		// The temporary paths contain the test's name, so look for the
+		// emulator's address instead of the word.
+		if strings.Contains(line, "http://127.0.0.1:") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("stderr mentions the emulator on %d lines, want 1:\n%s", notices, res.stderr)
 	}
 }

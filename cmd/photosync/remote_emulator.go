@@ -49,14 +49,17 @@ func openEmulatorRemote(ctx context.Context, cfg *config.Config, log zerolog.Log
 		return nil, fatalError(err)
 	}
 
-	running, err := emulator.Start(emulator.Options{DataDir: dataDir, Logger: log}, "127.0.0.1:0")
+	// The notice below replaces the emulator's own start and stop lines.
+	running, err := emulator.Start(emulator.Options{DataDir: dataDir, Logger: log.Level(zerolog.WarnLevel)},
+		"127.0.0.1:0")
 	if err != nil {
 		return nil, fatalError(err)
 	}
-	fmt.Fprintf(os.Stderr, "photosync: --emulator: NOT talking to Google Photos.\n"+
-		"photosync: every change goes to an emulated library at %s,\n"+
-		"photosync: stored in %s\n", running.URL, dataDir)
-	log.Warn().Str("url", running.URL).Str(logKeyPath, dataDir).Msg("Using the embedded emulator, not Google Photos")
+	// One notice on stderr is enough, and it reaches the journal of a
+	// service as well, so the log line is only for debugging.
+	fmt.Fprintf(os.Stderr, "photosync: --emulator: NOT talking to Google Photos; every change goes to "+
+		"an emulated library at %s, stored in %s\n", running.URL, dataDir)
+	log.Debug().Str("url", running.URL).Str(logKeyPath, dataDir).Msg("using the embedded emulator, not Google Photos")
 
 	r := &remote{clientID: client.ClientID, emulatorURL: running.URL}
 	r.closers = append(r.closers, running.Close)
