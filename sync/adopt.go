@@ -41,7 +41,7 @@ func (s *Syncer) adoptAll(ctx context.Context, folders []config.Folder, sum *Sum
 		if err := s.opts.Store.ForEachFile(f.Path, func(state.File) error { n++; return nil }); err != nil {
 			return storeError(err)
 		}
-		if n > 0 {
+		if n > 0 || !hasLocalEntries(f.Path) {
 			continue
 		}
 		if _, seen, err := s.opts.Store.GetFolder(f.Path); err != nil {
@@ -196,4 +196,20 @@ func fileSHA256(p string) (string, error) {
 		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hasLocalEntries reports whether the folder at root holds anything besides
+// its metadata directory. An empty folder has nothing to adopt, and the
+// download direction fills it.
+func hasLocalEntries(root string) bool {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name() != MetaDir {
+			return true
+		}
+	}
+	return false
 }
