@@ -1,6 +1,8 @@
 // Package sync keeps synced folders and their Google Photos albums in step.
-// It covers the upload direction: local files become media items, each
-// sub-folder an album.
+// In the upload direction local files become media items, each sub-folder
+// an album. In the download direction, for two-way and download-only
+// folders, what another install with the same OAuth client added comes
+// down: see "Download direction" below.
 //
 // A pass runs in three steps. The scan (package sync/scan) lists the settled
 // files of a folder with their SHA-256. [Reconcile] compares that list with the
@@ -32,6 +34,32 @@
 // creates one. Removals from albums that follow a move or a content change
 // are journaled per folder before any record changes, so a kill cannot
 // lose them.
+//
+// # Download direction
+//
+// [Syncer.Run] polls after the upload direction, and [Syncer.Poll] polls
+// alone. A poll lists the app's albums, and the items only of albums whose
+// item count or cover changed since the store's record. For items outside
+// albums it reads the first page of the library, newest first. A full
+// listing runs every FullPollInterval. A new album gets the directory
+// its title's "/"-separated parts map to, each part made a safe name by
+// [SafeName]; a renamed album keeps its directory. Names are compared in
+// the form [NameKey] returns, so two names that one case-insensitive file
+// system would merge never share a directory: the later item gets a suffix
+// derived from its id ([WithSuffix]).
+//
+// A download goes to a temporary file whose name is journaled in the
+// store first. The file is fsynced, its record (Origin downloaded, with the
+// hash of the downloaded bytes) is written, and only then is it linked
+// under its final name, which never replaces a file. The scan therefore
+// finds the file known and never uploads it back. A pass starts by
+// removing temporary files a crash left and the records of final names
+// that never appeared. A file whose item left its album remotely moves to
+// .photosync/trash/<date>/, unless the folder's delete threshold pauses
+// the removals until the user confirms them. A folder with no records but
+// with local files, as after a lost state directory, is first adopted:
+// local files whose bytes equal a download of the item at their name are
+// recorded as that item.
 //
 // This package has the same name as the standard library's. Its files
 // import the standard one as gosync, and callers import this one as
