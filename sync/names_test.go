@@ -219,3 +219,29 @@ func TestHostileRemoteNames(t *testing.T) {
 		t.Errorf("names changed across syncs:\nbefore %q\nafter  %q", first, got)
 	}
 }
+
+// TestDownloadRefusesSymlinkedParent checks that an album whose directory
+// is a symbolic link out of the folder receives nothing.
+func TestDownloadRefusesSymlinkedParent(t *testing.T) {
+	h := newHarness(t)
+	a, b := newInstall(t, h, "laptop"), newInstall(t, h, "nas")
+	a.write("Linked/one.jpg", orientation(1))
+	a.sync()
+	outside := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(b.root, MetaDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, b.abs("Linked")); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := b.syncErr()
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if sum.Downloaded != 0 || len(sum.Pending) != 1 || !strings.Contains(sum.Pending[0].Reason, "symbolic link") {
+		t.Errorf("downloaded %d, pending %v; want 0 and one naming the symbolic link", sum.Downloaded, sum.Pending)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("the download wrote %d entries outside the folder", len(entries))
+	}
+}
