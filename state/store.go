@@ -42,6 +42,9 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// batch groups the commits of concurrent Batch calls.
+	batch batcher
 }
 
 // Open opens the state file at path, creating it when it does not exist
@@ -318,41 +321,19 @@ func (s *Store) Update(fn func(*Tx) error) error {
 // a damaged memory map become a *CorruptError. Panics from fn's own code are
 // passed on to the caller after the transaction rolls back.
 func (s *Store) run(writable bool, fn func(*Tx) error) error {
-	var (
-		userPanic any
-		panicked  bool
-	)
-	call := func(btx *bolt.Tx) error {
-		tx := &Tx{s: s, btx: btx}
-		err := func() (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					if isFault(r) {
-						err = s.corrupt(fmt.Errorf("read fault: %v", r))
-						return
-					}
-					userPanic, panicked = r, true
-					err = errors.New("transaction function panicked")
-				}
-			}()
-			return fn(tx)
-		}()
-		if err == nil {
-			// fn may have ignored an error from a damaged page; do not
-			// commit on top of it.
-			err = tx.err
-		}
-		return err
-	}
-
+	c := &batchCall{fn: fn}
 	err := s.guard(func() error {
+		call := func(btx *bolt.Tx) error {
+			s.call(btx, c)
+			return c.err
+		}
 		if writable {
 			return s.db.Update(call)
 		}
 		return s.db.View(call)
 	})
-	if panicked {
-		panic(userPanic)
+	if c.panicked {
+		panic(c.userPanic)
 	}
 	return err
 }
