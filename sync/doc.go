@@ -15,9 +15,11 @@
 //
 // The store's pending upload of a content hash is its journal:
 //
-//   - Before the first byte goes out, the upload is written in StageSending.
-//     A resumable upload adds its session URL as soon as the server returns
-//     it, before any file byte.
+//   - A resumable upload is written in StageSending before the first byte
+//     goes out, and adds its session URL as soon as the server returns it,
+//     before any file byte. A raw upload is not written first: a kill
+//     during it loses the bytes with or without a record, so the next pass
+//     sends them again either way.
 //   - When the server returns the upload token, it is written with its
 //     creation time in StageUploaded.
 //   - Before batchCreate, the whole batch moves to StageCreating. One

@@ -66,8 +66,11 @@ func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, e
 	if err != nil {
 		return nil, e.uploadFailed(ctx, op, err)
 	}
-	err = e.s.opts.Store.Update(func(tx *state.Tx) error {
-		u.Token, u.TokenCreated, u.Stage, u.LastError = token, e.s.opts.Now(), state.StageUploaded, ""
+	// The upload workers write their journal entries with Batch, so that
+	// the records of several workers share one commit.
+	created := e.s.opts.Now()
+	err = e.s.opts.Store.Batch(func(tx *state.Tx) error {
+		u.Token, u.TokenCreated, u.Stage, u.LastError = token, created, state.StageUploaded, ""
 		return tx.PutUpload(u)
 	})
 	if err != nil {
@@ -83,15 +86,24 @@ func (e *executor) progress(op Op, files int) {
 
 // journalStart returns the pending upload of the file's content. A stored
 // token younger than tokenMaxAge is kept for reuse, and a stored resumable
-// session is kept for resuming. Otherwise a new record in StageSending is
-// written before any byte goes out.
+// session is kept for resuming. Otherwise the upload starts in StageSending,
+// and it is written before any byte goes out when it is resumable or
+// replaces a stored record.
+//
+// A new raw upload is not written before its bytes go out: a kill during
+// the upload loses the bytes with or without that record, and the record
+// written with the token is the one that saves sending them again. Skipping
+// it halves the commits of a first sync.
 func (e *executor) journalStart(op Op, fresh bool) (state.Upload, error) {
 	now := e.s.opts.Now()
 	var u state.Upload
-	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
+	// load sets u from the stored record, or to a new one, and reports
+	// whether a record was stored. It starts over on each call, because
+	// Batch may run its function more than once.
+	load := func(tx *state.Tx) (bool, error) {
 		old, ok, err := tx.GetUpload(op.SHA256)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if ok && !fresh {
 			u = old
@@ -104,7 +116,7 @@ func (e *executor) journalStart(op Op, fresh bool) (state.Upload, error) {
 		if u.MimeType == "" {
 			mimeType, err := e.mimeType(op.Path)
 			if err != nil {
-				return err
+				return false, err
 			}
 			u.MimeType = mimeType
 		}
@@ -113,8 +125,21 @@ func (e *executor) journalStart(op Op, fresh bool) (state.Upload, error) {
 			u.Stage = state.StageSending
 			u.Attempts++
 		}
-		return tx.PutUpload(u)
+		return ok, nil
+	}
+	var stored bool
+	err := e.s.opts.Store.View(func(tx *state.Tx) (err error) {
+		stored, err = load(tx)
+		return err
 	})
+	if err == nil && (stored || op.Size >= e.s.opts.ResumableThreshold) {
+		err = e.s.opts.Store.Batch(func(tx *state.Tx) error {
+			if _, err := load(tx); err != nil {
+				return err
+			}
+			return tx.PutUpload(u)
+		})
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
