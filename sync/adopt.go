@@ -18,7 +18,7 @@ import (
 // adoptAll adopts what is already local in each downloading folder that
 // the store has no file records of, such as after the state directory was
 // lost. It runs before the upload direction. A remote album whose title
-// maps to an existing directory becomes that directory's album, and a local
+// maps to an existing directory becomes that directory's album. A local
 // file at the name an album item maps to is recorded as that item when its
 // bytes equal a fresh download of the item. Files left unmatched, such as
 // originals whose downloaded copy lost its location, are uploaded by the

@@ -22,7 +22,7 @@ type placement struct {
 // placeAll gives the fetched files of one group of jobs their final names:
 // it chooses the names, records them all in one transaction and then links
 // each file into place. A name that another writer took between the choice
-// and the link goes through place, which tries the next name. results
+// and the link goes through placeLocked, which tries the next name. results
 // holds nil for a job that was not fetched.
 func (d *downloadRun) placeAll(jobs []fetchJob, results []*fetched) error {
 	d.mu.Lock()

@@ -24,7 +24,7 @@ func downloadFixture(t *testing.T) (*harness, *install, *install) {
 	return h, a, b
 }
 
-// wantConverged syncs b until it has a's files, at most twice.
+// wantConverged syncs b once and checks that it then has a's files.
 func wantConverged(t *testing.T, a, b *install) {
 	t.Helper()
 	b.sync()

@@ -107,7 +107,8 @@ func TestTwoInstallsConverge(t *testing.T) {
 }
 
 // TestDownloadedFileIsNotUploaded checks echo suppression: a downloaded
-// file, whose bytes differ from the uploaded ones, is never uploaded back.
+// file, whose bytes may differ from the uploaded ones, is never uploaded
+// back.
 func TestDownloadedFileIsNotUploaded(t *testing.T) {
 	h := newHarness(t)
 	a, b := newInstall(t, h, "laptop"), newInstall(t, h, "nas")
