@@ -26,6 +26,7 @@ import (
 var (
 	trials = flag.Int("reliability.trials", 6, "crash trials per mode")
 	seed   = flag.Uint64("reliability.seed", 1, "seed of the kill points and of the mixed faults")
+	long   = flag.Bool("reliability.long", false, "also run the cases that wait past the client's timeouts")
 )
 
 // binary is the photosync binary that TestMain builds.
