@@ -79,15 +79,25 @@ func (e *executor) addToAlbum(ctx context.Context, dir string, ops []Op) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if classify(err) != classPermanent || len(batch) == 1 {
+		if classify(err) != classPermanent {
 			e.handleError(err, opPaths(batch), "add to album")
 			continue
 		}
 		// The API rejects the whole batch for one bad id, so find it by
 		// adding the items one at a time.
 		for _, op := range batch {
-			if err := e.s.opts.Remote.BatchAdd(ctx, album.ID, []string{op.MediaItemID}); err != nil {
-				e.handleError(err, []string{op.Path}, "add to album")
+			addErr := err
+			if len(batch) > 1 {
+				addErr = e.s.opts.Remote.BatchAdd(ctx, album.ID, []string{op.MediaItemID})
+			}
+			if addErr != nil && isInvalidItemID(addErr) {
+				op, addErr = e.addByCreate(ctx, album.ID, op)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if addErr != nil {
+				e.handleError(addErr, []string{op.Path}, "add to album")
 				continue
 			}
 			if err := e.commitLinks(album.ID, []Op{op}, true); err != nil {
