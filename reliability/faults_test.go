@@ -15,8 +15,8 @@ import (
 const maxRunsToConverge = 4
 
 // retryAfterOne adds a Retry-After of one second to a per-minute quota
-// fault. Without it the client waits its own backoff for a 429, which took about 30
-// seconds, which would make the matrix too slow for every test run.
+// fault. Without it the client waits its own backoff for a 429, which took
+// about 30 seconds per case here: too slow for every test run.
 const retryAfterOne = `,"headers":{"Retry-After":"1"}`
 
 // faultCase is one row of the remote-fault matrix.
