@@ -7,8 +7,11 @@ import (
 	gosync "sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/photosync/photosync/photosapi/emulator"
 )
 
 // downloadFixture is an install a with two albums and three files, and an
@@ -149,5 +152,37 @@ func TestDownloadCrashLeftovers(t *testing.T) {
 	}
 	if diff := cmp.Diff(a.files(), b.files()); diff != "" {
 		t.Errorf("b's files (-a +b):\n%s", diff)
+	}
+}
+
+// TestProcessingVideoWaits checks that a video still processing remotely is
+// left for a later poll and downloaded once it is ready.
+func TestProcessingVideoWaits(t *testing.T) {
+	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: 10 * time.Minute}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("start emulator: %v", err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	h := &harness{t: t, emu: emu}
+	writer, b := newInstall(t, h, "writer"), newInstall(t, h, "nas")
+	album, err := writer.client.CreateAlbum(t.Context(), "Clips")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer.createRemote("Videos/clip-2010.mp4", "clip.mp4", album.ID)
+
+	sum, err := b.syncErr()
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if sum.Downloaded != 0 || len(sum.Pending) != 1 || !strings.Contains(sum.Pending[0].Reason, "processing") {
+		t.Errorf("downloaded %d, pending %v; want 0 and one processing video", sum.Downloaded, sum.Pending)
+	}
+	h.post("clock", map[string]any{"advance": "11m"})
+	if sum := b.sync(); sum.Downloaded != 1 {
+		t.Errorf("downloaded %d once the video was ready, want 1", sum.Downloaded)
+	}
+	if !exists(b.root, "Clips/clip.mp4") {
+		t.Errorf("b's files %q, want Clips/clip.mp4", b.files())
 	}
 }
