@@ -171,8 +171,16 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 		sum.fail(fr.cfg.Path, h.Path, h.Reason)
 	}
 	// Files whose content has an item, or gets one through another file's
-	// upload, need no bytes sent.
-	sum.AlreadyPresent += len(res.Entries) - fr.plan.Count(OpUpload) - len(fr.plan.Held)
+	// upload, need no bytes sent. The second kind is an add without an
+	// item id, and a dry run must not call it present.
+	copies := 0
+	for _, op := range fr.plan.Ops {
+		if op.Kind == OpAdd && op.MediaItemID == "" {
+			copies++
+		}
+	}
+	sum.Copies += copies
+	sum.AlreadyPresent += len(res.Entries) - fr.plan.Count(OpUpload) - len(fr.plan.Held) - copies
 	if fr.plan.Paused != "" {
 		sum.Folders = append(sum.Folders, FileProblem{Folder: fr.cfg.Path, Reason: fr.plan.Paused})
 		s.log.Warn().Str("folder", fr.cfg.Path).Str("reason", fr.plan.Paused).Msg("folder paused")

@@ -47,3 +47,29 @@ func TestSyncLogsAddsToAlbums(t *testing.T) {
 		t.Errorf("top-copy.jpg logged %q, want the record message", got)
 	}
 }
+
+func TestSyncCountsCopiesInThePass(t *testing.T) {
+	for _, dryRun := range []bool{true, false} {
+		t.Run(map[bool]string{true: "dry run", false: "sync"}[dryRun], func(t *testing.T) {
+			h := newHarness(t)
+			root := t.TempDir()
+			writeFrom(t, root, "A/one.jpg", orientation(1))
+			writeFrom(t, root, "A/copy.jpg", orientation(1))
+			writeFrom(t, root, "B/copy.jpg", orientation(1))
+			h.settings = func(o *Options) { o.DryRun = dryRun }
+
+			sum := h.sync(folderAt(root))
+			if sum.AlreadyPresent != 0 {
+				t.Errorf("already present %d, want 0 because no content had an item", sum.AlreadyPresent)
+			}
+			if sum.Copies != 2 {
+				t.Errorf("copies %d, want 2", sum.Copies)
+			}
+			var out strings.Builder
+			sum.Write(&out)
+			if !strings.Contains(out.String(), "copies of files uploaded in this pass: 2") {
+				t.Errorf("summary does not report the copies:\n%s", out.String())
+			}
+		})
+	}
+}

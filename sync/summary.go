@@ -22,6 +22,9 @@ type Summary struct {
 	// AlreadyPresent is the number of files whose content already had an
 	// item, including unchanged files from earlier passes.
 	AlreadyPresent int
+	// Copies is the number of files whose content gets its item through
+	// another file's upload in the same pass.
+	Copies int
 	// Renamed, Moved, Removed and Forgotten count store-only renames, moves
 	// between albums, removals from albums and records of deleted files.
 	Renamed, Moved, Removed, Forgotten int
@@ -128,6 +131,9 @@ func (s *Summary) Write(w io.Writer) {
 	if n := s.Renamed + s.Moved + s.Removed + s.Forgotten + s.AlbumsCreated; n > 0 {
 		fmt.Fprintf(w, "albums created %d, renamed %d, moved %d, removed from albums %d, deleted locally %d\n",
 			s.AlbumsCreated, s.Renamed, s.Moved, s.Removed, s.Forgotten)
+	}
+	if s.Copies > 0 {
+		fmt.Fprintf(w, "copies of files uploaded in this pass: %d\n", s.Copies)
 	}
 	s.writeRemote(w)
 	reasons := make([]string, 0, len(s.Skipped))
