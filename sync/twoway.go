@@ -302,33 +302,50 @@ func (d *downloadRun) run(ctx context.Context) error {
 }
 
 // diff returns the items to download and the recorded files whose item
-// left the album of their directory.
+// left the album of their directory. An item that left one album and is in
+// another album of the folder moved remotely: its file goes to the trash
+// and the item downloads into the new album's directory.
 func (d *downloadRun) diff(byID map[string]state.File) ([]fetchJob, []state.File) {
-	var jobs []fetchJob
-	var gone []state.File
-	queued := map[string]bool{}
 	ids := make([]string, 0, len(d.ch.listed))
 	for id := range d.ch.listed {
-		ids = append(ids, id)
+		if p, ok := d.ps.places[id]; ok && p.folder == d.root {
+			ids = append(ids, id)
+		}
 	}
 	slices.Sort(ids)
-	for _, albumID := range ids {
-		p, ok := d.ps.places[albumID]
-		if !ok || p.folder != d.root {
-			continue
+	byAlbum := map[string][]state.File{}
+	for _, f := range byID {
+		if f.AlbumID != "" && f.Status == state.StatusSynced {
+			byAlbum[f.AlbumID] = append(byAlbum[f.AlbumID], f)
 		}
+	}
+
+	var gone []state.File
+	leaving := map[string]bool{}
+	for _, albumID := range ids {
 		present := map[string]bool{}
 		for _, it := range d.ch.listed[albumID] {
 			present[it.ID] = true
-			if _, have := byID[it.ID]; have || d.ps.tombs[it.ID] || queued[it.ID] {
-				continue
-			}
-			queued[it.ID] = true
-			jobs = append(jobs, fetchJob{item: it, dir: p.dir, albumID: albumID})
 		}
-		for _, f := range byID {
-			if f.AlbumID == albumID && !present[f.MediaItemID] && f.Status == state.StatusSynced {
+		for _, f := range byAlbum[albumID] {
+			if !present[f.MediaItemID] {
 				gone = append(gone, f)
+				leaving[f.MediaItemID] = true
+			}
+		}
+	}
+
+	var jobs []fetchJob
+	queued := map[string]bool{}
+	wanted := func(id string) bool {
+		_, have := byID[id]
+		return (!have || leaving[id]) && !d.ps.tombs[id] && !queued[id]
+	}
+	for _, albumID := range ids {
+		for _, it := range d.ch.listed[albumID] {
+			if wanted(it.ID) && byID[it.ID].AlbumID != albumID {
+				queued[it.ID] = true
+				jobs = append(jobs, fetchJob{item: it, dir: d.ps.places[albumID].dir, albumID: albumID})
 			}
 		}
 	}

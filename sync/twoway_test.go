@@ -313,3 +313,29 @@ func TestLostStateAdopts(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteMoveBetweenAlbums checks that an item moved from one album to
+// another remotely leaves its old directory for the trash and appears in
+// the new one.
+func TestRemoteMoveBetweenAlbums(t *testing.T) {
+	h := newHarness(t)
+	a, b := newInstall(t, h, "laptop"), newInstall(t, h, "nas")
+	a.write("From/one.jpg", orientation(1))
+	a.write("To/two.jpg", orientation(2))
+	a.sync()
+	b.sync()
+	if err := os.MkdirAll(a.abs("To"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(a.abs("From/one.jpg"), a.abs("To/one.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	a.sync()
+	sum := b.sync()
+	if sum.Trashed != 1 || sum.Downloaded != 1 {
+		t.Errorf("trashed %d, downloaded %d; want 1 and 1", sum.Trashed, sum.Downloaded)
+	}
+	if diff := cmp.Diff(a.files(), b.files()); diff != "" {
+		t.Errorf("files after the move (-a +b):\n%s", diff)
+	}
+}
