@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,6 +108,9 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 		return err
 	}
 	defer closeStore()
+	if err := checkNewFoldersExist(store, folders); err != nil {
+		return err
+	}
 
 	syncOpts := photosync.Options{
 		Store:      store,
@@ -175,6 +179,33 @@ func adoptFolders(opts syncOptions, folders []config.Folder, now time.Time) erro
 		}
 		if err := photosync.AdoptFolder(root, now); err != nil {
 			return fatalError(err)
+		}
+	}
+	return nil
+}
+
+// checkNewFoldersExist rejects, as bad usage, a folder that does not exist
+// and that the store has never synced: the path is most likely mistyped.
+// A missing folder that was synced before may be an unmounted disk, and
+// the pass reports it instead.
+func checkNewFoldersExist(store *state.Store, folders []config.Folder) error {
+	for _, f := range folders {
+		_, statErr := os.Stat(f.Path)
+		if !errors.Is(statErr, fs.ErrNotExist) {
+			continue
+		}
+		var known bool
+		err := store.View(func(tx *state.Tx) error {
+			_, ok, err := tx.GetFolder(f.Path)
+			known = ok
+			return err
+		})
+		if err != nil {
+			return fatalError(fmt.Errorf("read folder record of %s: %w", f.Path, err))
+		}
+		if !known {
+			return usageError(fmt.Errorf("folder %s does not exist and was never synced; "+
+				"create it or fix the path", f.Path))
 		}
 	}
 	return nil

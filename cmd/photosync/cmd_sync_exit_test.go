@@ -76,3 +76,23 @@ func TestSyncCommandAnnouncesEmulatorOnce(t *testing.T) {
 		t.Errorf("stderr mentions the emulator on %d lines, want 1:\n%s", notices, res.stderr)
 	}
 }
+
+func TestSyncCommandMissingSyncedFolderExits1(t *testing.T) {
+	e := newSyncEnv(t)
+	e.copyMedia()
+	if res := e.sync(); res.code != exitOK {
+		t.Fatalf("first sync exit %d; stderr:\n%s", res.code, res.stderr)
+	}
+	// A folder synced before that disappears may be an unmounted disk:
+	// the pass reports it, and it is not bad usage.
+	if err := os.Rename(e.root, e.root+".away"); err != nil {
+		t.Fatal(err)
+	}
+	res := e.sync()
+	if res.code != exitItemsFailed {
+		t.Errorf("sync of a vanished synced folder exit %d, want %d; stderr:\n%s", res.code, exitItemsFailed, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "mount the disk") {
+		t.Errorf("summary does not suggest mounting the disk:\n%s", res.stdout)
+	}
+}

@@ -358,9 +358,9 @@ func TestSyncCommandExitCodes(t *testing.T) {
 		t.Errorf("unknown flag exit %d, want %d", res.code, exitUsage)
 	}
 	missing := e.sync(filepath.Join(filepath.Dir(e.root), "no such folder"))
-	if missing.code != exitItemsFailed || !strings.Contains(missing.stdout, "no such folder") {
-		t.Errorf("missing folder argument exit %d, want %d and the folder named; stdout:\n%s",
-			missing.code, exitItemsFailed, missing.stdout)
+	if missing.code != exitUsage || !strings.Contains(missing.stderr, "no such folder") {
+		t.Errorf("missing folder argument exit %d, want %d and the folder named; stderr:\n%s",
+			missing.code, exitUsage, missing.stderr)
 	}
 }
 
