@@ -28,7 +28,8 @@ const baseURLMaxAge = 50 * time.Minute
 // album's directory, moves files whose item left its album to the folder's
 // trash and records album renames. The daemon calls it between passes; Run
 // calls it after the upload direction. Problems with single items or
-// folders are recorded in the Summary; the error contract is Run's.
+// folders are recorded in the Summary; the error contract is Run's. Poll
+// must not run while Run or another Poll of the same Syncer runs.
 func (s *Syncer) Poll(ctx context.Context, folders []config.Folder) (sum *Summary, err error) {
 	sum = newSummary()
 	if s.opts.Requests != nil {
@@ -335,6 +336,8 @@ func (d *downloadRun) diff(byID map[string]state.File) ([]fetchJob, []state.File
 		}
 	}
 
+	// NOTE: an item in two albums of one folder is downloaded once, into
+	// the directory of the album with the smaller id.
 	var jobs []fetchJob
 	queued := map[string]bool{}
 	wanted := func(id string) bool {
