@@ -60,6 +60,10 @@ func TestSyncAlbumOverflow(t *testing.T) {
 	h.sync(folderAt(root))
 
 	// Pretend the album is one item short of Google's cap.
+	// NOTE: only the store's count is full here. Filling the emulator's
+	// album for real takes 20,000 uploads and 400 batchCreate calls, too
+	// slow for a unit test, so the emulator's rejection of an add to a full
+	// album is never reached from this package.
 	err := h.store.Update(func(tx *state.Tx) error {
 		a, ok, err := tx.AlbumForDir(root, "Trips", 0)
 		if err != nil || !ok {
