@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"io"
+	"iter"
 	"os"
 	"sync"
 
@@ -82,7 +84,7 @@ func (d *Daemon) connect(ctx context.Context) bool {
 	}
 	d.conn = &connection{
 		client:  client,
-		remote:  &observedRemote{Remote: photosync.NewRemote(client), seen: &d.apiErrs},
+		remote:  newObservedRemote(photosync.NewRemote(client), &d.apiErrs),
 		closeFn: closeFn,
 	}
 	return true
@@ -141,14 +143,88 @@ func (e *apiErrors) take() (reauth, quota error) {
 	return reauth, quota
 }
 
-// observedRemote is a photosync.Remote that reports every error to an
-// apiErrors.
+// observedRemote is a photosync.Remote and photosync.RemoteReader that
+// reports every error to an apiErrors.
 type observedRemote struct {
 	photosync.Remote
-	seen *apiErrors
+	reader photosync.RemoteReader
+	seen   *apiErrors
 }
 
-var _ photosync.Remote = (*observedRemote)(nil)
+var (
+	_ photosync.Remote       = (*observedRemote)(nil)
+	_ photosync.RemoteReader = (*observedRemote)(nil)
+)
+
+// newObservedRemote wraps remote, which must also be a RemoteReader, as the
+// Remote that photosync.NewRemote returns is.
+func newObservedRemote(remote photosync.Remote, seen *apiErrors) *observedRemote {
+	reader, _ := remote.(photosync.RemoteReader)
+	return &observedRemote{Remote: remote, reader: reader, seen: seen}
+}
+
+// errNoReader is the error of the read methods when the wrapped Remote
+// cannot read.
+var errNoReader = errors.New("list remote items: the API client does not implement listing")
+
+func (r *observedRemote) Albums(ctx context.Context) iter.Seq2[photosync.RemoteAlbum, error] {
+	if r.reader == nil {
+		return failedSeq[photosync.RemoteAlbum](errNoReader)
+	}
+	return observeSeq(r.seen, r.reader.Albums(ctx))
+}
+
+func (r *observedRemote) AlbumItems(ctx context.Context, albumID string) iter.Seq2[photosync.RemoteItem, error] {
+	if r.reader == nil {
+		return failedSeq[photosync.RemoteItem](errNoReader)
+	}
+	return observeSeq(r.seen, r.reader.AlbumItems(ctx, albumID))
+}
+
+func (r *observedRemote) LibraryItems(ctx context.Context) iter.Seq2[photosync.RemoteItem, error] {
+	if r.reader == nil {
+		return failedSeq[photosync.RemoteItem](errNoReader)
+	}
+	return observeSeq(r.seen, r.reader.LibraryItems(ctx))
+}
+
+func (r *observedRemote) GetItems(ctx context.Context, ids []string) ([]photosync.RemoteItem, error) {
+	if r.reader == nil {
+		return nil, errNoReader
+	}
+	items, err := r.reader.GetItems(ctx, ids)
+	r.seen.observe(err)
+	return items, err
+}
+
+func (r *observedRemote) Download(ctx context.Context, baseURL, params string, w io.Writer) (int64, error) {
+	if r.reader == nil {
+		return 0, errNoReader
+	}
+	n, err := r.reader.Download(ctx, baseURL, params, w)
+	r.seen.observe(err)
+	return n, err
+}
+
+// observeSeq reports the errors of seq to seen as the caller iterates.
+func observeSeq[T any](seen *apiErrors, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for v, err := range seq {
+			seen.observe(err)
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
+
+// failedSeq yields err once.
+func failedSeq[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}
 
 func (r *observedRemote) CreateAlbum(ctx context.Context, title string) (string, error) {
 	id, err := r.Remote.CreateAlbum(ctx, title)

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/photosync/photosync/config"
-	"github.com/photosync/photosync/photosapi"
-	"github.com/photosync/photosync/photosapi/api"
+	"github.com/photosync/photosync/state"
+	photosync "github.com/photosync/photosync/sync"
 	"github.com/photosync/photosync/watcher"
 )
 
@@ -248,22 +248,24 @@ func (d *Daemon) foldersOf(roots []string) []*folder {
 	return out
 }
 
-// pollPageSize is the page size of the poll's album list: one album is
-// enough to check the login and the API, for one request.
-const pollPageSize = 1
-
-// poll checks the remote side while the poll reserve allows.
-//
-// TODO: call the download direction's poller of package sync once it
-// exists. Until then the poll lists one page of the app's albums. That
-// spends one request of the poll reserve and finds a revoked login while
-// no upload runs.
+// poll runs the engine's download direction over the folders that
+// download, while the poll reserve allows. A folder whose last pass stopped
+// with an error is polled too: Poll checks its root and marker itself.
 func (d *Daemon) poll(ctx context.Context) {
-	if !d.connect(ctx) {
+	cfg := d.config()
+	var folders []*folder
+	var cfgs []config.Folder
+	for _, f := range d.folders {
+		if f.cfg.Mode.Downloads() {
+			folders = append(folders, f)
+			cfgs = append(cfgs, f.cfg)
+		}
+	}
+	if len(folders) == 0 || !d.connect(ctx) {
 		return
 	}
 	qc, err := d.quota.check()
-	if err != nil || !qc.pollAllowed {
+	if err != nil || !d.pollFits(qc) {
 		if !d.pollSkipped {
 			d.log.Warn().Int("used", qc.used).Msg("Polls skipped until the quota reset: the day's requests are spent")
 			d.pollSkipped = true
@@ -272,32 +274,81 @@ func (d *Daemon) poll(ctx context.Context) {
 	}
 	d.pollSkipped = false
 
-	var pollErr error
-	start := time.Now()
-	for _, err := range d.conn.client.ListAlbums(ctx, photosapi.ListOptions{PageSize: pollPageSize}) {
-		pollErr = err
-		break
+	syncer, err := d.newSyncer(cfg, false, nil)
+	if err != nil {
+		d.log.Error().Err(err).Msg("Poll not started")
+		return
 	}
+	start := time.Now()
+	sum, pollErr := syncer.Poll(ctx, cfgs)
 	d.log.Debug().Dur("duration", time.Since(start)).Int("used", qc.used).Msg("Polled")
 	if ctx.Err() != nil {
 		return
 	}
 
-	now := d.clock.Now()
+	reauth, quota := d.apiErrs.take()
 	switch {
-	case api.NeedsReauth(pollErr):
-		d.loginFailed(pollErr)
-	case api.IsDailyQuota(pollErr):
-		d.quotaSpent(pollErr)
+	case reauth != nil:
+		d.loginFailed(reauth)
+	case quota != nil:
+		d.quotaSpent(quota)
 	case pollErr != nil:
 		d.log.Warn().Err(pollErr).Msg("Poll failed; retried at the next poll")
 	}
-	if pollErr == nil {
+	d.afterPoll(folders, sum, pollErr)
+}
+
+// pollFits reports whether the requests left today cover a poll. A poll
+// lists the album pages and one page of the library; a complete listing,
+// every full_poll_interval, also lists each album's items.
+//
+// NOTE: the estimate covers the album pages and the library page only, so
+// a complete listing late in a spent day can go past the limit by the
+// pages of the albums' items.
+func (d *Daemon) pollFits(qc quotaCheck) bool {
+	if d.quota.limit <= 0 {
+		return true
+	}
+	albums := 0
+	_ = d.opts.Store.ForEachAlbum(func(state.Album) error {
+		albums++
+		return nil
+	})
+	const albumsPerPage, libraryPages = 50, 1
+	cost := albums/albumsPerPage + 1 + libraryPages
+	return qc.used+cost <= d.quota.limit
+}
+
+// afterPoll records a poll's outcome in the status of its folders.
+func (d *Daemon) afterPoll(folders []*folder, sum *photosync.Summary, pollErr error) {
+	now := d.clock.Now()
+	for _, f := range folders {
+		counts, err := countFiles(d.opts.Store, f.cfg.Path)
 		d.mu.Lock()
-		for _, f := range d.folders {
-			f.status.LastPoll = now
+		st := &f.status
+		if err == nil {
+			st.InSync, st.Queued, st.Failed = counts.synced, counts.pending, counts.failed
+		}
+		problem := ""
+		if sum != nil {
+			for _, p := range sum.Folders {
+				if p.Folder == f.cfg.Path {
+					problem = p.Reason
+				}
+			}
+		}
+		switch {
+		case problem != "":
+			st.LastError = problem
+		case pollErr == nil:
+			st.LastPoll = now
 		}
 		d.mu.Unlock()
+		d.metrics.setFolder(f.status)
+	}
+	if sum != nil {
+		d.metrics.downloads.Add(float64(sum.Downloaded))
+		d.metrics.downloadBytes.Add(float64(sum.DownloadedBytes))
 	}
 }
 

@@ -16,6 +16,8 @@ type metrics struct {
 	files         *prometheus.GaugeVec // by folder and state
 	uploads       prometheus.Counter
 	uploadedBytes prometheus.Counter
+	downloads     prometheus.Counter
+	downloadBytes prometheus.Counter
 	requests      *prometheus.CounterVec // by API method
 	passDuration  prometheus.Histogram
 	lastSuccess   *prometheus.GaugeVec // by folder
@@ -40,6 +42,14 @@ func newMetrics() *metrics {
 		uploadedBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "photosync_uploaded_bytes_total",
 			Help: "Bytes of the files counted by photosync_uploads_total.",
+		}),
+		downloads: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "photosync_downloads_total",
+			Help: "Remote items written into synced folders since the daemon started.",
+		}),
+		downloadBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "photosync_downloaded_bytes_total",
+			Help: "Bytes of the items counted by photosync_downloads_total.",
 		}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "photosync_api_requests_total",
@@ -75,7 +85,7 @@ func newMetrics() *metrics {
 			Help: "1 while the API rejects the login, else 0.",
 		}),
 	}
-	m.registry.MustRegister(m.files, m.uploads, m.uploadedBytes, m.requests, m.passDuration,
+	m.registry.MustRegister(m.files, m.uploads, m.uploadedBytes, m.downloads, m.downloadBytes, m.requests, m.passDuration,
 		m.lastSuccess, m.quotaUsed, m.quotaLeft, m.quotaReset, m.uploadsPaused, m.loginNeeded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

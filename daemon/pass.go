@@ -104,19 +104,8 @@ func (d *Daemon) pass(ctx context.Context, folders []*folder, confirm bool, wait
 	d.notifyStatus()
 
 	total := &Progress{}
-	syncer, err := photosync.New(photosync.Options{
-		Store:      d.opts.Store,
-		Remote:     d.conn.remote,
-		Requests:   d.counter,
-		Budget:     photosync.Budget{DailyLimit: cfg.Quota.DailyLimit, PollReserve: cfg.Quota.PollReserve},
-		Workers:    cfg.Workers,
-		SettleTime: cfg.SettleTime,
-		Confirmed:  confirm,
-		Logger:     d.opts.Logger,
-		Now:        d.clock.Now,
-		Progress: func(p photosync.Progress) {
-			d.progress(folders, total, p, waiters)
-		},
+	syncer, err := d.newSyncer(cfg, confirm, func(p photosync.Progress) {
+		d.progress(folders, total, p, waiters)
 	})
 	var sum *photosync.Summary
 	if err == nil {
@@ -146,6 +135,24 @@ func (d *Daemon) pass(ctx context.Context, folders []*folder, confirm bool, wait
 	for _, w := range waiters {
 		w.finish(final)
 	}
+}
+
+// newSyncer returns an engine for one pass or poll over the open
+// connection.
+func (d *Daemon) newSyncer(cfg *config.Config, confirm bool, progress func(photosync.Progress)) (*photosync.Syncer, error) {
+	return photosync.New(photosync.Options{
+		Store:            d.opts.Store,
+		Remote:           d.conn.remote,
+		Requests:         d.counter,
+		Budget:           photosync.Budget{DailyLimit: cfg.Quota.DailyLimit, PollReserve: cfg.Quota.PollReserve},
+		Workers:          cfg.Workers,
+		SettleTime:       cfg.SettleTime,
+		Confirmed:        confirm,
+		Logger:           d.opts.Logger,
+		Now:              d.clock.Now,
+		Progress:         progress,
+		FullPollInterval: cfg.FullPollInterval,
+	})
 }
 
 // progress applies one progress event of the engine to the folder status
@@ -201,6 +208,8 @@ func (d *Daemon) afterPass(folders []*folder, sum *photosync.Summary, runErr err
 	if sum != nil {
 		d.metrics.uploads.Add(float64(sum.Uploaded))
 		d.metrics.uploadedBytes.Add(float64(sum.UploadedBytes))
+		d.metrics.downloads.Add(float64(sum.Downloaded))
+		d.metrics.downloadBytes.Add(float64(sum.DownloadedBytes))
 	}
 	now := d.clock.Now()
 	for _, f := range folders {
@@ -211,6 +220,10 @@ func (d *Daemon) afterPass(folders []*folder, sum *photosync.Summary, runErr err
 		}
 		d.mu.Lock()
 		st.LastPoll, st.NextPoll = f.status.LastPoll, f.status.NextPoll
+		// The engine's pass ends with a poll of the folders that download.
+		if f.cfg.Mode.Downloads() && runErr == nil {
+			st.LastPoll = now
+		}
 		if st.LastSuccess.IsZero() {
 			st.LastSuccess = f.status.LastSuccess
 		}
