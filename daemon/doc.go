@@ -8,7 +8,9 @@
 // scan_interval and sync requests from the socket) mark folders dirty. They
 // arrive through 1-buffered channels with non-blocking sends, so any number
 // of triggers during a pass cause one more pass, not one each. The loop then
-// runs a pass of the engine over the dirty folders.
+// runs a pass of the engine over the dirty folders, which uploads local
+// changes and then downloads remote ones. The poll timer runs the engine's
+// download direction alone.
 //
 // The loop owns the per-folder state. It publishes a copy after every
 // change, which the socket handlers and sd_notify read without waiting for
