@@ -18,7 +18,7 @@
 //
 // The quota scheduler reads the day's request count from the store (the
 // engine's request counter). It pauses uploads when the share of
-// the daily limit left for them is spent, or when the API answers with its
+// the daily limit left for them is spent, or when the API returns its
 // daily-quota error, and resumes them at the next reset, midnight in
 // America/Los_Angeles. The requests kept back by quota.poll_reserve stay
 // for polling. A rejected login (a revoked or expired refresh token) makes
