@@ -2,8 +2,11 @@ package reliability
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -54,13 +57,17 @@ func (e *env) snapshot(now time.Time) storeSnapshot {
 	e.t.Helper()
 	files := e.supported()
 	snap := storeSnapshot{stages: map[state.UploadStage]int{}}
-	store, err := state.Open(filepath.Join(e.stateDir, "state.db"), state.Options{ReadOnly: true})
-	if err != nil {
+	path := filepath.Join(e.stateDir, "state.db")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		// The first run may be killed before it created the store.
 		for _, size := range distinctSizes(files) {
 			snap.unsentBytes += size
 		}
 		return snap
+	}
+	store, err := state.Open(path, state.Options{ReadOnly: true})
+	if err != nil {
+		e.t.Fatalf("open the state after the kill: %v", err)
 	}
 	defer store.Close()
 	err = store.View(func(tx *state.Tx) error {
