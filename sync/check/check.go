@@ -73,9 +73,9 @@ type Finding struct {
 	Path   string
 	// ID is the media item or album id of a remote finding.
 	ID string
-	// Meaning says what the disagreement means for the user's photos.
+	// Meaning explains what the disagreement means for the user's photos.
 	Meaning string
-	// Repair says what --repair changed, or "" when it changed nothing.
+	// Repair describes what --repair changed, or "" when it changed nothing.
 	Repair string
 }
 

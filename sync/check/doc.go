@@ -26,8 +26,8 @@
 //     The server deduplicates identical bytes, so if the item does exist
 //     under another client, the upload returns it.
 //   - An album the server no longer returns: its record is detached from
-//     its directory and its files become pending with no album, so the
-//     next sync creates the album again and adds the items to it without
+//     its directory and its files become pending with no album. The next
+//     sync then creates the album again and adds the items to it without
 //     sending bytes again. Detached album records are not compared.
 //   - A record of a file that is gone and was never synced: the record is
 //     dropped. A synced file that is gone is left for the next sync,

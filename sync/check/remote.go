@@ -8,7 +8,7 @@ import (
 	photosync "github.com/photosync/photosync/sync"
 )
 
-// checkItems asks the server for every media item id in the store, in
+// checkItems looks up every media item id of the store with batchGet, in
 // batches of sync.MaxBatch, the most that batchGet takes.
 func (c *checker) checkItems(ctx context.Context) error {
 	var ids []string
@@ -119,10 +119,10 @@ func (c *checker) checkAlbums(ctx context.Context) error {
 	return nil
 }
 
-// forgetAlbum detaches the record of an album from its directory and makes the files of the
-// present folders that were put in it pending, keeping their media item
-// ids, so the next sync adds the items to a new album without sending
-// their bytes again.
+// forgetAlbum detaches the record of an album from its directory. It makes
+// the files of the present folders that were put in it pending and keeps
+// their media item ids, so the next sync adds the items to a new album
+// without sending their bytes again.
 func (c *checker) forgetAlbum(id string) (int, error) {
 	changed := 0
 	err := c.opts.Store.Update(func(tx *state.Tx) error {
