@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -76,7 +77,10 @@ func newSyncCommand(a *app) *cobra.Command {
 			"A folder synced before whose marker .photosync/folder.json is missing\n" +
 			"or damaged is not synced, because an unmounted disk looks the same and\n" +
 			"its files would read as deleted. Once the disk is mounted,\n" +
-			"--adopt-folder FOLDER writes a new marker and syncs the folder.\n\n" + exitCodeHelp,
+			"--adopt-folder FOLDER writes a new marker and syncs the folder.\n\n" +
+			"Ctrl-C (SIGINT) stops the pass, prints its summary and exits with 130,\n" +
+			"or 143 after SIGTERM. Finished uploads are recorded, and the next run\n" +
+			"resumes the rest.\n\n" + exitCodeHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSync(cmd, a, opts, args)
 		},
@@ -158,7 +162,30 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 	if sum != nil {
 		sum.Write(a.stdout)
 	}
+	if errors.Is(runErr, context.Canceled) {
+		return interruptedError(context.Cause(ctx))
+	}
 	return syncExit(runErr, sum)
+}
+
+// Exit codes of a sync stopped by a signal, 128 plus the signal number as
+// shells report it. They are documented in the sync command's help.
+const (
+	exitInterrupted = 128 + int(syscall.SIGINT)
+	exitTerminated  = 128 + int(syscall.SIGTERM)
+)
+
+// interruptedError returns the error of a pass that SIGINT or SIGTERM
+// stopped. The summary printed before it counts what was done; whatever
+// is pending resumes on the next run, because every finished upload and
+// item is already in the store.
+func interruptedError(cause error) error {
+	code := exitInterrupted
+	if cause != nil && strings.Contains(cause.Error(), syscall.SIGTERM.String()) {
+		code = exitTerminated
+	}
+	return &exitError{code: code, err: errors.New("sync interrupted; what was uploaded is recorded, " +
+		"and the next photosync sync resumes the rest")}
 }
 
 // adoptFolders writes a new marker into each folder of --adopt-folder.
@@ -277,8 +304,6 @@ func connectSync(ctx context.Context, a *app, cfg *config.Config, useEmulator bo
 func syncExit(runErr error, sum *photosync.Summary) error {
 	var fatal *photosync.FatalError
 	switch {
-	case errors.Is(runErr, context.Canceled):
-		return fatalError(errors.New("sync interrupted; what was uploaded is recorded, run photosync sync again to finish"))
 	case errors.As(runErr, &fatal):
 		return fatalError(fmt.Errorf("sync stopped: %w", runErr))
 	case runErr != nil:

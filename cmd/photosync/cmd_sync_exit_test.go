@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -94,5 +97,27 @@ func TestSyncCommandMissingSyncedFolderExits1(t *testing.T) {
 	}
 	if !strings.Contains(res.stdout, "mount the disk") {
 		t.Errorf("summary does not suggest mounting the disk:\n%s", res.stdout)
+	}
+}
+
+func TestInterruptedErrorCodes(t *testing.T) {
+	tests := []struct {
+		sig  syscall.Signal
+		want int
+	}{
+		{sig: syscall.SIGINT, want: 130},
+		{sig: syscall.SIGTERM, want: 143},
+	}
+	for _, tc := range tests {
+		// signal.NotifyContext cancels with a cause that names the signal.
+		ctx, stop := signal.NotifyContext(context.Background(), tc.sig)
+		if err := syscall.Kill(os.Getpid(), tc.sig); err != nil {
+			t.Fatal(err)
+		}
+		<-ctx.Done()
+		stop()
+		if got := exitCode(interruptedError(context.Cause(ctx)), true); got != tc.want {
+			t.Errorf("%v: exit code %d, want %d (cause %v)", tc.sig, got, tc.want, context.Cause(ctx))
+		}
 	}
 }

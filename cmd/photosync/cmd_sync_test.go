@@ -695,8 +695,8 @@ func TestSyncCommandInterruptStopsCleanly(t *testing.T) {
 	}
 	err := cmd.Wait()
 	exitErr, ok := err.(*exec.ExitError)
-	if !ok || exitErr.ExitCode() != exitFatal {
-		t.Errorf("interrupted sync: %v, want exit code %d; stderr:\n%s", err, exitFatal, stderr.String())
+	if !ok || exitErr.ExitCode() != exitInterrupted {
+		t.Errorf("interrupted sync: %v, want exit code %d; stderr:\n%s", err, exitInterrupted, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "found ") {
 		t.Errorf("interrupted sync printed no summary:\n%s", stdout.String())
