@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/photosync/photosync/state"
 )
@@ -26,10 +27,14 @@ func TrashPath(root, day string) string {
 // trash, unless that would move more than the folder's delete threshold
 // and the user has not confirmed it.
 func (d *downloadRun) trash(gone []state.File) error {
+	reason := d.removalGuard(len(gone))
+	if err := d.notePause(reason); err != nil {
+		return err
+	}
 	if len(gone) == 0 {
 		return nil
 	}
-	if reason := d.removalGuard(len(gone)); reason != "" {
+	if reason != "" {
 		d.s.log.Warn().Str("folder", d.root).Str("reason", reason).Msg("remote removals paused")
 		d.sum.add(func(s *Summary) {
 			s.Folders = append(s.Folders, FileProblem{Folder: d.root, Reason: reason})
@@ -63,11 +68,40 @@ func (d *downloadRun) trash(gone []state.File) error {
 	return nil
 }
 
+// removalPausePrefix starts the pause reason of paused remote removals, so
+// that a later pass can tell its own pause from the upload direction's.
+const removalPausePrefix = "remote removals would move"
+
+// notePause records the folder's removal pause in the store, for status,
+// or clears a removal pause that no longer applies. The upload direction
+// sets the folder's pause anew on each pass before the poll, so a pause of
+// its own is never cleared here.
+func (d *downloadRun) notePause(reason string) error {
+	if reason == "" {
+		rec, _, err := d.s.opts.Store.GetFolder(d.root)
+		if err != nil {
+			return storeError(err)
+		}
+		if !strings.HasPrefix(rec.PauseReason, removalPausePrefix) {
+			// Nothing to clear: skip the write.
+			return nil
+		}
+	}
+	return d.s.noteFolder(d.root, func(rec *state.Folder) {
+		switch {
+		case reason != "":
+			rec.Paused, rec.PauseReason = true, reason
+		case strings.HasPrefix(rec.PauseReason, removalPausePrefix):
+			rec.Paused, rec.PauseReason = false, ""
+		}
+	})
+}
+
 // removalGuard returns why the folder's remote removals are paused, or ""
 // when they may go ahead. It follows the upload direction's delete guard:
 // folders with fewer than deleteGuardMinItems synced files never pause.
 func (d *downloadRun) removalGuard(n int) string {
-	if d.s.opts.Confirmed {
+	if n == 0 || d.s.opts.Confirmed {
 		return ""
 	}
 	synced := len(d.byPath)
@@ -75,7 +109,7 @@ func (d *downloadRun) removalGuard(n int) string {
 	if synced < deleteGuardMinItems || float64(n) <= share*float64(synced) {
 		return ""
 	}
-	return fmt.Sprintf("remote removals would move %d of %d files to the trash, more than %.0f%%; "+
+	return fmt.Sprintf(removalPausePrefix+" %d of %d files to the trash, more than %.0f%%; "+
 		"check the albums, then run photosync sync --confirm-removals to apply", n, synced, share*100)
 }
 

@@ -232,9 +232,15 @@ func TestRemoteRemovalsPauseAboveThreshold(t *testing.T) {
 	if n := len(b.files()); n != len(samples) {
 		t.Errorf("b has %d files while paused, want %d", n, len(samples))
 	}
+	if rec, _, _ := b.store.GetFolder(b.root); !rec.Paused || !strings.Contains(rec.PauseReason, "--confirm-removals") {
+		t.Errorf("stored folder %+v, want paused with the reason", rec)
+	}
 	b.settings = func(o *Options) { o.Confirmed = true }
 	if sum := b.sync(); sum.Trashed != 10 {
 		t.Errorf("confirmed sync trashed %d, want 10", sum.Trashed)
+	}
+	if rec, _, _ := b.store.GetFolder(b.root); rec.Paused {
+		t.Errorf("stored folder %+v is still paused after the confirmed sync", rec)
 	}
 	if diff := cmp.Diff(a.files(), b.files()); diff != "" {
 		t.Errorf("files after the confirmed sync (-a +b):\n%s", diff)
