@@ -176,9 +176,9 @@ const (
 )
 
 // interruptedError returns the error of a pass that SIGINT or SIGTERM
-// stopped. The summary printed before it counts what was done; whatever
-// is pending resumes on the next run, because every finished upload and
-// item is already in the store.
+// stopped. The summary printed before it counts what was done. The next
+// run resumes the rest, because the store already has every finished
+// upload and item.
 func interruptedError(cause error) error {
 	code := exitInterrupted
 	if cause != nil && strings.Contains(cause.Error(), syscall.SIGTERM.String()) {
