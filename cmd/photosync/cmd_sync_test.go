@@ -395,6 +395,10 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 	}
 
 	rng := rand.New(rand.NewPCG(*crashSeed, 0))
+	// allowedBytes adds up, over all runs, the size of the contents that
+	// had neither an item nor a stored token when the run started: the
+	// most that the runs may send in total.
+	var allowedBytes int64
 	// A run with only a trial's new files takes about 650 ms with these
 	// delays, so most kills land before it ends.
 	const maxKillDelay = 800 * time.Millisecond
@@ -402,10 +406,8 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		// New files each trial keep every run busy, so late trials still
 		// kill a run in the middle of its work.
 		e.addVariants(trial, 4)
-		unsent := 0
-		if trial > 0 {
-			unsent = e.contentsWithoutToken(e.supportedFiles())
-		}
+		unsent, unsentBytes := e.contentsWithoutToken(e.supportedFiles())
+		allowedBytes += unsentBytes
 		var before emuRequests
 		e.get("requests", &before)
 
@@ -422,11 +424,16 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		var after emuRequests
 		e.get("requests", &after)
 		sent := after.ByMethod["uploads"] - before.ByMethod["uploads"]
+		sentBytes := after.UploadBytes - before.UploadBytes
 		t.Logf("trial %d: kill after %v: %v; %d byte uploads for %d unsent contents", trial, delay, err, sent, unsent)
 		// Every content a run sends must have lacked both an item and a
-		// token when it started. The first run starts without a store.
-		if trial > 0 && sent > unsent {
+		// token when it started, and it is sent at most once per run.
+		if sent > unsent {
 			t.Errorf("trial %d sent %d byte uploads, but only %d contents had no item and no token", trial, sent, unsent)
+		}
+		if sentBytes > unsentBytes {
+			t.Errorf("trial %d sent %d bytes, but the contents with no item and no token have %d",
+				trial, sentBytes, unsentBytes)
 		}
 	}
 
@@ -434,7 +441,8 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 	// byte uploads non-zero.
 	e.addVariants(*crashTrials, 3)
 	files = e.supportedFiles()
-	unsent := e.contentsWithoutToken(files)
+	unsent, unsentBytes := e.contentsWithoutToken(files)
+	allowedBytes += unsentBytes
 	t.Logf("after the kills, %d of the contents have neither an item nor a token", unsent)
 	var before emuRequests
 	e.get("requests", &before)
@@ -452,27 +460,21 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		t.Errorf("last run sent %d byte uploads, want %d: the contents with no item and no token in the store", n, unsent)
 	}
 
-	// A kill can lose only the uploads in flight, whose token the state
-	// had not recorded yet: at most one per worker and trial.
+	// Each content is sent at least once, and a run sends only contents
+	// that the store had no item and no token for when it started.
 	var reqs emuRequests
 	e.get("requests", &reqs)
 	distinct := map[string]int64{}
-	var largest int64
 	for _, f := range files {
 		distinct[f.sha] = f.size
-		largest = max(largest, f.size)
 	}
-	var needed int64
-	for _, size := range distinct {
-		needed += size
-	}
+	needed := sumSizes(distinct)
 	const workers = 4
-	limit := needed + int64(*crashTrials*workers)*largest
-	t.Logf("upload bytes %d for %d bytes of distinct content; %d byte uploads for %d contents",
-		reqs.UploadBytes, needed, reqs.ByMethod["uploads"], len(distinct))
-	if reqs.UploadBytes < needed || reqs.UploadBytes > limit {
-		t.Errorf("upload bytes = %d, want between %d (each content once) and %d (plus one file per worker per kill)",
-			reqs.UploadBytes, needed, limit)
+	t.Logf("upload bytes %d for %d bytes of distinct content, %d allowed; %d byte uploads for %d contents",
+		reqs.UploadBytes, needed, allowedBytes, reqs.ByMethod["uploads"], len(distinct))
+	if reqs.UploadBytes < needed || reqs.UploadBytes > allowedBytes {
+		t.Errorf("upload bytes = %d, want between %d (each content once) and %d (the unsent contents of each run)",
+			reqs.UploadBytes, needed, allowedBytes)
 	}
 	if n := reqs.ByMethod["uploads"]; n > len(distinct)+*crashTrials*workers {
 		t.Errorf("byte uploads = %d, want at most %d", n, len(distinct)+*crashTrials*workers)
@@ -481,15 +483,23 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 
 // contentsWithoutToken opens the state store of a stopped run and returns
 // how many distinct contents of files have neither a media item nor a
-// pending upload with a token.
-func (e *syncEnv) contentsWithoutToken(files []mediaFile) int {
+// pending upload with a token, and their total size. Without a store, every
+// content counts.
+func (e *syncEnv) contentsWithoutToken(files []mediaFile) (int, int64) {
 	e.t.Helper()
-	store, err := state.Open(filepath.Join(e.stateDir, "state.db"), state.Options{ReadOnly: true})
+	unsent := map[string]int64{}
+	dbPath := filepath.Join(e.stateDir, "state.db")
+	if _, err := os.Stat(dbPath); os.IsNotExist(err) {
+		for _, f := range files {
+			unsent[f.sha] = f.size
+		}
+		return len(unsent), sumSizes(unsent)
+	}
+	store, err := state.Open(dbPath, state.Options{ReadOnly: true})
 	if err != nil {
 		e.t.Fatalf("open state: %v", err)
 	}
 	defer store.Close()
-	unsent := map[string]bool{}
 	err = store.View(func(tx *state.Tx) error {
 		for _, f := range files {
 			_, hasItem, err := tx.MediaItemByHash(f.sha)
@@ -501,7 +511,7 @@ func (e *syncEnv) contentsWithoutToken(files []mediaFile) int {
 				return err
 			}
 			if !hasItem && (!pending || u.Token == "") {
-				unsent[f.sha] = true
+				unsent[f.sha] = f.size
 			}
 		}
 		return nil
@@ -509,7 +519,15 @@ func (e *syncEnv) contentsWithoutToken(files []mediaFile) int {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return len(unsent)
+	return len(unsent), sumSizes(unsent)
+}
+
+func sumSizes(sizes map[string]int64) int64 {
+	var total int64
+	for _, n := range sizes {
+		total += n
+	}
+	return total
 }
 
 func TestSyncCommandEmbeddedEmulatorWithoutConfig(t *testing.T) {
