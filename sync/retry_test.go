@@ -2,6 +2,7 @@ package sync
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/photosync/photosync/config"
 	"github.com/photosync/photosync/sync/scan"
 )
 
@@ -143,5 +145,48 @@ func TestSyncSettleWaitNote(t *testing.T) {
 	want := "waiting 200ms for recently modified files to settle"
 	if !slices.Contains(notes, want) {
 		t.Errorf("progress notes %q lack %q", notes, want)
+	}
+}
+
+// cancelOnCreate cancels the pass when it first calls batchCreate, as a
+// Ctrl-C between the uploads and the item creation would.
+type cancelOnCreate struct {
+	Remote
+	cancel context.CancelFunc
+}
+
+func (r cancelOnCreate) BatchCreate(ctx context.Context, albumID string, items []NewItem) ([]CreateResult, error) {
+	r.cancel()
+	return nil, ctx.Err()
+}
+
+func TestSummaryCountsBytesSentBeforeInterrupt(t *testing.T) {
+	h := newHarness(t)
+	root, _ := faultFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := Options{
+		Store:    h.store,
+		Remote:   cancelOnCreate{Remote: NewRemote(h.client), cancel: cancel},
+		Requests: h.counter,
+		Budget:   Budget{DailyLimit: 10000, PollReserve: 1000},
+		Workers:  1,
+		Logger:   zerolog.Nop(),
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.Run(ctx, []config.Folder{folderAt(root)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted pass returned %v, want context.Canceled", err)
+	}
+	if sum.Sent == 0 || sum.Uploaded != 0 {
+		t.Fatalf("sent %d and uploaded %d, want some sent and none created", sum.Sent, sum.Uploaded)
+	}
+	var out strings.Builder
+	sum.Write(&out)
+	if want := fmt.Sprintf("bytes sent for %d files whose item was not created", sum.Sent); !strings.Contains(out.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, out.String())
 	}
 }

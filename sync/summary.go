@@ -19,6 +19,11 @@ type Summary struct {
 	Uploaded int
 	// UploadedBytes is the size of those files.
 	UploadedBytes int64
+	// Sent is the number of files whose bytes this pass sent, whether or
+	// not their item was created. An interrupted pass can have sent more
+	// than it uploaded, and the next pass creates the rest from the stored
+	// upload tokens.
+	Sent int
 	// AlreadyPresent is the number of files whose content already had an
 	// item, including unchanged files from earlier passes.
 	AlreadyPresent int
@@ -131,6 +136,10 @@ func (s *Summary) Write(w io.Writer) {
 	if n := s.Renamed + s.Moved + s.Removed + s.Forgotten + s.AlbumsCreated; n > 0 {
 		fmt.Fprintf(w, "albums created %d, renamed %d, moved %d, removed from albums %d, deleted locally %d\n",
 			s.AlbumsCreated, s.Renamed, s.Moved, s.Removed, s.Forgotten)
+	}
+	if n := s.Sent - s.Uploaded; n > 0 {
+		fmt.Fprintf(w, "bytes sent for %d files whose item was not created in this pass; "+
+			"their upload tokens are stored for the next run\n", n)
 	}
 	if s.Copies > 0 {
 		fmt.Fprintf(w, "copies of files uploaded in this pass: %d\n", s.Copies)

@@ -76,6 +76,7 @@ func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, e
 	if err != nil {
 		return nil, storeError(err)
 	}
+	e.sum.add(func(s *Summary) { s.Sent++ })
 	e.progress(op, 1)
 	return &createJob{op: op, token: token, mimeType: u.MimeType}, nil
 }
