@@ -3,6 +3,8 @@ package sync
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/photosync/photosync/config"
@@ -12,8 +14,10 @@ import (
 
 // folderRun is the work of one pass on one folder.
 type folderRun struct {
-	cfg    config.Folder
-	known  map[string]state.File
+	cfg config.Folder
+	// known are the folder's records, sorted by path in byte order as the
+	// store returns them. plan drops them once it has converted them.
+	known  []state.File
 	result *scan.Result
 	plan   *Plan
 }
@@ -21,7 +25,7 @@ type folderRun struct {
 // prepare checks the folder's root and marker, loads its records and scans
 // it.
 func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*folderRun, error) {
-	fr := &folderRun{cfg: f, known: map[string]state.File{}}
+	fr := &folderRun{cfg: f}
 	var seen bool
 	err := s.opts.Store.View(func(tx *state.Tx) error {
 		_, ok, err := tx.GetFolder(f.Path)
@@ -30,7 +34,7 @@ func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*f
 		}
 		seen = ok
 		return tx.ForEachFile(f.Path, func(file state.File) error {
-			fr.known[file.Path] = file
+			fr.known = append(fr.known, file)
 			return nil
 		})
 	})
@@ -74,10 +78,13 @@ func (s *Syncer) noteFolder(folder string, change func(*state.Folder)) error {
 
 func (s *Syncer) scan(ctx context.Context, fr *folderRun) error {
 	prev := func(p string) (int64, time.Time, string, bool) {
-		k, ok := fr.known[p]
-		if !ok || k.SHA256 == "" {
+		i, ok := slices.BinarySearchFunc(fr.known, p, func(k state.File, p string) int {
+			return strings.Compare(k.Path, p)
+		})
+		if !ok || fr.known[i].SHA256 == "" {
 			return 0, time.Time{}, "", false
 		}
+		k := fr.known[i]
 		return k.Size, k.ModTime, k.SHA256, true
 	}
 	res, err := scan.Scan(ctx, scan.Options{
@@ -145,17 +152,25 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 		},
 		Content: s.contentIndex,
 	}
-	hashed := make(map[string]bool, len(res.Entries))
+	in.Local = make([]LocalFile, 0, len(res.Entries))
 	for _, e := range res.Entries {
 		in.Local = append(in.Local, LocalFile{Path: e.Path, Size: e.Size, ModTime: e.ModTime, SHA256: e.SHA256})
-		hashed[e.Path] = true
 	}
-	for p, k := range fr.known {
-		if !hashed[p] && !res.Absent(p) {
-			in.Present = append(in.Present, p)
+	// The scan's entries and the records are both sorted by path, so one
+	// walk over both finds the records the scan did not hash.
+	in.Known = make([]KnownFile, 0, len(fr.known))
+	next := 0
+	for _, k := range fr.known {
+		for next < len(res.Entries) && res.Entries[next].Path < k.Path {
+			next++
+		}
+		hashed := next < len(res.Entries) && res.Entries[next].Path == k.Path
+		if !hashed && !res.Absent(k.Path) {
+			in.Present = append(in.Present, k.Path)
 		}
 		in.Known = append(in.Known, knownFile(k))
 	}
+	fr.known = nil
 	fr.plan = Reconcile(in)
 	sum.Plans[fr.cfg.Path] = fr.plan
 	if fr.plan.Paused == "" {

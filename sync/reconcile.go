@@ -1,9 +1,9 @@
 package sync
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -72,7 +72,10 @@ type Rules struct {
 // removal from an album loses no item.
 const deleteGuardMinItems = 10
 
-// ReconcileInput is everything the reconciler reads for one folder.
+// ReconcileInput is everything the reconciler reads for one folder. Paths
+// are unique within Local and within Known. Reconcile runs fastest when
+// both are sorted by path in byte order, as the scan and the store return
+// them, and sorts a copy otherwise.
 type ReconcileInput struct {
 	Local []LocalFile
 	// Present lists paths that exist but that the scan did not hash this pass
@@ -103,14 +106,18 @@ func Reconcile(in ReconcileInput) *Plan {
 	return r.plan
 }
 
+// reconciler plans one folder. Its maps of all files are built only when a
+// step needs them: a pass over an unchanged folder needs none.
 type reconciler struct {
-	in    ReconcileInput
-	plan  *Plan
-	known map[string]KnownFile
+	// in has Local and Known sorted by path.
+	in   ReconcileInput
+	plan *Plan
 	// keep maps a directory to the contents of its files after the pass.
 	// An item whose content is kept is never removed from the directory's
-	// album.
+	// album. planRemovals builds it.
 	keep map[string]map[string]bool
+	// indexed reports whether index has built inAlbum and items.
+	indexed bool
 	// inAlbum maps a directory to the items already in its album.
 	inAlbum map[string]map[string]bool
 	// fresh are local files without a usable record, by path.
@@ -132,17 +139,48 @@ func newReconciler(in ReconcileInput) *reconciler {
 	r := &reconciler{
 		in:        in,
 		plan:      &Plan{},
-		known:     make(map[string]KnownFile, len(in.Known)),
-		keep:      map[string]map[string]bool{},
-		inAlbum:   map[string]map[string]bool{},
 		uploading: map[string]string{},
-		items:     map[string]string{},
 	}
 	if r.in.Rules.RemoteDelete == "" {
 		r.in.Rules.RemoteDelete = RemoteDeleteAlbum
 	}
-	for _, k := range in.Known {
-		r.known[k.Path] = k
+	r.in.Local = sortedByPath(in.Local, func(f LocalFile) string { return f.Path })
+	r.in.Known = sortedByPath(in.Known, func(k KnownFile) string { return k.Path })
+	return r
+}
+
+// sortedByPath returns files when they are sorted by path, and a sorted
+// copy otherwise.
+func sortedByPath[T any](files []T, path func(T) string) []T {
+	byPath := func(a, b T) int { return strings.Compare(path(a), path(b)) }
+	if slices.IsSortedFunc(files, byPath) {
+		return files
+	}
+	files = slices.Clone(files)
+	slices.SortFunc(files, byPath)
+	return files
+}
+
+// knownAt returns the record at path.
+func (r *reconciler) knownAt(path string) (KnownFile, bool) {
+	i, ok := slices.BinarySearchFunc(r.in.Known, path, func(k KnownFile, p string) int {
+		return strings.Compare(k.Path, p)
+	})
+	if !ok {
+		return KnownFile{}, false
+	}
+	return r.in.Known[i], true
+}
+
+// index builds inAlbum and items from the synced records, once.
+func (r *reconciler) index() {
+	if r.indexed {
+		return
+	}
+	r.indexed = true
+	r.inAlbum = map[string]map[string]bool{}
+	r.items = map[string]string{}
+	for _, k := range r.in.Known {
 		if k.Status != KnownSynced || k.MediaItemID == "" {
 			continue
 		}
@@ -151,15 +189,6 @@ func newReconciler(in ReconcileInput) *reconciler {
 			addTo(r.inAlbum, dirOf(k.Path), k.MediaItemID)
 		}
 	}
-	for _, f := range in.Local {
-		addTo(r.keep, dirOf(f.Path), f.SHA256)
-	}
-	for _, p := range in.Present {
-		if k, ok := r.known[p]; ok && k.SHA256 != "" {
-			addTo(r.keep, dirOf(p), k.SHA256)
-		}
-	}
-	return r
 }
 
 func addTo(m map[string]map[string]bool, key, value string) {
@@ -170,17 +199,31 @@ func addTo(m map[string]map[string]bool, key, value string) {
 }
 
 // classify sorts local files into unchanged, changed and new, and records
-// without a local file into gone.
+// without a local file into gone. It walks the sorted files and records
+// side by side.
 func (r *reconciler) classify() {
-	local := slices.Clone(r.in.Local)
-	slices.SortFunc(local, func(a, b LocalFile) int { return cmp.Compare(a.Path, b.Path) })
-	seen := make(map[string]bool, len(local)+len(r.in.Present))
+	present := make(map[string]bool, len(r.in.Present))
 	for _, p := range r.in.Present {
-		seen[p] = true
+		present[p] = true
 	}
-	for _, f := range local {
-		seen[f.Path] = true
-		k, ok := r.known[f.Path]
+	known := r.in.Known
+	unseen := func(k KnownFile) {
+		if !present[k.Path] {
+			r.gone = append(r.gone, k)
+		}
+	}
+	i := 0
+	for _, f := range r.in.Local {
+		for i < len(known) && known[i].Path < f.Path {
+			unseen(known[i])
+			i++
+		}
+		var k KnownFile
+		ok := i < len(known) && known[i].Path == f.Path
+		if ok {
+			k = known[i]
+			i++
+		}
 		switch {
 		case !ok || k.Status == KnownPending || k.SHA256 == "":
 			r.fresh = append(r.fresh, f)
@@ -195,12 +238,8 @@ func (r *reconciler) classify() {
 				SHA256: f.SHA256, Size: f.Size, ModTime: f.ModTime, MediaItemID: k.MediaItemID})
 		}
 	}
-	known := slices.Clone(r.in.Known)
-	slices.SortFunc(known, func(a, b KnownFile) int { return cmp.Compare(a.Path, b.Path) })
-	for _, k := range known {
-		if !seen[k.Path] {
-			r.gone = append(r.gone, k)
-		}
+	for ; i < len(known); i++ {
+		unseen(known[i])
 	}
 }
 
@@ -282,6 +321,7 @@ func (r *reconciler) planNew() {
 // f's album: a link when the item exists or is uploaded earlier in this
 // pass, an upload otherwise.
 func (r *reconciler) planContent(f LocalFile, replaces bool) {
+	r.index()
 	dir := dirOf(f.Path)
 	op := Op{Path: f.Path, Dir: dir, SHA256: f.SHA256, Size: f.Size,
 		ModTime: f.ModTime, Replaces: replaces}
@@ -310,6 +350,7 @@ func (r *reconciler) planContent(f LocalFile, replaces bool) {
 }
 
 func (r *reconciler) content(sha string) (string, bool) {
+	r.index()
 	if r.in.Content != nil {
 		if id, ok := r.in.Content(sha); ok && id != "" {
 			return id, true
@@ -322,6 +363,7 @@ func (r *reconciler) content(sha string) (string, bool) {
 // needsAdd reports whether item id must be added to dir's album, and marks
 // it as added so a second file with the same content does not add it again.
 func (r *reconciler) needsAdd(dir, id string) bool {
+	r.index()
 	if !r.hasAlbum(dir) || r.inAlbum[dir][id] {
 		return false
 	}
@@ -364,6 +406,18 @@ func (r *reconciler) removeLater(k KnownFile, cause string, isDelete bool) {
 // planRemovals keeps a removal only when no file left in the directory
 // holds the same content and no earlier removal covers the same item.
 func (r *reconciler) planRemovals() {
+	if len(r.removals) == 0 {
+		return
+	}
+	r.keep = map[string]map[string]bool{}
+	for _, f := range r.in.Local {
+		addTo(r.keep, dirOf(f.Path), f.SHA256)
+	}
+	for _, p := range r.in.Present {
+		if k, ok := r.knownAt(p); ok && k.SHA256 != "" {
+			addTo(r.keep, dirOf(p), k.SHA256)
+		}
+	}
 	done := map[[2]string]bool{}
 	for _, op := range r.removals {
 		key := [2]string{op.AlbumID, op.MediaItemID}
