@@ -52,8 +52,10 @@
 //
 // A download goes to a temporary file whose name is journaled in the
 // store first. The file is fsynced, its record (Origin downloaded, with the
-// hash of the downloaded bytes) is written, and only then is it linked
-// under its final name, which never replaces a file. The scan therefore
+// hash of the downloaded bytes) is written, and only then is it placed
+// under its final name by a rename or hard link that never replaces a file.
+// FAT and exFAT have neither, so there a plain rename follows a check that
+// the name is free. The scan therefore
 // finds the file known and never uploads it back. A pass starts by
 // removing temporary files a crash left and the records of final names
 // that never appeared. A file whose item left its album remotely moves to

@@ -152,7 +152,7 @@ func (d *downloadRun) write(ctx context.Context, it RemoteItem, tmp *os.File) (*
 // item's safe name, or the name with the item's suffix when the directory
 // already holds that name in any case or normalization. The file's record
 // is written first, so a scan that sees the final name finds it known; the
-// link never replaces an existing file. It returns the final relative path
+// placement never replaces an existing file. It returns the final relative path
 // and runs under d.mu.
 func (d *downloadRun) placeLocked(f *fetched, it RemoteItem, relDir, albumID string) (string, error) {
 	absDir := filepath.Dir(f.tmp)
@@ -174,7 +174,7 @@ func (d *downloadRun) placeLocked(f *fetched, it RemoteItem, relDir, albumID str
 		if err := d.record(f, it, rel, albumID, key); err != nil {
 			return "", err
 		}
-		err := os.Link(f.tmp, filepath.Join(d.root, filepath.FromSlash(rel)))
+		err := placeNoReplace(f.tmp, filepath.Join(d.root, filepath.FromSlash(rel)))
 		if errors.Is(err, fs.ErrExist) {
 			taken[NameKey(name)] = true
 			if err := d.unrecord(rel); err != nil {

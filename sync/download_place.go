@@ -20,8 +20,8 @@ type placement struct {
 }
 
 // placeAll gives the fetched files of one group of jobs their final names:
-// it chooses the names, records them all in one transaction and then links
-// each file into place. A name that another writer took between the choice
+// it chooses the names, records them all in one transaction and then places
+// each file. A name that another writer took between the choice
 // and the link goes through placeLocked, which tries the next name. results
 // holds nil for a job that was not fetched.
 func (d *downloadRun) placeAll(jobs []fetchJob, results []*fetched) error {
@@ -93,7 +93,7 @@ func nameCandidates(it RemoteItem) []string {
 
 // link puts one recorded file in place. It runs under d.mu.
 func (d *downloadRun) link(p placement) error {
-	err := os.Link(p.f.tmp, filepath.Join(d.root, filepath.FromSlash(p.rel)))
+	err := placeNoReplace(p.f.tmp, filepath.Join(d.root, filepath.FromSlash(p.rel)))
 	if errors.Is(err, fs.ErrExist) {
 		// Another writer took the name since it was chosen.
 		if err := d.unrecord(p.rel); err != nil {

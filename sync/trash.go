@@ -130,14 +130,15 @@ func moveToTrash(root, rel, day string) (string, error) {
 		if i > 0 {
 			dst = filepath.Join(filepath.Dir(base), WithSuffix(path.Base(rel), rel+"#"+strconv.Itoa(i)))
 		}
-		err := os.Link(src, dst)
+		err := placeNoReplace(src, dst)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
 			return "", fmt.Errorf("move %s to trash: %w", rel, err)
 		}
-		if err := os.Remove(src); err != nil {
+		// A rename leaves no src behind and a hard link does.
+		if err := os.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("move %s to trash: %w", rel, err)
 		}
 		if err := syncDir(filepath.Dir(dst)); err != nil {
