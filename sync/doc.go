@@ -45,7 +45,8 @@
 // albums it reads the first page of the library, newest first. A full
 // listing runs every FullPollInterval. A new album gets the directory
 // its title's "/"-separated parts map to, each part made a safe name by
-// [SafeName]; a renamed album keeps its directory. Names are compared in
+// [SafeName]; a renamed album keeps its directory. An album whose title is
+// the root_album of a downloading folder maps to that folder's root. Names are compared in
 // the form [NameKey] returns, so two names that one case-insensitive file
 // system would merge never share a directory: the later item gets a suffix
 // derived from its id ([WithSuffix]).

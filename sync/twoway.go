@@ -65,7 +65,7 @@ func (s *Syncer) pollFolders(ctx context.Context, folders []config.Folder, sum *
 	if err != nil {
 		return s.pollFailed(ctx, err, down, sum)
 	}
-	if err := s.placeAlbums(ch, ps, down[0].Path, sum); err != nil {
+	if err := s.placeAlbums(ch, ps, down, sum); err != nil {
 		return err
 	}
 	failedAlbums := map[string]bool{}
@@ -141,9 +141,13 @@ func (s *Syncer) pollFailed(ctx context.Context, err error, down []config.Folder
 
 // placeAlbums gives each listed album that has no directory yet one in the
 // first downloading folder, and records albums renamed remotely. A new
-// album whose directory another album already mirrors gets the directory
-// name with a suffix derived from its id.
-func (s *Syncer) placeAlbums(ch *remoteChanges, ps *pollState, first string, sum *Summary) error {
+// album whose title is the root_album of a downloading folder maps to that
+// folder's root instead, as the upload direction of an install with the
+// same config would have created it. A new album whose directory another
+// album already mirrors gets the directory name with a suffix derived from
+// its id.
+func (s *Syncer) placeAlbums(ch *remoteChanges, ps *pollState, down []config.Folder, sum *Summary) error {
+	first := down[0].Path
 	used := map[string]string{}
 	for id, p := range ps.places {
 		if p.folder == first {
@@ -158,6 +162,14 @@ func (s *Syncer) placeAlbums(ch *remoteChanges, ps *pollState, first string, sum
 				if err := s.noteRename(tx, a, ps, sum); err != nil {
 					return err
 				}
+				continue
+			}
+			if folder, ok := rootAlbumFolder(down, a.Title); ok {
+				if err := placeRootAlbum(tx, a, folder); err != nil {
+					return err
+				}
+				ps.places[a.ID] = place{folder: folder}
+				s.log.Info().Str("folder", folder).Str("album", a.ID).Msg("new remote album of the folder root")
 				continue
 			}
 			dir := AlbumDir(a.Title, a.ID)
@@ -190,6 +202,42 @@ func placeAlbum(tx *state.Tx, a RemoteAlbum, folder, dir string) error {
 		rec.Folder, rec.Dir = folder, dir
 	}
 	return tx.PutAlbum(rec)
+}
+
+// rootAlbumFolder returns the path of the first folder in down whose
+// root_album setting produces the album title title.
+//
+// NOTE: a sub-directory whose path equals root_album gets the same album
+// title on the uploading install, so its album also maps to the root here.
+// The overflow albums of a full root album ("Title (2)" and so on) still
+// map to a sub-directory of that name.
+func rootAlbumFolder(down []config.Folder, title string) (string, bool) {
+	for _, f := range down {
+		if rootTitle, ok := albumTitle("", f.RootAlbum); ok && rootTitle == title {
+			return f.Path, true
+		}
+	}
+	return "", false
+}
+
+// placeRootAlbum records a new remote album that maps to the root of
+// folder. When the root has no album of its own yet, the album becomes the
+// root's album, so files added at the root locally go into it and the
+// upload direction creates no second album of that title.
+func placeRootAlbum(tx *state.Tx, a RemoteAlbum, folder string) error {
+	if err := tx.PutMeta(metaAlbumDir+a.ID, folder+"\x00"); err != nil {
+		return err
+	}
+	_, has, err := lookupAlbum(tx, folder, "", 0)
+	if err != nil {
+		return err
+	}
+	if !has {
+		if err := tx.PutMeta(albumMetaKey(metaRootAlbum, folder, "", 0), a.ID); err != nil {
+			return err
+		}
+	}
+	return tx.PutAlbum(state.Album{ID: a.ID, Title: a.Title})
 }
 
 // noteRename records an album whose remote title changed. Its directory
