@@ -122,7 +122,8 @@ func newEnv(t *testing.T) *env {
 }
 
 // writeConfig writes the config file, with extra appended at the top
-// level.
+// level. The folder is upload-only: the suite covers the upload direction,
+// and two-way folders get their own trials with the download direction.
 func (e *env) writeConfig(extra string) {
 	e.t.Helper()
 	cfg := fmt.Sprintf(`state_dir: %s
@@ -141,6 +142,7 @@ log:
   format: json
 folders:
   - path: %s
+    mode: upload-only
 %s`, e.stateDir, e.socket, e.emu.URL, e.emu.URL, e.emu.URL, e.emu.URL, e.creds, e.token, e.root, extra)
 	writePrivate(e.t, e.config, cfg)
 }
