@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"time"
 
 	"github.com/photosync/photosync/config"
@@ -19,15 +20,16 @@ type timers struct {
 
 func newTimers(cfg *config.Config) *timers {
 	t := &timers{
-		// The first poll runs at once: it checks the login.
-		poll:   time.NewTimer(0),
+		// The first pass ends with a poll, so the timer starts a full
+		// interval later.
+		poll:   time.NewTimer(cfg.PollInterval),
 		scan:   time.NewTimer(cfg.ScanInterval),
 		settle: time.NewTimer(time.Hour),
 		resume: time.NewTimer(time.Hour),
 	}
 	t.settle.Stop()
 	t.resume.Stop()
-	t.nextPoll = time.Now()
+	t.nextPoll = time.Now().Add(cfg.PollInterval)
 	return t
 }
 
@@ -296,6 +298,8 @@ func (d *Daemon) poll(ctx context.Context) {
 		d.log.Warn().Err(pollErr).Msg("Poll failed; retried at the next poll")
 	}
 	d.afterPoll(folders, sum, pollErr)
+	// A complete listing holds every remote item in memory; see pass.
+	debug.FreeOSMemory()
 }
 
 // pollFits reports whether the requests left today cover a poll. A poll
