@@ -43,28 +43,43 @@
 // alone. A poll lists the app's albums, and the items only of albums whose
 // item count or cover changed since the store's record. For items outside
 // albums it reads the first page of the library, newest first. A full
-// listing runs every FullPollInterval. A new album gets the directory
-// its title's "/"-separated parts map to, each part made a safe name by
-// [SafeName]; a renamed album keeps its directory. An album whose title is
-// the root_album of a downloading folder maps to that folder's root. Names are compared in
-// the form [NameKey] returns, so two names that one case-insensitive file
-// system would merge never share a directory: the later item gets a suffix
-// derived from its id ([WithSuffix]).
+// listing runs every FullPollInterval. New albums and their items get
+// local names as "Names" below describes.
 //
-// A download goes to a temporary file whose name is journaled in the
-// store first. The file is fsynced, its record (Origin downloaded, with the
-// hash of the downloaded bytes) is written, and only then is it placed
-// under its final name by a rename or hard link that never replaces a file.
-// FAT and exFAT have neither, so there a plain rename follows a check that
-// the name is free. The scan therefore
-// finds the file known and never uploads it back. A pass starts by
-// removing temporary files a crash left and the records of final names
-// that never appeared. A file whose item left its album remotely moves to
-// .photosync/trash/<date>/, unless the folder's delete threshold pauses
-// the removals until the user confirms them. A folder with no records but
-// with local files, as after a lost state directory, is first adopted:
-// local files whose bytes equal a download of the item at their name are
-// recorded as that item.
+// A download goes to a temporary file whose name is journaled in the store
+// first. The file is fsynced, its record (Origin downloaded, with the hash
+// of the downloaded bytes) is written, and only then is it placed under its
+// final name by a rename or hard link that never replaces a file. The scan
+// therefore finds the file known and never uploads it back. FAT and exFAT
+// have neither primitive, so there a plain rename follows a check that the
+// name is free. A pass starts by removing temporary files a crash left and
+// the records of final names that never appeared. A file whose item left
+// its album remotely moves to .photosync/trash/<date>/, unless the folder's
+// delete threshold pauses the removals until the user confirms them. A
+// folder with no records but with local files, as after a lost state
+// directory, is first adopted: local files whose bytes equal a download of
+// the item at their name are recorded as that item.
+//
+// # Names
+//
+// A new album gets the directory its title's "/"-separated parts map to,
+// each part made a safe name by [SafeName]; a renamed album keeps its
+// directory. An album whose title is the root_album of a downloading folder
+// maps to that folder's root. Names are compared in the form [NameKey]
+// returns, so two names that one case-insensitive file system would merge
+// never share a directory: the later item gets a suffix derived from its id
+// ([WithSuffix]).
+//
+// Before it creates an album, the upload direction reuses an app album of
+// that title that the store does not know yet. Two installs that create an
+// album of one title before either has listed the other's still end up with
+// two albums of that title, because the API does not make titles unique.
+// Each install keeps its own album in the plain directory and gets the
+// other's in the directory with that album's suffix, such as
+// "Trips~3f9a2c". An install that has neither album yet gives the plain
+// directory to the album with the smaller id. A directory, once given, is
+// stored, so later polls never swap the two. Merging the albums is left to
+// the user.
 //
 // This package has the same name as the standard library's. Its files
 // import the standard one as gosync, and callers import this one as
