@@ -63,8 +63,10 @@ func (e *env) snapshot(now time.Time) storeSnapshot {
 	files := e.supported()
 	snap := storeSnapshot{stages: map[state.UploadStage]int{}}
 	path := filepath.Join(e.stateDir, "state.db")
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		// The first run may be killed before it created the store.
+	if info, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) || (err == nil && info.Size() == 0) {
+		// The first run may be killed before it created the store, or
+		// before bbolt wrote its first pages. A writer's Open initializes
+		// an empty file, but a read-only Open rejects it.
 		for _, size := range distinctSizes(files) {
 			snap.unsentBytes += size
 		}
