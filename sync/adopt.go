@@ -70,7 +70,7 @@ func (s *Syncer) adoptAll(ctx context.Context, folders []config.Folder, sum *Sum
 		return s.pollFailed(ctx, err, empty, sum)
 	}
 	for _, f := range empty {
-		a := &adopter{s: s, reader: reader, root: f.Path, ps: ps, ch: ch}
+		a := &adopter{s: s, reader: reader, root: f.Path, rootAlbum: f.RootAlbum, ps: ps, ch: ch}
 		if err := a.run(ctx); err != nil {
 			return err
 		}
@@ -85,6 +85,9 @@ type adopter struct {
 	root   string
 	ps     *pollState
 	ch     *remoteChanges
+
+	// rootAlbum is the folder's root_album setting.
+	rootAlbum string
 }
 
 func (a *adopter) run(ctx context.Context) error {
@@ -110,12 +113,23 @@ func (a *adopter) run(ctx context.Context) error {
 	return nil
 }
 
-// placeExisting gives each unplaced album whose title maps to an existing
-// directory of the folder that directory.
+// placeExisting places each unplaced album whose title maps to an existing
+// directory of the folder in that directory, and an album whose title is
+// the folder's root_album at the folder root.
 func (a *adopter) placeExisting() error {
+	rootTitle, hasRootAlbum := albumTitle("", a.rootAlbum)
 	return storeError(a.s.opts.Store.Update(func(tx *state.Tx) error {
 		for _, album := range a.ch.albums {
 			if _, ok := a.ps.places[album.ID]; ok {
+				continue
+			}
+			if hasRootAlbum && album.Title == rootTitle {
+				if err := placeRootAlbum(tx, album, a.root); err != nil {
+					return err
+				}
+				a.ps.places[album.ID] = place{folder: a.root}
+				a.s.log.Info().Str("folder", a.root).Str("album", album.ID).
+					Msg("adopted remote album as the folder root")
 				continue
 			}
 			dir := AlbumDir(album.Title, album.ID)

@@ -80,3 +80,37 @@ func TestRootAlbumNeedsSetting(t *testing.T) {
 		t.Errorf("b's files (-want +got):\n%s", diff)
 	}
 }
+
+// TestLostStateAdoptsRootAlbum checks that an install with root_album set
+// that lost its state directory adopts its root files as the items of the
+// root album, instead of downloading them again beside themselves.
+func TestLostStateAdoptsRootAlbum(t *testing.T) {
+	h := newHarness(t)
+	a, b := newInstall(t, h, "laptop"), newInstall(t, h, "nas")
+	a.cfg.RootAlbum = "Family"
+	b.cfg.RootAlbum = "Family"
+	a.write("one.jpg", orientation(1))
+	a.write("Trips/two.jpg", orientation(2))
+	a.sync()
+	b.sync()
+	items, files := len(h.items()), b.files()
+
+	b.loseState()
+	before := h.requests()
+	sum := b.sync()
+	if got := h.requests().UploadBytes - before.UploadBytes; got != 0 {
+		t.Errorf("adoption sent %d bytes, want 0", got)
+	}
+	if sum.Downloaded != 0 {
+		t.Errorf("sync after the lost state downloaded %d, want 0", sum.Downloaded)
+	}
+	if diff := cmp.Diff(files, b.files()); diff != "" {
+		t.Errorf("b's files after the adoption (-before +after):\n%s", diff)
+	}
+	if n := len(h.items()); n != items {
+		t.Errorf("emulator holds %d items after the adoption, want %d", n, items)
+	}
+	if diff := cmp.Diff(map[string]int{"Family": 1, "Trips": 1}, h.albumTitles()); diff != "" {
+		t.Errorf("emulator's album titles (-want +got):\n%s", diff)
+	}
+}
