@@ -155,3 +155,33 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// TestTrashWithoutHardLinks moves a file to a trash that already holds
+// that name, on a file system without either placement primitive.
+func TestTrashWithoutHardLinks(t *testing.T) {
+	withoutPrimitives(t, nil)
+	root := t.TempDir()
+	day := "2026-01-02"
+	if err := os.MkdirAll(filepath.Join(TrashPath(root, day), "A"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "A"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(TrashPath(root, day), "A", "one.jpg"), "trashed earlier")
+	writeFile(t, filepath.Join(root, "A", "one.jpg"), "trashed now")
+
+	dst, err := moveToTrash(root, "A/one.jpg", day)
+	if err != nil {
+		t.Fatalf("move to trash: %v", err)
+	}
+	if got := readFile(t, dst); got != "trashed now" {
+		t.Errorf("%s contains %q, want %q", dst, got, "trashed now")
+	}
+	if got := readFile(t, filepath.Join(TrashPath(root, day), "A", "one.jpg")); got != "trashed earlier" {
+		t.Errorf("earlier trashed file contains %q, want %q", got, "trashed earlier")
+	}
+	if _, err := os.Lstat(filepath.Join(root, "A", "one.jpg")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("A/one.jpg after the move: Lstat returned %v, want not exist", err)
+	}
+}
