@@ -163,6 +163,26 @@ type emuRequests struct {
 	Total       int            `json:"total"`
 	ByMethod    map[string]int `json:"byMethod"`
 	UploadBytes int64          `json:"uploadBytes"`
+	InFlight    int            `json:"inFlight"`
+}
+
+// waitIdle waits until the emulator has finished every API request, such
+// as the uploads a killed run left on their way, so that their bytes are
+// counted in the trial that sent them.
+func (e *syncEnv) waitIdle() {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var reqs emuRequests
+		e.get("requests", &reqs)
+		if reqs.InFlight == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("emulator still handles %d requests after 30 s", reqs.InFlight)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // mediaFile is a supported file of the synced folder.
@@ -420,6 +440,7 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
 		err := cmd.Wait()
 		timer.Stop()
+		e.waitIdle()
 
 		var after emuRequests
 		e.get("requests", &after)

@@ -8,6 +8,9 @@ type requestCounters struct {
 	total       int
 	byMethod    map[string]int
 	uploadBytes int64
+	// inFlight counts API requests whose handlers have not returned yet,
+	// so a test can wait until a killed client's requests are finished.
+	inFlight int
 }
 
 func newRequestCounters() *requestCounters {
@@ -21,6 +24,19 @@ func (c *requestCounters) record(method string) {
 	c.byMethod[method]++
 }
 
+// begin marks an API request as started; the returned function marks it
+// finished.
+func (c *requestCounters) begin() func() {
+	c.mu.Lock()
+	c.inFlight++
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		c.inFlight--
+		c.mu.Unlock()
+	}
+}
+
 func (c *requestCounters) addUploadBytes(n int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -32,6 +48,7 @@ type requestsJSON struct {
 	Total       int            `json:"total"`
 	ByMethod    map[string]int `json:"byMethod"`
 	UploadBytes int64          `json:"uploadBytes"`
+	InFlight    int            `json:"inFlight"`
 }
 
 func (c *requestCounters) snapshot() requestsJSON {
@@ -41,7 +58,7 @@ func (c *requestCounters) snapshot() requestsJSON {
 	for k, v := range c.byMethod {
 		by[k] = v
 	}
-	return requestsJSON{Total: c.total, ByMethod: by, UploadBytes: c.uploadBytes}
+	return requestsJSON{Total: c.total, ByMethod: by, UploadBytes: c.uploadBytes, InFlight: c.inFlight}
 }
 
 func (c *requestCounters) reset() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -149,6 +150,11 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP serves the Library API, the OAuth endpoints, base URLs and the
 // inspection API. It logs each request at debug level.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/emulator/") {
+		// The deferred call also runs when a dropped-connection fault
+		// aborts the handler with a panic.
+		defer s.counters.begin()()
+	}
 	if !s.log.Debug().Enabled() {
 		s.mux.ServeHTTP(w, r)
 		return
