@@ -59,7 +59,7 @@ func (s *scanner) examine(ctx context.Context, job hashJob, buf []byte) error {
 		return nil
 	}
 	if err := media.CheckSize(format, opened.Size()); err != nil {
-		s.skip(Skip{Path: job.rel, Kind: TooLarge, Reason: err.Error(), Err: err})
+		s.skip(Skip{Path: job.rel, Kind: TooLarge, Reason: "over the size limit", Err: err})
 		return nil
 	}
 
