@@ -51,7 +51,9 @@ type Store struct {
 // unless opts.ReadOnly is set. It takes the process lock in a file next to
 // path whose name ends in ".lock" in place of path's extension (state.db
 // locks state.lock), migrates an older schema in one transaction, and runs a
-// quick consistency check.
+// quick consistency check. A new file is built under a temporary name and
+// renamed into place, so a kill during the first run never leaves an empty
+// state file.
 //
 // Open returns a *LockedError when another process holds the store, a
 // *CorruptError when the file is damaged or is not a state file, and an error
@@ -67,7 +69,7 @@ func Open(path string, opts Options) (*Store, error) {
 	info, err := os.Stat(path)
 	switch {
 	case err == nil && info.Size() == 0:
-		// bbolt writes its first pages when it creates a file, so an empty
+		// Open renames only a complete new file into place, so an empty
 		// file lost its content. Starting afresh would forget every upload.
 		return nil, &CorruptError{Path: path, Err: errors.New("the file is empty")}
 	case err != nil && !(errors.Is(err, fs.ErrNotExist) && !opts.ReadOnly):
@@ -77,6 +79,12 @@ func Open(path string, opts Options) (*Store, error) {
 	lock, err := acquireLock(lockPath(path), path, opts.LockTimeout)
 	if err != nil {
 		return nil, err
+	}
+	if !opts.ReadOnly {
+		if err := createFile(path); err != nil {
+			lock.release()
+			return nil, err
+		}
 	}
 	s := &Store{path: path, lock: lock, now: opts.Now, readOnly: opts.ReadOnly}
 	if s.now == nil {
@@ -96,6 +104,69 @@ func Open(path string, opts Options) (*Store, error) {
 // lockPath returns the lock file that guards the state file at path.
 func lockPath(path string) string {
 	return strings.TrimSuffix(path, filepath.Ext(path)) + ".lock"
+}
+
+// newFileSuffix ends the name of the temporary file in which Open builds a
+// new state file before renaming it into place.
+const newFileSuffix = ".new"
+
+// beforeRename, when set by a test, runs after a new state file is built
+// under its temporary name and before it is renamed into place.
+var beforeRename func(tmp string)
+
+// createFile creates the state file at path with the current schema, unless
+// it exists. The caller holds the process lock. The file is built and
+// synced under a temporary name and then renamed into place, so a kill
+// leaves either no state file or a complete one, never an empty one. It
+// removes a temporary file that a kill left behind.
+func createFile(path string) error {
+	tmp := path + newFileSuffix
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("create state: remove leftover %s: %w", tmp, err)
+	}
+	if _, err := os.Lstat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Nanosecond})
+	if err != nil {
+		return fmt.Errorf("create state %s: %w", tmp, err)
+	}
+	err = db.Update(createBuckets)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("create state %s: %w", tmp, err)
+	}
+	if beforeRename != nil {
+		beforeRename(tmp)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("create state: %w", err)
+	}
+	if err := syncFile(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("create state: sync directory: %w", err)
+	}
+	return nil
+}
+
+// syncFile flushes a file or directory to disk.
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (s *Store) open(opts Options) error {
