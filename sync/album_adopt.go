@@ -16,6 +16,13 @@ type remoteAlbums struct {
 	byTitle map[string][]RemoteAlbum
 }
 
+// reset makes the next albumsTitled call list the albums again.
+func (r *remoteAlbums) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.loaded, r.byTitle = false, nil
+}
+
 // existingAlbum returns an app-created album titled title that the store
 // does not know yet, so a directory whose album record was lost (a state
 // directory moved aside, or a crash during creation) gets its old album

@@ -2,9 +2,13 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/state"
 )
 
@@ -14,14 +18,76 @@ const maxAlbumItems = 20000
 
 // Meta key prefixes of the album bookkeeping kept in the store's settings.
 const (
-	// metaAlbumCreating journals an album creation before the request goes
-	// out. A crash leaves the entry behind, and the next pass looks the
-	// album up by title before creating it, so it is not created twice.
+	// metaAlbumCreating journals an album creation, with its start time and
+	// title, before the request goes out. A crash leaves the entry behind,
+	// and the next pass looks the album up by title before creating it, so
+	// it is not created twice.
 	metaAlbumCreating = "sync.album-creating\x00"
 	// metaRootAlbum maps a folder's root, which has no directory name the
 	// store's directory index accepts, to its album.
 	metaRootAlbum = "sync.root-album\x00"
 )
+
+// albumCreateMargin is added to the request timeout in albumCreateWindow.
+// It covers the attempts that failed before albums.create reached the
+// server, with their backoff (about 9 s, or 2.5 minutes when every response
+// is a 429), and a server that finishes the request just after the client
+// gave up. It is an estimate.
+const albumCreateMargin = 5 * time.Minute
+
+// albumCreateWindow is how long after its journal entry an interrupted
+// albums.create may still be processed by the server. The client sends
+// albums.create at most once per call, because a repeat could create a
+// second album, and abandons it after photosapi.DefaultRequestTimeout, the
+// timeout the command line's client uses.
+// NOTE: a client built with a longer Options.RequestTimeout needs a longer
+// window.
+const albumCreateWindow = photosapi.DefaultRequestTimeout + albumCreateMargin
+
+// albumInFlightError reports that an interrupted albums.create may still be
+// processed by the server, so creating the album now could make a second
+// one. The directory's files stay pending until the next pass.
+type albumInFlightError struct {
+	title string
+}
+
+func (e *albumInFlightError) Error() string {
+	return fmt.Sprintf("album creation for %q may still be in progress; retried next pass", e.title)
+}
+
+// deferForAlbum leaves paths pending when err is an *albumInFlightError and
+// reports whether it was one.
+func (e *executor) deferForAlbum(err error, paths []string) bool {
+	var inFlight *albumInFlightError
+	if !errors.As(err, &inFlight) {
+		return false
+	}
+	folder := e.fr.cfg.Path
+	for _, p := range paths {
+		e.sum.pending(folder, p, inFlight.Error())
+	}
+	e.s.log.Info().Str("folder", folder).Str("title", inFlight.title).Int("files", len(paths)).Msg(inFlight.Error())
+	return true
+}
+
+// creatingValue encodes a creation journal entry: its start time and title.
+func creatingValue(started time.Time, title string) string {
+	return started.UTC().Format(time.RFC3339Nano) + "\x00" + title
+}
+
+// creatingStart returns the start time of a creation journal entry. An
+// entry without one, written by an older photosync, gives the zero time.
+func creatingStart(value string) time.Time {
+	stamp, _, ok := strings.Cut(value, "\x00")
+	if !ok {
+		return time.Time{}
+	}
+	started, err := time.Parse(time.RFC3339Nano, stamp)
+	if err != nil {
+		return time.Time{}
+	}
+	return started
+}
 
 func albumMetaKey(prefix, folder, dir string, overflow int) string {
 	return prefix + folder + "\x00" + dir + "\x00" + strconv.Itoa(overflow)
@@ -109,19 +175,25 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 }
 
 // createAlbum creates the overflow-th album of a directory. The creation is
-// journaled before the request; a journal entry left by a crash makes it
-// look for an album of that title first.
+// journaled before the request. A journal entry left by a crash makes it
+// look for an album of that title first, and wait out albumCreateWindow
+// before it creates one, because the old request may still complete.
 func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, title string) (state.Album, error) {
 	folder := e.fr.cfg.Path
 	key := albumMetaKey(metaAlbumCreating, folder, dir, overflow)
+	now := e.s.opts.Now()
 	var interrupted bool
+	var started time.Time
 	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
 		v, ok, err := tx.GetMeta(key)
 		if err != nil {
 			return err
 		}
-		interrupted = ok && v != ""
-		return tx.PutMeta(key, title)
+		if ok && v != "" {
+			interrupted, started = true, creatingStart(v)
+			return nil
+		}
+		return tx.PutMeta(key, creatingValue(now, title))
 	})
 	if err != nil {
 		return state.Album{}, storeError(err)
@@ -130,6 +202,10 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 	// An album of this title that the store does not know is ours from a
 	// creation that a crash interrupted, or from a state directory that was
 	// lost or moved aside: take it over instead of creating a duplicate.
+	if interrupted {
+		// The listing may predate the end of the interrupted request.
+		e.sum.remoteAlbums.reset()
+	}
 	id, count := "", 0
 	existing, found, err := e.existingAlbum(ctx, title)
 	if err != nil {
@@ -142,6 +218,17 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 			msg = "adopted album whose creation was interrupted"
 		}
 		e.s.log.Info().Str("folder", folder).Str("album", id).Str("title", title).Msg(msg)
+	}
+	if !found && interrupted {
+		if now.Before(started.Add(albumCreateWindow)) {
+			return state.Album{}, &albumInFlightError{title: title}
+		}
+		err := e.s.opts.Store.Update(func(tx *state.Tx) error {
+			return tx.PutMeta(key, creatingValue(now, title))
+		})
+		if err != nil {
+			return state.Album{}, storeError(err)
+		}
 	}
 	if id == "" {
 		id, err = e.s.opts.Remote.CreateAlbum(ctx, title)

@@ -203,6 +203,9 @@ func tokenProblem(err error) bool {
 // stops the pass, a permanent one marks the files failed, and any other
 // leaves them pending.
 func (e *executor) handleError(err error, paths []string, what string) {
+	if e.deferForAlbum(err, paths) {
+		return
+	}
 	folder := e.fr.cfg.Path
 	switch classify(err) {
 	case classFatal:
