@@ -109,6 +109,9 @@ func (d *Daemon) batch(b watcher.Batch) {
 			d.log.Debug().Str("folder", f.cfg.Path).Int("paths", len(b.Paths)).
 				Int("rescans", len(b.Rescan)).Msg("Changes seen")
 			f.dirty = true
+			d.mu.Lock()
+			f.status.WatchChanges += len(b.Paths) + len(b.Rescan)
+			d.mu.Unlock()
 			return
 		}
 	}

@@ -152,7 +152,29 @@ func (d *Daemon) newSyncer(cfg *config.Config, confirm bool, progress func(photo
 		Now:              d.clock.Now,
 		Progress:         progress,
 		FullPollInterval: cfg.FullPollInterval,
+		BeforeWrite:      d.ignoreOwnWrite,
 	})
+}
+
+// ownWriteMargin is how long the watcher ignores a path that the engine is
+// about to write. The watcher times events when it handles them, which on a
+// loaded machine can be seconds after the write, so the margin is generous.
+// A user's change to the same path within the margin is missed by the
+// watcher but found by the next rescan, at scan_interval.
+const ownWriteMargin = 10 * time.Second
+
+// ignoreOwnWrite tells the watcher to ignore the path rel under root, which
+// the engine is about to write, so that the write does not start a pass.
+// The engine calls it from its download workers.
+func (d *Daemon) ignoreOwnWrite(root, rel string) {
+	if d.watch == nil {
+		return
+	}
+	// The watcher runs on the system clock, not on the daemon's Clock.
+	if err := d.watch.Ignore(root, rel, time.Now().Add(ownWriteMargin)); err != nil {
+		// A folder that is not watched has no events to ignore.
+		d.log.Debug().Err(err).Str("folder", root).Str("path", rel).Msg("Own write not ignored")
+	}
 }
 
 // progress applies one progress event of the engine to the folder status
@@ -220,6 +242,7 @@ func (d *Daemon) afterPass(folders []*folder, sum *photosync.Summary, runErr err
 		}
 		d.mu.Lock()
 		st.LastPoll, st.NextPoll = f.status.LastPoll, f.status.NextPoll
+		st.WatchChanges = f.status.WatchChanges
 		// The engine's pass ends with a poll of the folders that download.
 		if f.cfg.Mode.Downloads() && runErr == nil {
 			st.LastPoll = now

@@ -9,7 +9,7 @@ import (
 // StatusVersion is the version of the status document. The document only
 // grows: fields are added, never renamed or removed, and the version goes up
 // when a field is added.
-const StatusVersion = 1
+const StatusVersion = 2
 
 // State is the activity of a folder.
 type State int
@@ -130,6 +130,12 @@ type FolderStatus struct {
 	// LastSuccess is the end of the folder's last pass with no failure.
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
+	// WatchChanges is the number of changed paths, plus directories to
+	// rescan, that the file watcher reported in the folder since the daemon
+	// started. The daemon's own downloads and moves to the trash do not
+	// count, because it tells the watcher to ignore them. Added in
+	// version 2.
+	WatchChanges int `json:"watch_changes"`
 }
 
 // MaxFailures bounds FolderStatus.Failures.

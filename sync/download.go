@@ -48,19 +48,32 @@ type fetched struct {
 // is a symbolic link, which could lead outside the synced folder.
 var errSymlinkParent = errors.New("is a symbolic link; photosync does not write through links")
 
+// beforeWrite calls Options.BeforeWrite, if set, with the folder root and
+// the slash-separated path rel.
+func (d *downloadRun) beforeWrite(rel string) {
+	if d.s.opts.BeforeWrite != nil {
+		d.s.opts.BeforeWrite(d.root, rel)
+	}
+}
+
 // ensureDir creates the directory rel (with "/" separators) under root, one
 // part at a time, and refuses parts that are symbolic links or not
-// directories.
-func ensureDir(root, rel string) (string, error) {
+// directories. beforeMkdir, when not nil, receives the slash-separated path
+// of each directory right before it is created.
+func ensureDir(root, rel string, beforeMkdir func(rel string)) (string, error) {
 	dir := root
 	if rel == "" {
 		return dir, nil
 	}
-	for _, part := range strings.Split(rel, "/") {
+	parts := strings.Split(rel, "/")
+	for i, part := range parts {
 		dir = filepath.Join(dir, part)
 		info, err := os.Lstat(dir)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
+			if beforeMkdir != nil {
+				beforeMkdir(strings.Join(parts[:i+1], "/"))
+			}
 			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 				return "", fmt.Errorf("create directory %s: %w", dir, err)
 			}
@@ -174,6 +187,7 @@ func (d *downloadRun) placeLocked(f *fetched, it RemoteItem, relDir, albumID str
 		if err := d.record(f, it, rel, albumID, key); err != nil {
 			return "", err
 		}
+		d.beforeWrite(rel)
 		err := placeNoReplace(f.tmp, filepath.Join(d.root, filepath.FromSlash(rel)))
 		if errors.Is(err, fs.ErrExist) {
 			taken[NameKey(name)] = true

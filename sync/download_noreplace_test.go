@@ -171,7 +171,7 @@ func TestTrashWithoutHardLinks(t *testing.T) {
 	writeFile(t, filepath.Join(TrashPath(root, day), "A", "one.jpg"), "trashed earlier")
 	writeFile(t, filepath.Join(root, "A", "one.jpg"), "trashed now")
 
-	dst, err := moveToTrash(root, "A/one.jpg", day)
+	dst, err := moveToTrash(root, "A/one.jpg", day, nil)
 	if err != nil {
 		t.Fatalf("move to trash: %v", err)
 	}

@@ -93,6 +93,7 @@ func nameCandidates(it RemoteItem) []string {
 
 // link puts one recorded file in place. It runs under d.mu.
 func (d *downloadRun) link(p placement) error {
+	d.beforeWrite(p.rel)
 	err := placeNoReplace(p.f.tmp, filepath.Join(d.root, filepath.FromSlash(p.rel)))
 	if errors.Is(err, fs.ErrExist) {
 		// Another writer took the name since it was chosen.

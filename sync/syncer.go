@@ -59,6 +59,14 @@ type Options struct {
 	// DownloadWriter, when set, wraps the writer of each download's
 	// temporary file. Tests use it to simulate a full disk.
 	DownloadWriter func(io.Writer) io.Writer
+	// BeforeWrite, when set, is called right before the download direction
+	// creates a directory, places a download under its real name or moves
+	// a file into the trash (once for the source and once for each
+	// destination name it tries). root is the folder root and rel the
+	// slash-separated path relative to it. Download workers call it
+	// concurrently. The daemon uses it to tell its watcher to ignore its
+	// own writes.
+	BeforeWrite func(root, rel string)
 }
 
 // DefaultResumableThreshold is the size from which uploads use a resumable

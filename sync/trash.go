@@ -46,7 +46,7 @@ func (d *downloadRun) trash(gone []state.File) error {
 	}
 	day := d.s.opts.Now().Format("2006-01-02")
 	for _, f := range gone {
-		dst, err := moveToTrash(d.root, f.Path, day)
+		dst, err := moveToTrash(d.root, f.Path, day, d.beforeWrite)
 		if errors.Is(err, fs.ErrNotExist) {
 			// The file is gone already; the upload direction handles that
 			// as a local delete.
@@ -116,11 +116,17 @@ func (d *downloadRun) removalGuard(n int) string {
 // moveToTrash moves the file rel of the folder at root to the trash of day,
 // keeping its relative path. A file of that name in the trash is never
 // replaced: the moved file gets a numbered name. It returns the new path.
-func moveToTrash(root, rel, day string) (string, error) {
+// beforeMove, when not nil, receives the slash-separated path of the source
+// and of each destination tried, relative to root, right before the move.
+func moveToTrash(root, rel, day string, beforeMove func(rel string)) (string, error) {
 	src := filepath.Join(root, filepath.FromSlash(rel))
 	if _, err := os.Lstat(src); err != nil {
 		return "", err
 	}
+	if beforeMove == nil {
+		beforeMove = func(string) {}
+	}
+	beforeMove(rel)
 	base := filepath.Join(TrashPath(root, day), filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return "", fmt.Errorf("create trash for %s: %w", rel, err)
@@ -129,6 +135,9 @@ func moveToTrash(root, rel, day string) (string, error) {
 		dst := base
 		if i > 0 {
 			dst = filepath.Join(filepath.Dir(base), WithSuffix(path.Base(rel), rel+"#"+strconv.Itoa(i)))
+		}
+		if dstRel, err := filepath.Rel(root, dst); err == nil {
+			beforeMove(filepath.ToSlash(dstRel))
 		}
 		err := placeNoReplace(src, dst)
 		if errors.Is(err, fs.ErrExist) {

@@ -490,7 +490,7 @@ func (d *downloadRun) refresh(ctx context.Context, jobs []fetchJob) error {
 // fetchOne downloads one item into its temporary file. A base URL that
 // expired is fetched again once.
 func (d *downloadRun) fetchOne(ctx context.Context, job fetchJob) (*fetched, error) {
-	if _, err := ensureDir(d.root, job.dir); err != nil {
+	if _, err := ensureDir(d.root, job.dir, d.beforeWrite); err != nil {
 		return nil, err
 	}
 	f, err := d.fetchTo(ctx, job.item, job)
