@@ -171,9 +171,20 @@ func TestTrashWithoutHardLinks(t *testing.T) {
 	writeFile(t, filepath.Join(TrashPath(root, day), "A", "one.jpg"), "trashed earlier")
 	writeFile(t, filepath.Join(root, "A", "one.jpg"), "trashed now")
 
-	dst, err := moveToTrash(root, "A/one.jpg", day, nil)
+	var announced []string
+	dst, err := moveToTrash(root, "A/one.jpg", day, func(rel string) { announced = append(announced, rel) })
 	if err != nil {
 		t.Fatalf("move to trash: %v", err)
+	}
+	dstRel, err := filepath.Rel(root, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The hook receives the source, the name already taken and the
+	// numbered name that the file got.
+	want := []string{"A/one.jpg", MetaDir + "/trash/" + day + "/A/one.jpg", filepath.ToSlash(dstRel)}
+	if !slices.Equal(announced, want) {
+		t.Errorf("paths passed to the hook = %q, want %q", announced, want)
 	}
 	if got := readFile(t, dst); got != "trashed now" {
 		t.Errorf("%s contains %q, want %q", dst, got, "trashed now")
