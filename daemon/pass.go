@@ -160,11 +160,13 @@ func (d *Daemon) newSyncer(cfg *config.Config, confirm bool, progress func(photo
 // about to write. The watcher times events when it handles them, which on a
 // loaded machine can be seconds after the write, so the margin is generous.
 // A user's change to the same path within the margin is missed by the
-// watcher but found by the next rescan, at scan_interval.
+// watcher but found by the folder's next pass, at the latest the rescan
+// at scan_interval.
 const ownWriteMargin = 10 * time.Second
 
-// ignoreOwnWrite tells the watcher to ignore the path rel under root, which
-// the engine is about to write, so that the write does not start a pass.
+// ignoreOwnWrite registers the path rel under root, which the engine is
+// about to write, with the watcher's Ignore, so that the write does not
+// start a pass.
 // The engine calls it from its download workers.
 func (d *Daemon) ignoreOwnWrite(root, rel string) {
 	if d.watch == nil {

@@ -133,8 +133,8 @@ type FolderStatus struct {
 	// WatchChanges is the number of changed paths, plus directories to
 	// rescan, that the file watcher reported in the folder since the daemon
 	// started. The daemon's own downloads and moves to the trash do not
-	// count, because it tells the watcher to ignore them. Added in
-	// version 2.
+	// count, because it registers their paths with the watcher's ignore
+	// list. Added in version 2.
 	WatchChanges int `json:"watch_changes"`
 }
 
