@@ -49,6 +49,9 @@
 // A file modified less than Options.SettleTime ago, or whose size or
 // modification time changed while it was read, is reported as Unsettled so
 // that the caller retries it later instead of uploading a half-written file.
+// A file whose size and modification time equal what Previous returns is
+// reused before that check, because it has not changed since the store
+// recorded it: a file the engine downloaded a moment ago is not unsettled.
 //
 // # Errors
 //

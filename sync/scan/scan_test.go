@@ -431,6 +431,41 @@ func TestScanSettleTime(t *testing.T) {
 	}
 }
 
+func TestScanRecordedFileSkipsSettle(t *testing.T) {
+	root := t.TempDir()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	jpeg := jpegBytes(t)
+	fresh := now.Add(-time.Second)
+	for _, name := range []string{"recorded.jpg", "unknown.jpg"} {
+		path := writeFile(t, root, name, jpeg)
+		if err := os.Chtimes(path, fresh, fresh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prev := func(path string) (int64, time.Time, string, bool) {
+		if path != "recorded.jpg" {
+			return 0, time.Time{}, "", false
+		}
+		return int64(len(jpeg)), fresh, "recorded-hash", true
+	}
+	opts := Options{Root: root, SettleTime: 10 * time.Second, Now: func() time.Time { return now }}
+
+	res := mustScan(t, opts, prev)
+
+	if len(res.Entries) != 1 || res.Entries[0].Path != "recorded.jpg" {
+		t.Fatalf("Entries = %+v, want only recorded.jpg", res.Entries)
+	}
+	if got := res.Entries[0].SHA256; got != "recorded-hash" {
+		t.Errorf("recorded.jpg SHA256 = %q, want the stored hash", got)
+	}
+	if res.Entries[0].Hashed {
+		t.Errorf("recorded.jpg was hashed again, want the stored hash reused")
+	}
+	if got := skipFor(t, res, "unknown.jpg").Kind; got != Unsettled {
+		t.Errorf("unknown.jpg skip kind = %v, want %v", got, Unsettled)
+	}
+}
+
 func TestScanModifiedWhileHashing(t *testing.T) {
 	root := t.TempDir()
 	path := writeFile(t, root, "growing.mp4", sampleBytes(t, "Videos/clip-2010.mp4"))

@@ -234,16 +234,19 @@ func (s *scanner) enterDir(ctx context.Context, rel, abs string, info fs.FileInf
 // visitFile records a regular file that needs no reading, or queues it for
 // a hash worker.
 func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fs.FileInfo) error {
+	// A file that still has the size and modification time the store
+	// recorded is unchanged since then, however recent that time is: the
+	// engine itself wrote it (a download) or hashed it once it had settled.
+	if e, ok := s.reuse(rel, info); ok {
+		s.addEntry(e)
+		return nil
+	}
 	if reason, unsettled := s.unsettled(info.ModTime()); unsettled {
 		s.skip(Skip{Path: rel, Kind: Unsettled, Reason: reason})
 		return nil
 	}
 	if info.Size() == 0 {
 		s.skip(Skip{Path: rel, Kind: Empty, Reason: "file is empty"})
-		return nil
-	}
-	if e, ok := s.reuse(rel, info); ok {
-		s.addEntry(e)
 		return nil
 	}
 	select {
