@@ -144,3 +144,30 @@ func (h *harness) syncCtx(ctx context.Context, folders ...config.Folder) (*Summa
 	}
 	return s.Run(ctx, folders)
 }
+
+func TestAlbumCreateErrorNoWait(t *testing.T) {
+	h := newHarness(t)
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	h.settings = func(o *Options) { o.Now = func() time.Time { return t0 } }
+	root := t.TempDir()
+	writeFrom(t, root, "Trips/a.jpg", orientation(1))
+	if err := CheckMarker(root, false, false, t0); err != nil {
+		t.Fatal(err)
+	}
+	// The server answers the request with an error, so it is over and the
+	// next pass retries at once.
+	h.post("faults", map[string]any{"method": "albums.create", "status": 500, "count": 10})
+	sum := h.sync(folderAt(root))
+	if len(sum.Pending) != 1 {
+		t.Errorf("pending after the failed creation = %q, want Trips/a.jpg", pendingReasons(sum))
+	}
+	h.clearFaults()
+
+	sum = h.sync(folderAt(root))
+	if len(sum.Pending) != 0 {
+		t.Errorf("pending after the retry = %q, want none", pendingReasons(sum))
+	}
+	if n := len(h.albums()["Trips"].MediaItemIDs); n != 1 {
+		t.Errorf("album Trips has %d items, want 1", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/photosync/photosync/photosapi"
+	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/state"
 )
 
@@ -68,6 +69,13 @@ func (e *executor) deferForAlbum(err error, paths []string) bool {
 	}
 	e.s.log.Info().Str("folder", folder).Str("title", inFlight.title).Int("files", len(paths)).Msg(inFlight.Error())
 	return true
+}
+
+// answered reports whether err is an HTTP response of the server to the
+// whole request, as opposed to a timeout or a lost connection.
+func answered(err error) bool {
+	var apiErr *api.Error
+	return errors.As(err, &apiErr) && apiErr.HTTPStatus != 0 && !apiErr.Item
 }
 
 // creatingValue encodes a creation journal entry: its start time and title.
@@ -233,6 +241,16 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 	if id == "" {
 		id, err = e.s.opts.Remote.CreateAlbum(ctx, title)
 		if err != nil {
+			if answered(err) {
+				// The request is over, so the next pass need not wait for it.
+				// NOTE: behind a 502 or 504 the server may still finish it.
+				clearErr := e.s.opts.Store.Update(func(tx *state.Tx) error {
+					return tx.PutMeta(key, "")
+				})
+				if clearErr != nil {
+					return state.Album{}, storeError(clearErr)
+				}
+			}
 			return state.Album{}, fmt.Errorf("create album %q: %w", title, err)
 		}
 		e.sum.add(func(s *Summary) { s.AlbumsCreated++ })
