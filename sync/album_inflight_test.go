@@ -154,7 +154,7 @@ func TestAlbumCreateErrorNoWait(t *testing.T) {
 	if err := CheckMarker(root, false, false, t0); err != nil {
 		t.Fatal(err)
 	}
-	// The server answers the request with an error, so it is over and the
+	// The server responds to the request with an error, so it is over and the
 	// next pass retries at once.
 	h.post("faults", map[string]any{"method": "albums.create", "status": 500, "count": 10})
 	sum := h.sync(folderAt(root))

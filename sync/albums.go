@@ -71,9 +71,9 @@ func (e *executor) deferForAlbum(err error, paths []string) bool {
 	return true
 }
 
-// answered reports whether err is an HTTP response of the server to the
+// serverResponded reports whether err is the server's HTTP response to the
 // whole request, as opposed to a timeout or a lost connection.
-func answered(err error) bool {
+func serverResponded(err error) bool {
 	var apiErr *api.Error
 	return errors.As(err, &apiErr) && apiErr.HTTPStatus != 0 && !apiErr.Item
 }
@@ -241,7 +241,7 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 	if id == "" {
 		id, err = e.s.opts.Remote.CreateAlbum(ctx, title)
 		if err != nil {
-			if answered(err) {
+			if serverResponded(err) {
 				// The request is over, so the next pass need not wait for it.
 				// NOTE: behind a 502 or 504 the server may still finish it.
 				clearErr := e.s.opts.Store.Update(func(tx *state.Tx) error {
