@@ -109,3 +109,8 @@ func (c *EmulatorClock) refresh(ctx context.Context) error {
 // intervals short enough for a test. Its value is a Go duration such as
 // "1s".
 const DebugPollIntervalEnv = "PHOTOSYNC_DEBUG_POLL_INTERVAL"
+
+// DebugWatchMaxPendingEnv names the environment variable that sets
+// Options.WatchMaxPending, for tests only: a small value makes a burst of
+// files overflow the watcher into rescans. Its value is a positive integer.
+const DebugWatchMaxPendingEnv = "PHOTOSYNC_DEBUG_WATCH_MAX_PENDING"

@@ -40,6 +40,10 @@ type Options struct {
 	Logger zerolog.Logger
 	// Version is the binary's version, for the log.
 	Version string
+	// WatchMaxPending is passed to the watcher as watcher.Options.MaxPending;
+	// zero keeps the watcher's default. Tests lower it to force the
+	// fallback from single paths to rescans.
+	WatchMaxPending int
 }
 
 // Timing limits of the daemon.
@@ -171,8 +175,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer srv.close()
 
 	watch, err := watcher.New(watcher.Options{
-		Delay:  max(cfg.SettleTime, minWatchDelay),
-		Logger: d.opts.Logger,
+		Delay:      max(cfg.SettleTime, minWatchDelay),
+		MaxPending: d.opts.WatchMaxPending,
+		Logger:     d.opts.Logger,
 	})
 	if err != nil {
 		return fmt.Errorf("start daemon: %w", err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -56,6 +57,10 @@ func runDaemon(ctx context.Context, a *app, useEmulator bool) error {
 	if err := applyDebugPollInterval(cfg); err != nil {
 		return usageError(err)
 	}
+	maxPending, err := debugWatchMaxPending()
+	if err != nil {
+		return usageError(err)
+	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return fatalError(fmt.Errorf("create state directory: %w", err))
 	}
@@ -86,6 +91,8 @@ func runDaemon(ctx context.Context, a *app, useEmulator bool) error {
 		Clock:   clock,
 		Logger:  a.log,
 		Version: buildVersion(),
+
+		WatchMaxPending: maxPending,
 	})
 	if err != nil {
 		return fatalError(err)
@@ -143,6 +150,20 @@ func applyDebugPollInterval(cfg *config.Config) error {
 	}
 	cfg.PollInterval = d
 	return nil
+}
+
+// debugWatchMaxPending returns the internal
+// PHOTOSYNC_DEBUG_WATCH_MAX_PENDING variable, or zero when it is not set.
+func debugWatchMaxPending() (int, error) {
+	value := os.Getenv(daemon.DebugWatchMaxPendingEnv)
+	if value == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s %q: use a positive integer such as 500", daemon.DebugWatchMaxPendingEnv, value)
+	}
+	return n, nil
 }
 
 // reloadOnHangup reloads the config file at path on each SIGHUP until ctx

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
+
+	"github.com/photosync/photosync/daemon"
 )
 
 // burstFiles is the number of files the burst test creates at once.
@@ -17,14 +20,24 @@ func TestDaemonBurstMoveAndRemove(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uploads 5,000 files")
 	}
-	e := newDaemonEnv(t, daemonConfig{})
-	e.start()
+	e := newDaemonEnv(t, daemonConfig{logLevel: "debug"})
+	// The files arrive a few dozen per watcher delay, so a limit of 5
+	// pending paths makes the burst overflow into rescans, the path a real
+	// event overflow takes.
+	d := e.start(daemon.DebugWatchMaxPendingEnv + "=5")
 
 	for i := range burstFiles {
 		name := filepath.Join(e.root, fmt.Sprintf("Burst/%02d/img%04d.png", i%burstDirs, i))
 		writePNG(t, name, 10_000+i)
 	}
 	e.waitRemoteMatches("the burst")
+	logData, err := os.ReadFile(d.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`"rescans":[1-9]`).Match(logData) {
+		t.Errorf("the watcher never fell back to a rescan during the burst; daemon log in %s", d.log)
+	}
 
 	// A directory filled outside the tree and moved in arrives as one
 	// rename event; its files must all be found.

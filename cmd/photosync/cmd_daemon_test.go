@@ -51,6 +51,8 @@ type daemonEnv struct {
 // daemonConfig holds the config keys that tests change.
 type daemonConfig struct {
 	dailyLimit, pollReserve int
+	// logLevel is the daemon's log.level; empty means info.
+	logLevel string
 }
 
 func newDaemonEnv(t *testing.T, dc daemonConfig) *daemonEnv {
@@ -71,6 +73,9 @@ func newDaemonEnv(t *testing.T, dc daemonConfig) *daemonEnv {
 	if dc.dailyLimit == 0 {
 		dc.dailyLimit, dc.pollReserve = 100_000, 100
 	}
+	if dc.logLevel == "" {
+		dc.logLevel = "info"
+	}
 	socket := filepath.Join(dir, "run", "photosync.sock")
 	cfg := fmt.Sprintf(`state_dir: %s
 socket: %s
@@ -89,12 +94,12 @@ quota:
   daily_limit: %d
   poll_reserve: %d
 log:
-  level: info
+  level: %s
   format: json
 folders:
   - path: %s
 `, filepath.Join(dir, "state"), socket, emu.URL, emu.URL, emu.URL, emu.URL, creds, token,
-		dc.dailyLimit, dc.pollReserve, root)
+		dc.dailyLimit, dc.pollReserve, dc.logLevel, root)
 	return &daemonEnv{t: t, emu: emu, dir: dir, root: root, socket: socket,
 		config: writePrivate(t, filepath.Join(dir, "config.yaml"), cfg), env: isolatedEnv(t)}
 }
