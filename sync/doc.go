@@ -33,7 +33,10 @@
 // stored session is queried and resumed where the server stopped. Album
 // creation is journaled in the store's settings before the request, and a
 // leftover entry makes the next pass look the album up by title before it
-// creates one. Removals from albums that follow a move or a content change
+// creates one. When no album of that title exists yet, the pass creates
+// none until the old request can no longer be in flight (the client's
+// request timeout plus a margin), and leaves that directory's files
+// pending until then. Removals from albums that follow a move or a content change
 // are journaled per folder before any record changes, so a kill cannot
 // lose them.
 //
