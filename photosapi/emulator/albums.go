@@ -79,20 +79,11 @@ func (c *call) getAlbum() (any, *apiError) {
 
 // listAlbums lists albums in creation order, oldest first.
 func (c *call) listAlbums() (any, *apiError) {
-	q := c.r.URL.Query()
-	size, e := queryPageSize(q.Get("pageSize"), albumsPageDefault, albumsPageMax)
+	lq, e := c.readAlbumListQuery("albums.list")
 	if e != nil {
 		return nil, e
 	}
-	excludeOthers, e := queryBool(q.Get("excludeNonAppCreatedData"), "excludeNonAppCreatedData")
-	if e != nil {
-		return nil, e
-	}
-	scope := fmt.Sprintf("albums.list|%t", excludeOthers)
-	cur, resumed, e := decodeCursor(q.Get("pageToken"), scope)
-	if e != nil {
-		return nil, e
-	}
+	size, excludeOthers, scope, cur, resumed := lq.size, lq.excludeOthers, lq.scope, lq.cur, lq.resumed
 	var resp listAlbumsResponse
 	for _, a := range c.s.sortedAlbumsLocked() {
 		if resumed && a.Sequence <= cur.After.Sequence {
@@ -109,6 +100,34 @@ func (c *call) listAlbums() (any, *apiError) {
 		resp.Albums = append(resp.Albums, c.renderAlbumLocked(a))
 	}
 	return resp, nil
+}
+
+// albumListQuery holds the query parameters that albums.list and
+// sharedAlbums.list share.
+type albumListQuery struct {
+	size          int
+	excludeOthers bool
+	// scope binds page tokens to the method and to excludeOthers.
+	scope   string
+	cur     cursor
+	resumed bool
+}
+
+// readAlbumListQuery reads the page size, excludeNonAppCreatedData and the
+// page token of an album listing by method.
+func (c *call) readAlbumListQuery(method string) (albumListQuery, *apiError) {
+	var lq albumListQuery
+	query := c.r.URL.Query()
+	var e *apiError
+	if lq.size, e = queryPageSize(query.Get("pageSize"), albumsPageDefault, albumsPageMax); e != nil {
+		return lq, e
+	}
+	if lq.excludeOthers, e = queryBool(query.Get("excludeNonAppCreatedData"), "excludeNonAppCreatedData"); e != nil {
+		return lq, e
+	}
+	lq.scope = fmt.Sprintf("%s|%t", method, lq.excludeOthers)
+	lq.cur, lq.resumed, e = decodeCursor(query.Get("pageToken"), lq.scope)
+	return lq, e
 }
 
 func queryBool(value, name string) (bool, *apiError) {

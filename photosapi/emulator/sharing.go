@@ -100,20 +100,11 @@ func (c *call) leaveSharedAlbum() (any, *apiError) {
 // listSharedAlbums lists the shared albums the client owns or joined, in
 // creation order.
 func (c *call) listSharedAlbums() (any, *apiError) {
-	q := c.r.URL.Query()
-	size, e := queryPageSize(q.Get("pageSize"), albumsPageDefault, albumsPageMax)
+	lq, e := c.readAlbumListQuery("sharedAlbums.list")
 	if e != nil {
 		return nil, e
 	}
-	excludeOthers, e := queryBool(q.Get("excludeNonAppCreatedData"), "excludeNonAppCreatedData")
-	if e != nil {
-		return nil, e
-	}
-	scope := fmt.Sprintf("sharedAlbums.list|%t", excludeOthers)
-	cur, resumed, e := decodeCursor(q.Get("pageToken"), scope)
-	if e != nil {
-		return nil, e
-	}
+	size, excludeOthers, scope, cur, resumed := lq.size, lq.excludeOthers, lq.scope, lq.cur, lq.resumed
 	var resp listSharedAlbumsResponse
 	var lastSeq int64
 	for _, a := range c.s.sortedAlbumsLocked() {
