@@ -86,6 +86,9 @@ func TestSyncRequestUnknownFolder(t *testing.T) {
 func TestMissingRootState(t *testing.T) {
 	h := startHarness(t, "A")
 	root := filepath.Join(h.dir, "A")
+	h.waitStatus("watching the folder", func(st *Status) bool {
+		return st.Folders[0].Watching && st.Folders[0].WatchError == ""
+	})
 	if err := os.Rename(root, root+".unmounted"); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +100,12 @@ func TestMissingRootState(t *testing.T) {
 	})
 	if st.Folders[0].LastError == "" {
 		t.Error("a missing root has no last_error")
+	}
+	st = h.waitStatus("watch lost", func(st *Status) bool {
+		return !st.Folders[0].Watching
+	})
+	if st.Folders[0].WatchError == "" {
+		t.Error("a folder that is not watched has no watch_error")
 	}
 
 	if err := os.Rename(root+".unmounted", root); err != nil {

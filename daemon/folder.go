@@ -15,6 +15,9 @@ type folder struct {
 
 	// status is guarded by Daemon.mu.
 	status FolderStatus
+	// watchErr is why the last attempt to watch the root failed, or empty;
+	// guarded by Daemon.mu.
+	watchErr string
 
 	// The fields below belong to the loop goroutine.
 	dirty    bool      // a pass must look at the folder

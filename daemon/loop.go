@@ -130,6 +130,12 @@ func (d *Daemon) markAllDirty() {
 // tries the watch again.
 func (d *Daemon) addWatch(f *folder) {
 	err := d.watch.Add(f.cfg.Path)
+	d.mu.Lock()
+	f.watchErr = ""
+	if err != nil {
+		f.watchErr = err.Error()
+	}
+	d.mu.Unlock()
 	var limit *watcher.WatchLimitError
 	switch {
 	case err == nil:

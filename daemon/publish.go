@@ -2,8 +2,11 @@ package daemon
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/photosync/photosync/watcher"
 )
 
 // publish updates the account status, the folders' pause states, the
@@ -120,6 +123,12 @@ func (d *Daemon) status() Status {
 		Summary:  d.summary,
 		Accounts: []AccountStatus{d.account},
 	}
+	watched := map[string]watcher.RootStatus{}
+	if d.watch != nil {
+		for _, rs := range d.watch.Status() {
+			watched[rs.Root] = rs
+		}
+	}
 	for _, f := range d.folders {
 		fs := f.status
 		if fs.Progress != nil {
@@ -127,6 +136,14 @@ func (d *Daemon) status() Status {
 			fs.Progress = &p
 		}
 		fs.Failures = append([]Failure(nil), fs.Failures...)
+		if rs, ok := watched[filepath.Clean(f.cfg.Path)]; ok {
+			fs.Watching = rs.Watching
+			if !rs.Watching && rs.Err != nil {
+				fs.WatchError = rs.Err.Error()
+			}
+		} else {
+			fs.WatchError = f.watchErr
+		}
 		st.Folders = append(st.Folders, fs)
 	}
 	return st

@@ -9,7 +9,7 @@ import (
 // StatusVersion is the version of the status document. The document only
 // grows: fields are added, never renamed or removed, and the version goes up
 // when a field is added.
-const StatusVersion = 2
+const StatusVersion = 3
 
 // State is the activity of a folder.
 type State int
@@ -136,6 +136,12 @@ type FolderStatus struct {
 	// count, because it registers their paths with the watcher's ignore
 	// list. Added in version 2.
 	WatchChanges int `json:"watch_changes"`
+	// Watching reports whether the file watcher follows the folder. When
+	// it is false, WatchError says why, for example that the inotify
+	// watches ran out and which sysctl raises them, and the folder is
+	// scanned every scan_interval instead. Added in version 3.
+	Watching   bool   `json:"watching"`
+	WatchError string `json:"watch_error,omitempty"`
 }
 
 // MaxFailures bounds FolderStatus.Failures.
