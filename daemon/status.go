@@ -137,9 +137,9 @@ type FolderStatus struct {
 	// list. Added in version 2.
 	WatchChanges int `json:"watch_changes"`
 	// Watching reports whether the file watcher follows the folder. When
-	// it is false, WatchError says why, for example that the inotify
-	// watches ran out and which sysctl raises them, and the folder is
-	// scanned every scan_interval instead. Added in version 3.
+	// it is false, WatchError gives the reason (for example that the
+	// inotify watches ran out, with the sysctl that raises them), and the
+	// folder is scanned every scan_interval instead. Added in version 3.
 	Watching   bool   `json:"watching"`
 	WatchError string `json:"watch_error,omitempty"`
 }
