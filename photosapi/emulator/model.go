@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// mediaInfo is what the emulator learns from an item's bytes when they are
-// uploaded.
+// mediaInfo is the metadata the emulator reads from an item's bytes when
+// they are uploaded.
 type mediaInfo struct {
 	MimeType string `json:"mimeType"`
 	Video    bool   `json:"video,omitempty"`
-	// CaptureTime is the time the bytes say the picture was taken. It is
-	// zero when they do not say, and then creationTime is the upload time
-	// and date filters never match the item.
+	// CaptureTime is the capture time recorded in the bytes (EXIF or the
+	// video header). It is zero when they record none, and then
+	// creationTime is the upload time and date filters never match the item.
 	CaptureTime     time.Time `json:"captureTime,omitzero"`
 	Width           int64     `json:"width,omitempty"`
 	Height          int64     `json:"height,omitempty"`
@@ -94,7 +94,8 @@ type shareState struct {
 	Joined          map[string]bool `json:"joined,omitempty"`
 }
 
-// uploadToken is what the uploads endpoint returns for finished bytes.
+// uploadToken is the record behind a token the uploads endpoint returned
+// for finished bytes: their hash, size, metadata, file name and uploader.
 type uploadToken struct {
 	Info mediaInfo `json:"info"`
 	// Supported is false for bytes Google Photos does not accept, which
