@@ -29,8 +29,9 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // of the emulator's GET /emulator/v1/clock, on a loopback address.
 const DebugClockEnv = "PHOTOSYNC_DEBUG_CLOCK_URL"
 
-// emulatorClockRefresh is how often EmulatorClock reads the emulator's clock. A test that advances the emulator's clock sees the daemon follow
-// within this time plus one loop wake-up.
+// emulatorClockRefresh is the interval at which EmulatorClock reads the
+// emulator's clock. After a test advances the emulator's clock, the daemon
+// follows within this time plus one loop wake-up.
 const emulatorClockRefresh = 200 * time.Millisecond
 
 // EmulatorClock is a Clock that follows the clock of a photosync emulator:

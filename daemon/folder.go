@@ -15,8 +15,8 @@ type folder struct {
 
 	// status is guarded by Daemon.mu.
 	status FolderStatus
-	// watchErr is why the last attempt to watch the root failed, or empty;
-	// guarded by Daemon.mu.
+	// watchErr is the error of the last failed attempt to watch the root,
+	// or empty. Daemon.mu guards it.
 	watchErr string
 
 	// The fields below belong to the loop goroutine.

@@ -157,8 +157,8 @@ func (c *Client) retry(ctx context.Context, r *request) error {
 		}
 
 		var e *api.Error
-		// Base URL downloads carry no token, so their 401 says nothing
-		// about it.
+		// Base URL downloads carry no token, so their 401 is not about the
+		// token.
 		if errors.As(err, &e) && e.HTTPStatus == http.StatusUnauthorized && e.Method != api.MethodToken &&
 			r.method != api.MethodDownload && !reauthorized && c.canReauthorize() {
 			// x/oauth2 refreshes a token only when it expires by the

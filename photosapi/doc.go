@@ -36,9 +36,10 @@
 // Reads, patches, album membership changes, sharing calls and byte uploads
 // retry on every retryable error. albums.create, mediaItems.batchCreate
 // and albums.addEnrichment create something on each processed request,
-// so they retry only when the server did not process it: the request
-// body never fully reached the connection, or the server responded with
-// 429 or 503, which Google uses for rate limits and overload.
+// so they retry only when the server did not process it. That is when the
+// request body never fully reached the connection, or when the server
+// responded with 429 or 503, which Google uses for rate limits and
+// overload.
 //
 // After an HTTP 401 the client invalidates its access token (when
 // Options.TokenSource has an Invalidate method, as *TokenSource does) and

@@ -17,15 +17,15 @@ const (
 	backoffInitial    = time.Second
 	backoffMultiplier = 1.3
 	backoffMax        = 10 * time.Second
-	// rateLimitWait is the least wait after a 429 without Retry-After;
-	// Google's best-practice page asks for at least 30 s.
+	// rateLimitWait is the minimum wait after a 429 without Retry-After,
+	// because Google's best-practice page requests at least 30 s.
 	rateLimitWait = 30 * time.Second
 	// jitterShare spreads each wait by up to 20% either way so that
 	// clients failing together do not retry together.
 	jitterShare = 0.2
 )
 
-// idempotency says when a call may be sent again after a failure.
+// idempotency is the rule for sending a call again after a failure.
 type idempotency int
 
 const (

@@ -46,7 +46,7 @@ fail() {
 
 # cpu_ticks PID: prints the process's user plus system CPU time in clock
 # ticks, from fields 14 and 15 of /proc/PID/stat. The fields count from 1,
-# which holds because the command name in field 2 has no spaces.
+# which is correct because the command name in field 2 has no spaces.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # status_kib PID FIELD: prints a memory field of /proc/PID/status in KiB.

@@ -261,7 +261,7 @@ func openSyncStore(stateDir string, dryRun bool) (*state.Store, func(), error) {
 			return nil, nil, fatalError(fmt.Errorf("create state directory: %w", err))
 		}
 	}
-	// When a daemon that does not answer on the socket holds the store,
+	// When a daemon that does not respond on the socket holds the store,
 	// this fails with the lock error that names its pid.
 	store, err := state.Open(dbPath, opts)
 	if err != nil {

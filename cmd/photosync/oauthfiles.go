@@ -65,7 +65,7 @@ func readPrivateFile(path, description string) ([]byte, error) {
 // file.
 func readClientCredentials(path string) (clientCredentials, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		// auth login needs this file itself, so the message says where
+		// auth login needs this file itself, so the message names where
 		// the file comes from before it mentions the login.
 		return clientCredentials{}, fmt.Errorf("credentials file %s not found: in the Google Cloud "+
 			"console, enable the Photos Library API, create an OAuth client ID of type Desktop app "+

@@ -41,7 +41,7 @@ type SharedAlbumOptions struct {
 	IsCommentable bool `json:"isCommentable,omitempty"`
 }
 
-// PositionType is where in an album new items or enrichments go.
+// PositionType is the place in an album where new items or enrichments go.
 type PositionType string
 
 // Position types of AlbumPosition. The server places items last when no

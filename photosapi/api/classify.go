@@ -165,8 +165,8 @@ func (e *Error) needsReauth() bool {
 	return strings.Contains(strings.ToLower(e.Message), "insufficient authentication scopes")
 }
 
-// IsStorageFull reports whether err says the user's Google storage has no
-// room left. Every upload fails until the user frees or buys space.
+// IsStorageFull reports whether err reports that the user's Google storage
+// has no room left. Every upload fails until the user frees or buys space.
 func IsStorageFull(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.isStorageFull()

@@ -16,8 +16,8 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 
-// FakeClock is a Clock that moves only when told to. It is safe for
-// concurrent use.
+// FakeClock is a Clock that moves only when Advance is called. It is safe
+// for concurrent use.
 type FakeClock struct {
 	mu  sync.Mutex
 	now time.Time

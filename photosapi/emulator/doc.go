@@ -44,7 +44,7 @@
 // The endpoints under /emulator/v1/ take and return JSON and need no token:
 //
 //   - GET items: {"items":[{"id","filename","sha256","size","mimeType",
-//     "creatorClientId","albumIds":[]}]}, every item whoever created it.
+//     "creatorClientId","albumIds":[]}]}, every item of every client.
 //   - GET albums: {"albums":[{"id","title","creatorClientId",
 //     "mediaItemIds":[]}]}.
 //   - GET requests: {"total","byMethod":{"mediaItems.batchCreate":n,...},

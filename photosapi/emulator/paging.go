@@ -8,9 +8,9 @@ import (
 )
 
 // Page sizes, as Google documents them. A larger pageSize is clamped to the
-// maximum, not rejected, which is what the real service does for these
-// list methods and what a client expects when it asks for "as many as
-// possible".
+// maximum, not rejected. Google does not document which of the two it does,
+// so the emulator takes the choice that gives a client requesting "as many
+// as possible" a valid page.
 const (
 	albumsPageDefault = 20
 	albumsPageMax     = 50
