@@ -3,17 +3,24 @@ package reliability
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/photosync/photosync/config"
 	"github.com/photosync/photosync/daemon"
+	"github.com/photosync/photosync/photosapi"
+	"github.com/photosync/photosync/photosapi/api"
+	"github.com/photosync/photosync/photosapi/emulator"
 	"github.com/photosync/photosync/state"
 )
 
@@ -28,36 +35,112 @@ var phaseDelays = []string{
 	`{"method":"albums.batchAddMediaItems","delay":"100ms"}`,
 }
 
-// maxKillDelay bounds the random kill moment. A run over one trial's new
-// photos takes about 700 ms with phaseDelays, so most kills land inside it
-// and some after it, which exercises a kill of an idle process too.
-const maxKillDelay = 900 * time.Millisecond
+// downloadDelays add delays to the listings of a poll and to each base-URL
+// download, so that kills land inside polls and downloads too, while a
+// temporary file exists.
+var downloadDelays = append(slices.Clone(phaseDelays),
+	`{"method":"albums.list","delay":"40ms"}`,
+	`{"method":"mediaItems.search","delay":"40ms"}`,
+	`{"method":"mediaItems.list","delay":"40ms"}`,
+	`{"method":"download","delay":"250ms"}`,
+)
 
-// restartDelay is the pause between a kill and the restart: longer than
-// every delay in phaseDelays, so no request of the killed run is still in
-// flight on the emulator.
-const restartDelay = 300 * time.Millisecond
+// crashKind is one kind of crash trial.
+type crashKind struct {
+	// mode is the folder's mode.
+	mode string
+	// local is the number of new photos each trial writes into a
+	// directory of its own, Trial/NNN.
+	local int
+	// remote makes each trial add photos on the server through another
+	// install: two in a new album Remote/NNN, one in the album of the
+	// previous trial's directory, and one outside every album.
+	remote bool
+	// samples makes the sample media of testdata/media join the first
+	// trial.
+	samples bool
+	// delays are the emulator faults that stretch the phases of a run.
+	delays []string
+	// maxKill bounds the random kill moment.
+	maxKill time.Duration
+	// ciTrials is the number of trials when -reliability.trials is not
+	// given.
+	ciTrials int
+}
 
-// photosPerTrial is the number of new photos each trial adds, in a
-// directory of its own, so every trial's run has uploads, an album to
-// create and creations to make.
-const photosPerTrial = 5
+// uploadKind is the trial of an upload-only folder. A run over one trial's
+// new photos takes about 700 ms with phaseDelays, so most kills land
+// inside it and some after it, which exercises a kill of an idle process
+// too.
+var uploadKind = crashKind{mode: "upload-only", local: 5, samples: true,
+	delays: phaseDelays, maxKill: 900 * time.Millisecond, ciTrials: 6}
+
+// downloadKind is the trial of a download-only folder: remote additions
+// only. A run over one trial's additions takes about 500 ms with
+// downloadDelays.
+var downloadKind = crashKind{mode: "download-only", remote: true,
+	delays: downloadDelays, maxKill: 600 * time.Millisecond, ciTrials: 3}
+
+// twoWayKind is the trial of a two-way folder: local and remote additions
+// in the same trial, so a run uploads and downloads. A run over one
+// trial's additions takes about 1 s with downloadDelays.
+var twoWayKind = crashKind{mode: "two-way", local: 3, remote: true, samples: true,
+	delays: downloadDelays, maxKill: 1200 * time.Millisecond, ciTrials: 3}
+
+// trialCount is the number of trials of a kind: -reliability.trials when
+// given, or else the kind's share of the default run.
+func trialCount(k crashKind) int {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "reliability.trials" })
+	if given {
+		return *trials
+	}
+	return k.ciTrials
+}
+
+// newCrashEnv returns the env of a kind. The remote kinds run without the
+// daily request quota on either side: hundreds of trials of polls and
+// remote additions would use it up, and the quota is not what they test.
+func newCrashEnv(t *testing.T, k crashKind) *env {
+	if !k.remote {
+		return newEnvWith(t, k.mode, emulator.Options{})
+	}
+	e := newEnvWith(t, k.mode, emulator.Options{DailyQuota: -1})
+	e.writeConfig("quota:\n  daily_limit: 100000000\n  poll_reserve: 1000\n")
+	return e
+}
 
 // storeSnapshot is what the store recorded when a process was killed.
 type storeSnapshot struct {
-	// unsentBytes is the size of the distinct local contents that have
-	// neither a media item nor a live upload token: the only bytes a
-	// restart may send.
+	// unsentBytes is the number of content bytes the store cannot account
+	// for: the size of each distinct local content that has neither a
+	// media item nor a live upload token, less the bytes that the server
+	// confirms for the content's stored resumable session. These are the
+	// only bytes a run from this store may send.
 	unsentBytes int64
 	// stages counts pending uploads by stage.
 	stages map[state.UploadStage]int
+	// sessions counts the stored resumable sessions of content without a
+	// token, and confirmed sums the bytes the server holds for them.
+	sessions  int
+	confirmed int64
+	// downloads counts the downloads journaled in the store, whose
+	// temporary files may exist.
+	downloads int
 }
 
 // tokenLifetime is how long the engine trusts an upload token. It sends
 // the bytes again for an older one.
 const tokenLifetime = 23 * time.Hour
 
-// snapshot opens the stopped process's store read-only.
+// metaDownloading is the prefix of the store settings that journal a
+// download's temporary file, as the sync package writes them.
+const metaDownloading = "sync.downloading\x00"
+
+// snapshot opens the stopped process's store read-only. It queries the
+// server, through the other install's client, for the bytes each stored
+// resumable session holds, so the emulator must have finished the killed
+// process's requests first.
 func (e *env) snapshot(now time.Time) storeSnapshot {
 	e.t.Helper()
 	files := e.supported()
@@ -77,6 +160,7 @@ func (e *env) snapshot(now time.Time) storeSnapshot {
 		e.t.Fatalf("open the state after the kill: %v", err)
 	}
 	defer store.Close()
+	var sessions []state.Upload
 	err = store.View(func(tx *state.Tx) error {
 		for sha, size := range distinctSizes(files) {
 			_, hasItem, err := tx.MediaItemByHash(sha)
@@ -88,9 +172,20 @@ func (e *env) snapshot(now time.Time) storeSnapshot {
 				return err
 			}
 			live := pending && u.Token != "" && now.Sub(u.TokenCreated) < tokenLifetime
-			if !hasItem && !live {
+			switch {
+			case hasItem || live:
+			case pending && u.SessionURL != "":
+				sessions = append(sessions, u)
+			default:
 				snap.unsentBytes += size
 			}
+		}
+		err = tx.ForEachMeta(metaDownloading, func(_, _ string) error {
+			snap.downloads++
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		return tx.ForEachUpload(func(u state.Upload) error {
 			snap.stages[u.Stage]++
@@ -100,7 +195,36 @@ func (e *env) snapshot(now time.Time) storeSnapshot {
 	if err != nil {
 		e.t.Fatalf("read state: %v", err)
 	}
+	for _, u := range sessions {
+		held := e.sessionBytes(u)
+		snap.sessions++
+		snap.confirmed += held
+		snap.unsentBytes += u.Size - held
+	}
 	return snap
+}
+
+// sessionBytes returns how many bytes the server holds for the stored
+// session of u: all of them once the session is final, none when the
+// server has no record of it.
+func (e *env) sessionBytes(u state.Upload) int64 {
+	e.t.Helper()
+	session, err := e.remoteClient().ResumeUpload(u.SessionURL, u.Size)
+	if err != nil {
+		e.t.Fatalf("stored session of %s: %v", u.Path, err)
+	}
+	st, err := session.Query(e.t.Context())
+	switch {
+	case api.IsPermanent(err):
+		return 0
+	case err != nil:
+		e.t.Fatalf("query the stored session of %s: %v", u.Path, err)
+	case st.Status == photosapi.UploadFinal:
+		return u.Size
+	case st.Status == photosapi.UploadActive:
+		return st.Received
+	}
+	return 0
 }
 
 func distinctSizes(files []localFile) map[string]int64 {
@@ -109,6 +233,23 @@ func distinctSizes(files []localFile) map[string]int64 {
 		sizes[f.sha] = f.size
 	}
 	return sizes
+}
+
+// temporaryFiles counts the files of the tree whose names a download
+// gives its temporary files.
+func (e *env) temporaryFiles() int {
+	e.t.Helper()
+	n := 0
+	err := filepath.WalkDir(e.root, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".photosync-tmp-") {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }
 
 // killAfter starts cmd and sends it SIGKILL after delay, unless it ended
@@ -128,18 +269,85 @@ func killAfter(t *testing.T, cmd *exec.Cmd, delay time.Duration) error {
 type crashStats struct {
 	trials, killed int
 	stages         map[state.UploadStage]int
+	// downloads and temporary sum the journaled downloads and the
+	// temporary files found right after the kills.
+	downloads, temporary int
+	// sessions sums the stored sessions without a token at the kills,
+	// inside counts the kills after which one of them held some but not
+	// all bytes, and confirmed sums the bytes the server held for them.
+	sessions, inside int
+	confirmed        int64
+	// restartBytes sums the bytes the restarts sent.
+	restartBytes int64
 }
 
-func (s crashStats) String() string {
+func newCrashStats() *crashStats {
+	return &crashStats{stages: map[state.UploadStage]int{}}
+}
+
+func (s *crashStats) String() string {
 	return fmt.Sprintf("%d trials, %d runs killed before they ended; pending uploads at the kill: "+
-		"%d sending, %d uploaded, %d creating", s.trials, s.killed,
-		s.stages[state.StageSending], s.stages[state.StageUploaded], s.stages[state.StageCreating])
+		"%d sending, %d uploaded, %d creating; journaled downloads at the kill: %d, temporary files: %d; "+
+		"resumable sessions at the kill: %d, %d of them partly sent, %d bytes confirmed; "+
+		"bytes sent by the restarts: %d", s.trials, s.killed,
+		s.stages[state.StageSending], s.stages[state.StageUploaded], s.stages[state.StageCreating],
+		s.downloads, s.temporary, s.sessions, s.inside, s.confirmed, s.restartBytes)
 }
 
-// runCrashTrials runs the trials of one mode. start returns a process that
+// killAndRestart runs one trial: it starts a process, kills it after
+// delay and finishes the work with finish. It checks the byte uploads of
+// each run against what the store could not account for when that run
+// started, and then the outcome on both sides.
+func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.Cmd, finish func(), stats *crashStats) {
+	t := e.t
+	t.Helper()
+	before := e.snapshot(time.Now())
+	sentBefore := e.requests().UploadBytes
+	err := killAfter(t, start(), delay)
+	if isKilled(err) {
+		stats.killed++
+	}
+	// A request in flight at the kill still completes on the server. The
+	// restart waits until the emulator finished them, as a service
+	// manager's restart delay would, so that the trials measure the
+	// recovery from the store and each run's bytes count for that run.
+	// NOTE: an albums.create that completes after the restart listed the
+	// albums is covered by TestCrashAlbumCreateInFlight instead.
+	e.waitRequestsDone()
+	stats.temporary += e.temporaryFiles()
+	sentAtKill := e.requests().UploadBytes
+	if sent := sentAtKill - sentBefore; sent > before.unsentBytes {
+		t.Errorf("trial %d: the killed run sent %d upload bytes, but the store could account for all but %d bytes "+
+			"when it started", trial, sent, before.unsentBytes)
+	}
+	after := e.snapshot(time.Now())
+	for stage, n := range after.stages {
+		stats.stages[stage] += n
+	}
+	stats.downloads += after.downloads
+	stats.sessions += after.sessions
+	stats.confirmed += after.confirmed
+	if after.confirmed > 0 {
+		stats.inside++
+	}
+	finish()
+	e.waitRequestsDone()
+	sent := e.requests().UploadBytes - sentAtKill
+	stats.restartBytes += sent
+	if sent > after.unsentBytes {
+		t.Errorf("trial %d: the restart sent %d upload bytes, but the store could account for all but %d bytes "+
+			"at the kill (%d bytes confirmed for %d stored sessions)",
+			trial, sent, after.unsentBytes, after.confirmed, after.sessions)
+	}
+	e.checkConverged()
+	e.checkStateClean()
+	stats.trials++
+}
+
+// runCrashTrials runs the trials of one kind. start returns a process that
 // does the work; finish brings the install to rest after a kill and
 // returns when a run completed.
-func runCrashTrials(t *testing.T, e *env, start func() *exec.Cmd, finish func()) {
+func runCrashTrials(t *testing.T, e *env, k crashKind, start func() *exec.Cmd, finish func()) {
 	// NOTE: a kill while the very first run creates state.db can leave a
 	// zero-byte file, which every later Open rejects as damaged, so the
 	// user must remove it by hand. A first run to completion keeps the
@@ -147,53 +355,60 @@ func runCrashTrials(t *testing.T, e *env, start func() *exec.Cmd, finish func())
 	if res := e.run("sync"); res.code != 0 {
 		t.Fatalf("first sync: %s", res)
 	}
-	e.copySamples()
-	for _, spec := range phaseDelays {
-		e.fault(spec)
+	if k.samples {
+		e.copySamples()
 	}
+	e.setFaults(k.delays)
 	rng := rand.New(rand.NewPCG(*seed, uint64(len(t.Name()))))
-	stats := crashStats{stages: map[state.UploadStage]int{}}
-	for trial := range *trials {
-		e.addPhotos(fmt.Sprintf("Trial/%03d", trial), photosPerTrial, fmt.Sprintf("t%d", trial))
+	stats := newCrashStats()
+	for trial := range trialCount(k) {
+		tag := fmt.Sprintf("t%d", trial)
+		if k.local > 0 {
+			e.addPhotos(fmt.Sprintf("Trial/%03d", trial), k.local, tag)
+		}
+		var added []remoteAddition
+		if k.remote {
+			e.clearFaults()
+			added = e.addRemoteTrial(k, trial, tag)
+			e.setFaults(k.delays)
+		}
+		want := localSet(e.supported())
+		for _, a := range added {
+			want[a.sha+" "+a.dir]++
+		}
 
-		before := e.snapshot(time.Now())
-		sentBefore := e.requests().UploadBytes
-		delay := time.Duration(rng.Int64N(int64(maxKillDelay)))
-		err := killAfter(t, start(), delay)
-		if isKilled(err) {
-			stats.killed++
-		}
-		// NOTE: a request in flight at the kill still completes on the
-		// server, and an albums.create that completes after the restart
-		// listed the albums gives a duplicate album (see
-		// TestCrashAlbumCreateInFlight). The restart waits out the longest
-		// injected delay, as a service manager's restart delay would, so
-		// that the trials measure the recovery from the store.
-		time.Sleep(restartDelay)
-		after := e.snapshot(time.Now())
-		for stage, n := range after.stages {
-			stats.stages[stage] += n
-		}
-		finish()
-
-		// The emulator may count the body of an upload that was in flight
-		// at the kill after the kill, so the bytes are checked over both
-		// runs: the killed run may send only what was unsent when it
-		// started, and the restart only what was unsent at the kill.
-		sent := e.requests().UploadBytes - sentBefore
-		if limit := before.unsentBytes + after.unsentBytes; sent > limit {
-			t.Errorf("trial %d: the killed run and its restart sent %d upload bytes, but only %d bytes "+
-				"of content had neither an item nor a live token in the store when they started",
-				trial, sent, limit)
-		}
-		e.checkConverged()
-		e.checkStateClean()
-		stats.trials++
+		delay := time.Duration(rng.Int64N(int64(k.maxKill)))
+		e.killAndRestart(trial, delay, start, finish, stats)
+		e.checkLocal(want)
 		if t.Failed() {
 			t.Fatalf("trial %d (kill after %v) broke the invariants; seed %d", trial, delay, *seed)
 		}
 	}
 	t.Logf("%s: %s", t.Name(), stats)
+}
+
+// addRemoteTrial adds one trial's remote photos and returns where their
+// downloads must land.
+func (e *env) addRemoteTrial(k crashKind, trial int, tag string) []remoteAddition {
+	e.t.Helper()
+	added := e.addRemote(fmt.Sprintf("Remote/%03d", trial), 2, tag+"-new")
+	if trial > 0 {
+		// An album that already has a directory: the album of the
+		// previous trial's local photos, or of its remote album.
+		previous := fmt.Sprintf("Remote/%03d", trial-1)
+		if k.local > 0 {
+			previous = fmt.Sprintf("Trial/%03d", trial-1)
+		}
+		added = append(added, e.addRemote(previous, 1, tag+"-old")...)
+	}
+	return append(added, e.addRemote("", 1, tag+"-loose")...)
+}
+
+func (e *env) setFaults(specs []string) {
+	e.t.Helper()
+	for _, spec := range specs {
+		e.fault(spec)
+	}
 }
 
 func isKilled(err error) bool {
@@ -205,26 +420,64 @@ func isKilled(err error) bool {
 	return ok && status.Signaled() && status.Signal() == syscall.SIGKILL
 }
 
-func TestCrashOneShotSync(t *testing.T) {
-	e := newEnv(t)
-	start := func() *exec.Cmd { return e.command(t.Context(), "sync") }
-	finish := func() {
+// syncRuns returns the start and finish of the one-shot mode: a `sync`
+// killed, and another `sync` to the end.
+func syncRuns(e *env) (start func() *exec.Cmd, finish func()) {
+	start = func() *exec.Cmd { return e.command(e.t.Context(), "sync") }
+	finish = func() {
 		if res := e.run("sync"); res.code != 0 {
-			t.Fatalf("sync after the kill: %s", res)
+			e.t.Fatalf("sync after the kill: %s", res)
 		}
 	}
-	runCrashTrials(t, e, start, finish)
+	return start, finish
 }
 
-func TestCrashDaemon(t *testing.T) {
-	e := newEnv(t)
-	start := func() *exec.Cmd { return e.command(t.Context(), "daemon") }
-	finish := func() {
+// daemonRuns returns the start and finish of the daemon mode: a daemon
+// killed, and a new daemon that runs until its first pass has finished.
+func daemonRuns(e *env) (start func() *exec.Cmd, finish func()) {
+	start = func() *exec.Cmd { return e.command(e.t.Context(), "daemon") }
+	finish = func() {
 		d := e.startDaemon()
 		d.waitIdle()
 		d.stop()
 	}
-	runCrashTrials(t, e, start, finish)
+	return start, finish
+}
+
+func TestCrashOneShotSync(t *testing.T) {
+	e := newCrashEnv(t, uploadKind)
+	start, finish := syncRuns(e)
+	runCrashTrials(t, e, uploadKind, start, finish)
+}
+
+func TestCrashDaemon(t *testing.T) {
+	e := newCrashEnv(t, uploadKind)
+	start, finish := daemonRuns(e)
+	runCrashTrials(t, e, uploadKind, start, finish)
+}
+
+func TestCrashDownloadSync(t *testing.T) {
+	e := newCrashEnv(t, downloadKind)
+	start, finish := syncRuns(e)
+	runCrashTrials(t, e, downloadKind, start, finish)
+}
+
+func TestCrashDownloadDaemon(t *testing.T) {
+	e := newCrashEnv(t, downloadKind)
+	start, finish := daemonRuns(e)
+	runCrashTrials(t, e, downloadKind, start, finish)
+}
+
+func TestCrashTwoWaySync(t *testing.T) {
+	e := newCrashEnv(t, twoWayKind)
+	start, finish := syncRuns(e)
+	runCrashTrials(t, e, twoWayKind, start, finish)
+}
+
+func TestCrashTwoWayDaemon(t *testing.T) {
+	e := newCrashEnv(t, twoWayKind)
+	start, finish := daemonRuns(e)
+	runCrashTrials(t, e, twoWayKind, start, finish)
 }
 
 // runningDaemon is a daemon started by a test.
@@ -265,7 +518,9 @@ func (d *runningDaemon) status() (daemon.Status, bool) {
 const daemonIdleTimeout = 90 * time.Second
 
 // waitIdle waits until every folder finished a pass that started after
-// the daemon, with nothing queued.
+// the daemon, with nothing queued. The status gives a pass without
+// failures a LastSuccess only in a folder that uploads, and the poll at
+// the end of the pass a LastPoll in one that downloads.
 func (d *runningDaemon) waitIdle() {
 	d.e.t.Helper()
 	waitFor(d.e.t, "the daemon to finish its first pass", daemonIdleTimeout, func() bool {
@@ -274,7 +529,10 @@ func (d *runningDaemon) waitIdle() {
 			return false
 		}
 		for _, f := range st.Folders {
-			if f.State != daemon.StateIdle || f.Queued != 0 || f.LastSuccess.Before(d.started) {
+			mode := config.Mode(f.Mode)
+			if f.State != daemon.StateIdle || f.Queued != 0 ||
+				(mode.Uploads() && f.LastSuccess.Before(d.started)) ||
+				(mode.Downloads() && f.LastPoll.Before(d.started)) {
 				return false
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/emulator"
 )
 
@@ -63,6 +64,7 @@ const commandTimeout = 2 * time.Minute
 type env struct {
 	t        *testing.T
 	emu      *emulator.Running
+	mode     string
 	dir      string
 	root     string
 	stateDir string
@@ -71,6 +73,14 @@ type env struct {
 	creds    string
 	socket   string
 	vars     []string
+
+	// client is the other install's API client that addRemote uses, made
+	// on first use.
+	client *photosapi.Client
+	// localSHA maps the content of an item that addRemote created to the
+	// content its download has, and remoteSHA maps back. A download strips
+	// the location from a photo, so the two may differ.
+	localSHA, remoteSHA map[string]string
 }
 
 // refreshToken is the refresh token of every env. The emulator binds a
@@ -79,7 +89,15 @@ const refreshToken = "reliability-refresh"
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: -1}, "127.0.0.1:0")
+	return newEnvWith(t, "upload-only", emulator.Options{})
+}
+
+// newEnvWith returns an env whose folder has mode, against an emulator
+// started with opts.
+func newEnvWith(t *testing.T, mode string, opts emulator.Options) *env {
+	t.Helper()
+	opts.VideoProcessingTime = -1
+	emu, err := emulator.Start(opts, "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("start emulator: %v", err)
 	}
@@ -95,15 +113,18 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { os.RemoveAll(sockDir) })
 	home := filepath.Join(dir, "home")
 	e := &env{
-		t:        t,
-		emu:      emu,
-		dir:      dir,
-		root:     filepath.Join(dir, "Photos"),
-		stateDir: filepath.Join(dir, "state"),
-		config:   filepath.Join(dir, "config.yaml"),
-		token:    filepath.Join(dir, "token.json"),
-		creds:    filepath.Join(dir, "client_secret.json"),
-		socket:   filepath.Join(sockDir, "s"),
+		t:         t,
+		emu:       emu,
+		mode:      mode,
+		dir:       dir,
+		root:      filepath.Join(dir, "Photos"),
+		stateDir:  filepath.Join(dir, "state"),
+		config:    filepath.Join(dir, "config.yaml"),
+		token:     filepath.Join(dir, "token.json"),
+		creds:     filepath.Join(dir, "client_secret.json"),
+		socket:    filepath.Join(sockDir, "s"),
+		localSHA:  map[string]string{},
+		remoteSHA: map[string]string{},
 		vars: []string{
 			"HOME=" + home,
 			"PATH=" + os.Getenv("PATH"),
@@ -122,8 +143,7 @@ func newEnv(t *testing.T) *env {
 }
 
 // writeConfig writes the config file, with extra appended at the top
-// level. The folder is upload-only: the suite covers the upload direction,
-// and two-way folders get their own trials with the download direction.
+// level. The folder has the env's mode.
 func (e *env) writeConfig(extra string) {
 	e.t.Helper()
 	cfg := fmt.Sprintf(`state_dir: %s
@@ -142,8 +162,8 @@ log:
   format: json
 folders:
   - path: %s
-    mode: upload-only
-%s`, e.stateDir, e.socket, e.emu.URL, e.emu.URL, e.emu.URL, e.emu.URL, e.creds, e.token, e.root, extra)
+    mode: %s
+%s`, e.stateDir, e.socket, e.emu.URL, e.emu.URL, e.emu.URL, e.emu.URL, e.creds, e.token, e.root, e.mode, extra)
 	writePrivate(e.t, e.config, cfg)
 }
 
@@ -243,6 +263,7 @@ type requestCounts struct {
 	Total       int            `json:"total"`
 	ByMethod    map[string]int `json:"byMethod"`
 	UploadBytes int64          `json:"uploadBytes"`
+	InFlight    int            `json:"inFlight"`
 }
 
 func (e *env) requests() requestCounts {
@@ -325,7 +346,8 @@ func (e *env) supported() []localFile {
 
 // checkConverged checks that every supported local file is one item, in
 // the album titled by its directory, that no item is extra, and that no
-// temporary file of a download sits in the tree.
+// temporary file of a download sits in the tree. A downloaded file is
+// matched to its item through remoteSHA.
 func (e *env) checkConverged() {
 	e.t.Helper()
 	files := e.supported()
@@ -350,8 +372,12 @@ func (e *env) checkConverged() {
 	}
 	distinct := map[string]bool{}
 	for _, f := range files {
-		distinct[f.sha] = true
-		id, ok := bySHA[f.sha]
+		sha := f.sha
+		if r, ok := e.remoteSHA[sha]; ok {
+			sha = r
+		}
+		distinct[sha] = true
+		id, ok := bySHA[sha]
 		if !ok {
 			e.t.Errorf("%s: no item with its content", f.rel)
 			continue
