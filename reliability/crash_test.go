@@ -121,9 +121,11 @@ type storeSnapshot struct {
 	// stages counts pending uploads by stage.
 	stages map[state.UploadStage]int
 	// sessions counts the stored resumable sessions of content without a
-	// token, and confirmed sums the bytes the server holds for them.
-	sessions  int
-	confirmed int64
+	// token, partial those for which the server holds some but not all
+	// bytes, and complete those for which it holds all. confirmed sums the
+	// bytes the server holds for them.
+	sessions, partial, complete int
+	confirmed                   int64
 	// downloads counts the downloads journaled in the store, whose
 	// temporary files may exist.
 	downloads int
@@ -198,6 +200,12 @@ func (e *env) snapshot(now time.Time) storeSnapshot {
 	for _, u := range sessions {
 		held := e.sessionBytes(u)
 		snap.sessions++
+		switch {
+		case held == u.Size:
+			snap.complete++
+		case held > 0:
+			snap.partial++
+		}
 		snap.confirmed += held
 		snap.unsentBytes += u.Size - held
 	}
@@ -272,11 +280,10 @@ type crashStats struct {
 	// downloads and temporary sum the journaled downloads and the
 	// temporary files found right after the kills.
 	downloads, temporary int
-	// sessions sums the stored sessions without a token at the kills,
-	// inside counts the kills after which one of them held some but not
-	// all bytes, and confirmed sums the bytes the server held for them.
-	sessions, inside int
-	confirmed        int64
+	// sessions, partial, complete and confirmed sum the fields of the
+	// same names of the snapshots at the kills.
+	sessions, partial, complete int
+	confirmed                   int64
 	// restartBytes sums the bytes the restarts sent.
 	restartBytes int64
 }
@@ -288,10 +295,10 @@ func newCrashStats() *crashStats {
 func (s *crashStats) String() string {
 	return fmt.Sprintf("%d trials, %d runs killed before they ended; pending uploads at the kill: "+
 		"%d sending, %d uploaded, %d creating; journaled downloads at the kill: %d, temporary files: %d; "+
-		"resumable sessions at the kill: %d, %d of them partly sent, %d bytes confirmed; "+
-		"bytes sent by the restarts: %d", s.trials, s.killed,
+		"resumable sessions without a token at the kill: %d, %d partly and %d completely sent, "+
+		"%d bytes confirmed; bytes sent by the restarts: %d", s.trials, s.killed,
 		s.stages[state.StageSending], s.stages[state.StageUploaded], s.stages[state.StageCreating],
-		s.downloads, s.temporary, s.sessions, s.inside, s.confirmed, s.restartBytes)
+		s.downloads, s.temporary, s.sessions, s.partial, s.complete, s.confirmed, s.restartBytes)
 }
 
 // killAndRestart runs one trial: it starts a process, kills it after
@@ -326,10 +333,9 @@ func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.
 	}
 	stats.downloads += after.downloads
 	stats.sessions += after.sessions
+	stats.partial += after.partial
+	stats.complete += after.complete
 	stats.confirmed += after.confirmed
-	if after.confirmed > 0 {
-		stats.inside++
-	}
 	finish()
 	e.waitRequestsDone()
 	sent := e.requests().UploadBytes - sentAtKill
