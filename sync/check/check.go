@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -81,18 +85,43 @@ type Finding struct {
 
 // String formats the finding as one line for the terminal.
 func (f Finding) String() string {
-	where := f.ID
-	switch {
-	case f.Path != "":
-		where = f.Folder + "/" + f.Path
-	case f.Folder != "":
-		where = f.Folder
-	}
-	s := fmt.Sprintf("%s %s: %s", f.Kind, where, f.Meaning)
+	s := fmt.Sprintf("%s %s: %s", f.Kind, escapeControl(f.location()), escapeControl(f.Meaning))
 	if f.Repair != "" {
-		s += "; repaired: " + f.Repair
+		s += "; repaired: " + escapeControl(f.Repair)
 	}
 	return s
+}
+
+// escapeControl replaces each control character of s, such as a newline in
+// a file name, with its Go escape sequence, so that a finding stays on one
+// line. Other bytes, invalid UTF-8 included, are kept as they are.
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		if unicode.IsControl(r) {
+			quoted := strconv.QuoteRune(r)
+			b.WriteString(quoted[1 : len(quoted)-1])
+		} else {
+			b.WriteString(s[:size])
+		}
+		s = s[size:]
+	}
+	return b.String()
+}
+
+// location returns the file, folder or id the finding is about.
+func (f Finding) location() string {
+	switch {
+	case f.Path != "":
+		return f.Folder + "/" + f.Path
+	case f.Folder != "":
+		return f.Folder
+	}
+	return f.ID
 }
 
 // Report is the outcome of Run.
@@ -123,30 +152,44 @@ func (r *Report) Write(w io.Writer) {
 // Run compares the store with the folders and, when opts.Remote is set,
 // with the server, and with opts.Repair repairs what it safely can. It
 // returns an error only when a comparison cannot run; every disagreement
-// is a Finding.
+// is a Finding. Repairs start only after every comparison has finished,
+// so a comparison that fails, such as a server error part way through the
+// media items, leaves the store unchanged.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Store == nil {
 		return nil, errors.New("state check: no store")
 	}
 	c := &checker{opts: opts, report: &Report{}, now: time.Now}
-	if err := c.checkStore(); err != nil {
+	if err := c.compare(ctx); err != nil {
+		if opts.Repair {
+			return nil, fmt.Errorf("%w; nothing was repaired", err)
+		}
 		return nil, err
 	}
-	for _, folder := range opts.Folders {
+	if err := c.repair(); err != nil {
+		return nil, err
+	}
+	return c.report, nil
+}
+
+// compare runs every comparison and collects the findings and their
+// repairs.
+func (c *checker) compare(ctx context.Context) error {
+	if err := c.checkStore(); err != nil {
+		return err
+	}
+	for _, folder := range c.opts.Folders {
 		if err := c.checkFolder(ctx, folder); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if opts.Remote != nil {
-		if err := c.checkItems(ctx); err != nil {
-			return nil, err
-		}
-		if err := c.checkAlbums(ctx); err != nil {
-			return nil, err
+	if c.opts.Remote != nil {
+		if err := c.checkRemote(ctx); err != nil {
+			return err
 		}
 		c.report.RemoteChecked = true
 	}
-	return c.report, nil
+	return nil
 }
 
 // checker carries one Run.
@@ -157,9 +200,40 @@ type checker struct {
 	// missing lists the folders whose root or marker is missing; their
 	// records are never repaired.
 	missing map[string]bool
+	// repairs are the repairs of the findings, applied in order once every
+	// comparison has finished.
+	repairs []repair
+}
+
+// repair is the change of records that repairs one finding. apply returns
+// a description of what it changed, for Finding.Repair.
+type repair struct {
+	finding int
+	apply   func() (string, error)
 }
 
 func (c *checker) add(f Finding) { c.report.Findings = append(c.report.Findings, f) }
+
+// addRepairable adds a finding that apply repairs when opts.Repair is set.
+func (c *checker) addRepairable(f Finding, apply func() (string, error)) {
+	c.add(f)
+	if c.opts.Repair {
+		c.repairs = append(c.repairs, repair{finding: len(c.report.Findings) - 1, apply: apply})
+	}
+}
+
+// repair applies the collected repairs and records what each changed.
+func (c *checker) repair() error {
+	for _, r := range c.repairs {
+		f := &c.report.Findings[r.finding]
+		done, err := r.apply()
+		if err != nil {
+			return fmt.Errorf("repair %s: %w", f.location(), err)
+		}
+		f.Repair = done
+	}
+	return nil
+}
 
 func (c *checker) checkStore() error {
 	problems, err := c.opts.Store.Check()

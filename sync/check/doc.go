@@ -33,7 +33,15 @@
 //     dropped. A synced file that is gone is left for the next sync,
 //     which applies the folder's remote_delete rule to it.
 //
+// Repairs start only after every comparison has finished, so a server
+// error part way through leaves the store unchanged. An id that one
+// batchGet response leaves out is looked up once more before it counts as
+// missing.
+//
 // Store damage, changed files and files not yet synced are reported but
 // not repaired: the first needs the user, the others are the next sync's
-// ordinary work.
+// ordinary work. A missing media item that files of a missing folder
+// refer to, and a missing album of a missing folder, are reported but
+// not repaired either, so that the folder's records stay whole until its
+// disk returns.
 package check

@@ -112,12 +112,11 @@ func (c *checker) checkGone(folder string, r state.File) error {
 		return nil
 	}
 	f.Meaning = fmt.Sprintf("%s file is gone from disk and was never synced", r.Status)
-	if c.opts.Repair {
+	c.addRepairable(f, func() (string, error) {
 		if err := c.opts.Store.DeleteFile(folder, r.Path); err != nil {
-			return fmt.Errorf("repair %s/%s: %w", folder, r.Path, err)
+			return "", err
 		}
-		f.Repair = "dropped the record"
-	}
-	c.add(f)
+		return "dropped the record", nil
+	})
 	return nil
 }

@@ -8,54 +8,124 @@ import (
 	photosync "github.com/photosync/photosync/sync"
 )
 
-// checkItems looks up every media item id of the store with batchGet, in
-// batches of sync.MaxBatch, the most that batchGet takes.
-func (c *checker) checkItems(ctx context.Context) error {
+// checkRemote compares the media item and album ids of the store with the
+// server. It reads every response before it adds a finding, so that no
+// repair rests on a comparison that failed part way.
+func (c *checker) checkRemote(ctx context.Context) error {
+	items, err := c.missingItems(ctx)
+	if err != nil {
+		return err
+	}
+	albums, err := c.missingAlbums(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range items {
+		if err := c.reportMissingItem(id); err != nil {
+			return err
+		}
+	}
+	for _, a := range albums {
+		c.reportMissingAlbum(a)
+	}
+	return nil
+}
+
+// missingItems returns the media item ids of the store that batchGet does
+// not return. An id left out of a response is looked up a second time
+// before it counts as missing, because GetItems also leaves out an item
+// whose result carries a transient status such as INTERNAL.
+func (c *checker) missingItems(ctx context.Context) ([]string, error) {
 	var ids []string
 	err := c.opts.Store.ForEachMediaItem(func(m state.MediaItem) error {
 		ids = append(ids, m.ID)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read media items: %w", err)
+		return nil, fmt.Errorf("read media items: %w", err)
 	}
 	c.report.MediaItems = len(ids)
 
+	absent, err := c.absentItems(ctx, ids)
+	if err != nil || len(absent) == 0 {
+		return nil, err
+	}
+	// NOTE: an item whose result carries a transient status in both
+	// responses still counts as missing, because GetItems does not return
+	// per-item statuses.
+	return c.absentItems(ctx, absent)
+}
+
+// absentItems looks up ids with batchGet, in batches of sync.MaxBatch, the
+// most that batchGet takes, and returns the ids the server did not return.
+func (c *checker) absentItems(ctx context.Context, ids []string) ([]string, error) {
+	var absent []string
 	for start := 0; start < len(ids); start += photosync.MaxBatch {
 		batch := ids[start:min(start+photosync.MaxBatch, len(ids))]
 		found, err := c.opts.Remote.GetItems(ctx, batch)
 		if err != nil {
-			return fmt.Errorf("get media items: %w", err)
+			return nil, fmt.Errorf("get media items: %w", err)
 		}
 		returned := make(map[string]bool, len(found))
 		for _, item := range found {
 			returned[item.ID] = true
 		}
 		for _, id := range batch {
-			if returned[id] {
-				continue
-			}
-			if err := c.reportMissingItem(id); err != nil {
-				return err
+			if !returned[id] {
+				absent = append(absent, id)
 			}
 		}
 	}
-	return nil
+	return absent, nil
 }
 
+// reportMissingItem adds the finding of a media item the server does not
+// return. Its repair is left out when files of a missing folder refer to
+// the item, because dropping the record would leave those files pointing
+// at nothing once the folder returns.
 func (c *checker) reportMissingItem(id string) error {
 	f := Finding{Kind: KindItemMissing, ID: id,
 		Meaning: "the server does not return this media item to this client; " +
 			"the files recorded as synced to it are not in the library"}
-	if c.opts.Repair {
+	folder, err := c.missingFolderWith(func(file state.File) bool { return file.MediaItemID == id })
+	if err != nil {
+		return fmt.Errorf("read files: %w", err)
+	}
+	if folder != "" {
+		f.Meaning += fmt.Sprintf("; --repair leaves it, because files of the missing folder %s refer to it", folder)
+		c.add(f)
+		return nil
+	}
+	c.addRepairable(f, func() (string, error) {
 		n, err := c.forgetItem(id)
 		if err != nil {
-			return fmt.Errorf("repair media item %s: %w", id, err)
+			return "", err
 		}
-		f.Repair = fmt.Sprintf("dropped the record; %d files are pending and upload again on the next sync", n)
-	}
-	c.add(f)
+		return fmt.Sprintf("dropped the record; %d files are pending and upload again on the next sync", n), nil
+	})
 	return nil
+}
+
+// missingFolderWith returns the first folder whose root or marker is
+// missing and that has a file record for which match reports true, or "".
+func (c *checker) missingFolderWith(match func(state.File) bool) (string, error) {
+	for _, folder := range c.opts.Folders {
+		if !c.missing[folder.Path] {
+			continue
+		}
+		found := false
+		err := c.opts.Store.ForEachFile(folder.Path, func(f state.File) error {
+			found = found || match(f)
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+		if found {
+			return folder.Path, nil
+		}
+	}
+	return "", nil
 }
 
 // forgetItem drops the record of a media item and makes the files of the
@@ -79,12 +149,13 @@ func (c *checker) forgetItem(id string) (int, error) {
 	return changed, err
 }
 
-// checkAlbums compares the album ids in the store with albums.list.
-func (c *checker) checkAlbums(ctx context.Context) error {
+// missingAlbums returns the album records of the store that mirror a
+// directory and that albums.list does not return.
+func (c *checker) missingAlbums(ctx context.Context) ([]state.Album, error) {
 	listed := map[string]bool{}
 	for album, err := range c.opts.Remote.Albums(ctx) {
 		if err != nil {
-			return fmt.Errorf("list albums: %w", err)
+			return nil, fmt.Errorf("list albums: %w", err)
 		}
 		listed[album.ID] = true
 	}
@@ -94,29 +165,39 @@ func (c *checker) checkAlbums(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read albums: %w", err)
+		return nil, fmt.Errorf("read albums: %w", err)
 	}
 	c.report.Albums = len(stored)
 
+	var missing []state.Album
 	for _, a := range stored {
 		// An album that mirrors no directory takes no part in sync.
-		if listed[a.ID] || a.Folder == "" {
-			continue
+		if !listed[a.ID] && a.Folder != "" {
+			missing = append(missing, a)
 		}
-		f := Finding{Kind: KindAlbumMissing, ID: a.ID,
-			Meaning: fmt.Sprintf("albums.list does not return album %q to this client; "+
-				"its items are in no album this client can see", a.Title)}
-		if c.opts.Repair {
-			n, err := c.forgetAlbum(a.ID)
-			if err != nil {
-				return fmt.Errorf("repair album %s: %w", a.ID, err)
-			}
-			f.Repair = fmt.Sprintf("detached the record from its directory; %d files are pending and the next sync "+
-				"creates the album again and adds them", n)
-		}
-		c.add(f)
 	}
-	return nil
+	return missing, nil
+}
+
+// reportMissingAlbum adds the finding of an album that albums.list does
+// not return. Its repair is left out when the album's folder is missing.
+func (c *checker) reportMissingAlbum(a state.Album) {
+	f := Finding{Kind: KindAlbumMissing, ID: a.ID,
+		Meaning: fmt.Sprintf("albums.list does not return album %q to this client; "+
+			"its items are in no album this client can see", a.Title)}
+	if c.missing[a.Folder] {
+		f.Meaning += fmt.Sprintf("; --repair leaves it, because its folder %s is missing", a.Folder)
+		c.add(f)
+		return
+	}
+	c.addRepairable(f, func() (string, error) {
+		n, err := c.forgetAlbum(a.ID)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("detached the record from its directory; %d files are pending and the next sync "+
+			"creates the album again and adds them", n), nil
+	})
 }
 
 // forgetAlbum detaches the record of an album from its directory. It makes
