@@ -371,8 +371,35 @@ func forgetDownload(tx *state.Tx, folder, rel string) error {
 	if err := tx.DeleteFile(folder, rel); err != nil {
 		return err
 	}
+	if err := forgetDownloadedItem(tx, f.MediaItemID); err != nil {
+		return err
+	}
 	if f.AlbumID == "" {
 		return tx.DeleteMeta(metaLastFullPoll)
 	}
 	return tx.PutMeta(metaRelist+f.AlbumID, "1")
+}
+
+// forgetDownloadedItem drops the media item record that a download wrote
+// when no file record refers to the item any more. A poll takes an item
+// outside albums as new only when the store has no record of it, so the
+// record would keep the item from downloading again.
+func forgetDownloadedItem(tx *state.Tx, id string) error {
+	if id == "" {
+		return nil
+	}
+	m, ok, err := tx.GetMediaItem(id)
+	if err != nil || !ok || m.Origin != state.OriginDownloaded {
+		return err
+	}
+	files, err := tx.FilesByHash(m.SHA256)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f.MediaItemID == id {
+			return nil
+		}
+	}
+	return tx.DeleteMediaItem(id)
 }
