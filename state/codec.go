@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,34 +10,46 @@ import (
 )
 
 // Every record value starts with a format byte so that a migration can tell
-// old encodings from new ones. File records, the bulk of a store, use a
-// compact binary form. The other records are JSON.
+// old encodings from new ones. File records and media items, the bulk of a
+// store, use compact binary forms. The other records are JSON.
 const (
+	// formatFileV1 stores the SHA-256 of a file as 64 hex digits. Schema
+	// version 2 wrote it, and the migration to version 3 rewrites it.
 	formatFileV1 = 1
+	// formatFileV2 stores the SHA-256 of a file as 32 raw bytes.
+	formatFileV2 = 2
 	formatJSONV1 = 1
+	// formatMediaV2 is the binary form of a media item. Schema version 2
+	// stored media items as JSON (formatJSONV1).
+	formatMediaV2 = 2
 )
 
 var errTruncated = errors.New("record is truncated")
 
-// encodeFile returns the value stored for f under its folder and path. The
-// folder and path are the keys, so they are not repeated in the value:
+// encodeFile returns the value stored for f under its folder and path, in
+// format formatFileV2. The folder and path are the keys, so they are not
+// repeated in the value:
 //
 //	format byte, status byte, origin byte,
 //	size (varint), mod time (varint seconds, uvarint nanoseconds),
 //	updated at (varint seconds, uvarint nanoseconds),
-//	then SHA256, MediaItemID, AlbumID and Reason, each a uvarint length
-//	followed by the bytes.
+//	SHA256 as appendSHA256 writes it,
+//	then MediaItemID, AlbumID and Reason, each a uvarint length followed
+//	by the bytes.
+//
+// Format formatFileV1 is the same except that SHA256 is a uvarint length
+// followed by the hex digits.
 func encodeFile(f File) []byte {
 	n := 3 + 4*binary.MaxVarintLen64 + 4*binary.MaxVarintLen16 +
 		len(f.SHA256) + len(f.MediaItemID) + len(f.AlbumID) + len(f.Reason)
 	b := make([]byte, 0, n)
-	b = append(b, formatFileV1, byte(f.Status), byte(f.Origin))
+	b = append(b, formatFileV2, byte(f.Status), byte(f.Origin))
 	b = binary.AppendVarint(b, f.Size)
 	b = appendTime(b, f.ModTime)
 	b = appendTime(b, f.UpdatedAt)
-	for _, s := range [...]string{f.SHA256, f.MediaItemID, f.AlbumID, f.Reason} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+	b = appendSHA256(b, f.SHA256)
+	for _, s := range [...]string{f.MediaItemID, f.AlbumID, f.Reason} {
+		b = appendString(b, s)
 	}
 	return b
 }
@@ -46,11 +59,53 @@ func appendTime(b []byte, t time.Time) []byte {
 	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
 }
 
-// fileDecoder decodes file records. It copies the path and all strings of a
-// record into one new string, so decoding costs one allocation per record.
-// Its buffer is reused from record to record.
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// Kinds of an encoded SHA-256, the byte that starts it.
+const (
+	shaEmpty = 0
+	// shaRaw is followed by the 32 bytes of the digest.
+	shaRaw = 1
+	// shaText is followed by a uvarint length and the text as given. The
+	// store validates hashes before it writes them, so only a record
+	// written by a test or damaged on disk holds one.
+	shaText = 2
+)
+
+// appendSHA256 appends a hex SHA-256: 32 raw bytes when it is 64 lowercase
+// hex digits, which decode back to the same string, and the text otherwise.
+func appendSHA256(b []byte, sha string) []byte {
+	if sha == "" {
+		return append(b, shaEmpty)
+	}
+	var raw [sha256HexLen / 2]byte
+	if validateSHA256(sha, false) == nil {
+		if _, err := hex.Decode(raw[:], []byte(sha)); err == nil {
+			b = append(b, shaRaw)
+			return append(b, raw[:]...)
+		}
+	}
+	b = append(b, shaText)
+	return appendString(b, sha)
+}
+
+// maxInternedAlbums bounds the album IDs that one fileDecoder shares
+// between records. A folder has one album per directory, or a few more for
+// directories of over 20,000 items.
+const maxInternedAlbums = 4096
+
+// fileDecoder decodes file records. Per record it allocates one string for
+// the path, MediaItemID and Reason and one for SHA256, so that a caller
+// that keeps only the hash (the scan does) does not keep the rest alive.
+// AlbumID strings are shared between the records of one decoder, because
+// every file of a directory has the same album. Its buffer is reused from
+// record to record.
 type fileDecoder struct {
-	buf []byte
+	buf    []byte
+	albums map[string]string
 }
 
 // decode returns the file stored under folder and path with value v. The
@@ -59,7 +114,7 @@ func (d *fileDecoder) decode(folder string, path, v []byte) (File, error) {
 	if len(v) < 3 {
 		return File{}, errTruncated
 	}
-	if v[0] != formatFileV1 {
+	if v[0] != formatFileV1 && v[0] != formatFileV2 {
 		return File{}, fmt.Errorf("unknown file record format %d", v[0])
 	}
 	f := File{Folder: folder, Status: FileStatus(v[1]), Origin: Origin(v[2])}
@@ -73,15 +128,19 @@ func (d *fileDecoder) decode(folder string, path, v []byte) (File, error) {
 	f.Size = r.varint()
 	f.ModTime = r.time()
 	f.UpdatedAt = r.time()
-
-	// Collect the path and the four strings in d.buf, then convert once.
-	d.buf = append(d.buf[:0], path...)
-	var ends [5]int
-	ends[0] = len(d.buf)
-	for i := 1; i < len(ends); i++ {
-		d.buf = append(d.buf, r.bytes()...)
-		ends[i] = len(d.buf)
+	if v[0] == formatFileV1 {
+		f.SHA256 = string(r.bytes())
+	} else {
+		f.SHA256 = r.sha256()
 	}
+
+	// Collect the path, MediaItemID and Reason in d.buf, then convert once.
+	d.buf = append(d.buf[:0], path...)
+	pathEnd := len(d.buf)
+	d.buf = append(d.buf, r.bytes()...)
+	mediaEnd := len(d.buf)
+	album := r.bytes()
+	d.buf = append(d.buf, r.bytes()...)
 	if r.err != nil {
 		return File{}, r.err
 	}
@@ -89,12 +148,30 @@ func (d *fileDecoder) decode(folder string, path, v []byte) (File, error) {
 		return File{}, fmt.Errorf("file record has %d trailing bytes", len(r.b))
 	}
 	s := string(d.buf)
-	f.Path = s[:ends[0]]
-	f.SHA256 = s[ends[0]:ends[1]]
-	f.MediaItemID = s[ends[1]:ends[2]]
-	f.AlbumID = s[ends[2]:ends[3]]
-	f.Reason = s[ends[3]:ends[4]]
+	f.Path = s[:pathEnd]
+	f.MediaItemID = s[pathEnd:mediaEnd]
+	f.Reason = s[mediaEnd:]
+	f.AlbumID = d.albumID(album)
 	return f, nil
+}
+
+// albumID returns b as a string, shared with earlier records of the same
+// album.
+func (d *fileDecoder) albumID(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := d.albums[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.albums == nil {
+		d.albums = make(map[string]string)
+	}
+	if len(d.albums) < maxInternedAlbums {
+		d.albums[s] = s
+	}
+	return s
 }
 
 // decodeFile decodes one file record; see fileDecoder.decode.
@@ -164,6 +241,116 @@ func (r *reader) bytes() []byte {
 	return s
 }
 
+// sha256 reads a SHA-256 written by appendSHA256 and returns it as hex.
+func (r *reader) sha256() string {
+	if r.err != nil {
+		return ""
+	}
+	if len(r.b) == 0 {
+		r.err = errTruncated
+		return ""
+	}
+	kind := r.b[0]
+	r.b = r.b[1:]
+	switch kind {
+	case shaEmpty:
+		return ""
+	case shaRaw:
+		if len(r.b) < sha256HexLen/2 {
+			r.err = errTruncated
+			return ""
+		}
+		s := hex.EncodeToString(r.b[:sha256HexLen/2])
+		r.b = r.b[sha256HexLen/2:]
+		return s
+	case shaText:
+		return string(r.bytes())
+	}
+	r.err = fmt.Errorf("unknown SHA-256 encoding %d", kind)
+	return ""
+}
+
+// encodeMediaItem returns the value stored for m, in format formatMediaV2:
+//
+//	format byte, origin byte,
+//	created at (varint seconds, uvarint nanoseconds),
+//	SHA256 as appendSHA256 writes it,
+//	ID, Filename and MimeType, each a uvarint length followed by the bytes,
+//	the number of album IDs (uvarint), then each album ID the same way.
+//
+// The ID is also the key. It is kept in the value so that a record read
+// without its key, as decodeJSON does, is whole.
+func encodeMediaItem(m MediaItem) []byte {
+	n := 2 + 3*binary.MaxVarintLen64 + (4+len(m.AlbumIDs))*binary.MaxVarintLen16 +
+		len(m.SHA256) + len(m.ID) + len(m.Filename) + len(m.MimeType)
+	for _, a := range m.AlbumIDs {
+		n += len(a)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, formatMediaV2, byte(m.Origin))
+	b = appendTime(b, m.CreatedAt)
+	b = appendSHA256(b, m.SHA256)
+	for _, s := range [...]string{m.ID, m.Filename, m.MimeType} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(m.AlbumIDs)))
+	for _, a := range m.AlbumIDs {
+		b = appendString(b, a)
+	}
+	return b
+}
+
+// decodeMediaItem decodes a media item in either of its formats: the binary
+// formatMediaV2 or the JSON of schema version 2.
+func decodeMediaItem(v []byte) (MediaItem, error) {
+	if len(v) == 0 {
+		return MediaItem{}, errTruncated
+	}
+	switch v[0] {
+	case formatJSONV1:
+		var m MediaItem
+		err := json.Unmarshal(v[1:], &m)
+		return m, err
+	case formatMediaV2:
+	default:
+		return MediaItem{}, fmt.Errorf("unknown media item format %d", v[0])
+	}
+	if len(v) < 2 {
+		return MediaItem{}, errTruncated
+	}
+	m := MediaItem{Origin: Origin(v[1])}
+	if !m.Origin.valid() {
+		return MediaItem{}, fmt.Errorf("invalid media item origin %d", v[1])
+	}
+
+	r := reader{b: v[2:]}
+	m.CreatedAt = r.time()
+	m.SHA256 = r.sha256()
+	m.ID = string(r.bytes())
+	m.Filename = string(r.bytes())
+	m.MimeType = string(r.bytes())
+	albums := r.uvarint()
+	// Each album ID takes at least its length byte, so a count beyond the
+	// bytes left is damage, and checking it first bounds the allocation.
+	if r.err == nil && albums > uint64(len(r.b)) {
+		r.err = errTruncated
+	}
+	if r.err == nil && albums > 0 {
+		m.AlbumIDs = make([]string, albums)
+		for i := range m.AlbumIDs {
+			m.AlbumIDs[i] = string(r.bytes())
+		}
+	}
+
+	if r.err != nil {
+		return MediaItem{}, r.err
+	}
+	if len(r.b) != 0 {
+		return MediaItem{}, fmt.Errorf("media item record has %d trailing bytes", len(r.b))
+	}
+	return m, nil
+}
+
 // encodeJSON returns the format byte followed by the JSON form of v.
 func encodeJSON(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
@@ -173,8 +360,18 @@ func encodeJSON(v any) ([]byte, error) {
 	return append([]byte{formatJSONV1}, b...), nil
 }
 
-// decodeJSON decodes a value written by encodeJSON into v.
+// decodeJSON decodes a value written by encodeJSON into v. A *MediaItem is
+// decoded with decodeMediaItem instead, so that callers that read every
+// record as JSON, such as Store.Check, also read the binary media items.
 func decodeJSON(b []byte, v any) error {
+	if m, ok := v.(*MediaItem); ok {
+		item, err := decodeMediaItem(b)
+		if err != nil {
+			return err
+		}
+		*m = item
+		return nil
+	}
 	if len(b) == 0 {
 		return errTruncated
 	}

@@ -1,11 +1,14 @@
 package state
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func FuzzDecodeFile(f *testing.F) {
@@ -92,5 +95,172 @@ func TestDecodeFileErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: decode error %v, want one containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+func FuzzDecodeMediaItem(f *testing.F) {
+	f.Add([]byte(nil))
+	f.Add([]byte{formatMediaV2, 0})
+	f.Add([]byte{formatMediaV2, 1, 0, 0, shaEmpty, 1, 'm', 0, 0, 0})
+	f.Add([]byte{formatMediaV2, 0, 0, 0, shaText, 2, 'a', 'b', 1, 'm', 0, 0, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte(`{"ID":"m","AlbumIDs":["a"]}`))
+	f.Add(append([]byte{formatJSONV1}, `{"ID":"m","SHA256":"ab","AlbumIDs":["a"]}`...))
+	f.Add(encodeMediaItem(MediaItem{ID: "m", SHA256: strings.Repeat("ab", 32), AlbumIDs: []string{"a", "b"}}))
+	f.Fuzz(func(t *testing.T, value []byte) {
+		got, err := decodeMediaItem(value)
+		if err != nil {
+			return
+		}
+		again, err := decodeMediaItem(encodeMediaItem(got))
+		if err != nil {
+			t.Fatalf("re-encoded media item does not decode: %v", err)
+		}
+		if diff := cmp.Diff(got, again, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip changed the media item (-first +second):\n%s", diff)
+		}
+	})
+}
+
+func FuzzMediaItemRoundTrip(f *testing.F) {
+	f.Add("AF1Qip", strings.Repeat("0f", 32), "IMG_1.jpg", "image/jpeg", "A1", "A2", int64(1700000000), int64(5), uint8(0))
+	f.Add("m", "", "", "", "", "", int64(-62135596800), int64(0), uint8(1))
+	f.Add("m", "not hex", "x", "y", "only", "", int64(0), int64(999999999), uint8(1))
+	f.Fuzz(func(t *testing.T, id, sha, filename, mime, album1, album2 string, sec, nsec int64, origin uint8) {
+		if nsec < 0 || nsec >= 1e9 || !Origin(origin).valid() {
+			t.Skip()
+		}
+		want := MediaItem{ID: id, SHA256: sha, Filename: filename, MimeType: mime,
+			CreatedAt: time.Unix(sec, nsec).UTC(), Origin: Origin(origin)}
+		for _, a := range []string{album1, album2} {
+			if a != "" {
+				want.AlbumIDs = append(want.AlbumIDs, a)
+			}
+		}
+		got, err := decodeMediaItem(encodeMediaItem(want))
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("round trip (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestDecodeMediaItemErrors(t *testing.T) {
+	valid := encodeMediaItem(MediaItem{ID: "m", AlbumIDs: []string{"a"}})
+	tests := []struct {
+		name  string
+		value []byte
+		want  string
+	}{
+		{"empty", nil, "truncated"},
+		{"unknown format", []byte{9, 0}, "unknown media item format 9"},
+		{"format only", []byte{formatMediaV2}, "truncated"},
+		{"bad origin", []byte{formatMediaV2, 2}, "invalid media item origin 2"},
+		{"cut short", valid[:len(valid)-1], "truncated"},
+		{"trailing bytes", append(append([]byte(nil), valid...), 0), "1 trailing bytes"},
+		{"unknown hash encoding", []byte{formatMediaV2, 0, 0, 0, 7}, "unknown SHA-256 encoding 7"},
+		{"raw hash cut short", []byte{formatMediaV2, 0, 0, 0, shaRaw, 1, 2}, "truncated"},
+		{"more albums than bytes", []byte{formatMediaV2, 0, 0, 0, shaEmpty, 1, 'm', 0, 0, 0x80, 0x80, 0x04}, "truncated"},
+		{"invalid JSON", []byte{formatJSONV1, '{'}, "unexpected end of JSON input"},
+	}
+	for _, tc := range tests {
+		_, err := decodeMediaItem(tc.value)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: decode error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestDecodeMediaItemJSON(t *testing.T) {
+	want := MediaItem{ID: "m", SHA256: strings.Repeat("c", 64), Filename: "a.jpg", MimeType: "image/jpeg",
+		AlbumIDs: []string{"A"}, CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Origin: OriginDownloaded}
+	old, err := encodeJSON(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeMediaItem(old)
+	if err != nil {
+		t.Fatalf("decode JSON media item: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON media item (-want +got):\n%s", diff)
+	}
+	// Readers that decode every record as JSON get binary media items too.
+	var viaJSON MediaItem
+	if err := decodeJSON(encodeMediaItem(want), &viaJSON); err != nil {
+		t.Fatalf("decodeJSON of a binary media item: %v", err)
+	}
+	if diff := cmp.Diff(want, viaJSON); diff != "" {
+		t.Errorf("decodeJSON of a binary media item (-want +got):\n%s", diff)
+	}
+}
+
+func TestEncodeSHA256Sizes(t *testing.T) {
+	hexSHA := strings.Repeat("0123456789abcdef", 4)
+	tests := []struct {
+		name string
+		sha  string
+		size int
+	}{
+		{"empty", "", 1},
+		{"lowercase hex", hexSHA, 1 + 32},
+		{"uppercase hex kept as text", strings.ToUpper(hexSHA), 1 + 1 + 64},
+		{"short text", "ab", 1 + 1 + 2},
+	}
+	for _, tc := range tests {
+		b := appendSHA256(nil, tc.sha)
+		if len(b) != tc.size {
+			t.Errorf("%s: encoded in %d bytes, want %d", tc.name, len(b), tc.size)
+		}
+		r := reader{b: b}
+		if got := r.sha256(); got != tc.sha || r.err != nil || len(r.b) != 0 {
+			t.Errorf("%s: decoded %q (error %v, %d bytes left), want %q", tc.name, got, r.err, len(r.b), tc.sha)
+		}
+	}
+}
+
+func TestDecodeFileFormatV1(t *testing.T) {
+	want := File{Folder: "/f", Path: "a/b.jpg", Size: 7, ModTime: time.Unix(10, 20).UTC(),
+		SHA256: strings.Repeat("e", 64), MediaItemID: "m", AlbumID: "A", Status: StatusSynced,
+		UpdatedAt: time.Unix(30, 40).UTC()}
+	v := []byte{formatFileV1, byte(want.Status), byte(want.Origin)}
+	v = binary.AppendVarint(v, want.Size)
+	v = appendTime(v, want.ModTime)
+	v = appendTime(v, want.UpdatedAt)
+	for _, s := range []string{want.SHA256, want.MediaItemID, want.AlbumID, want.Reason} {
+		v = appendString(v, s)
+	}
+	var d fileDecoder
+	got, err := d.decode(want.Folder, []byte(want.Path), v)
+	if err != nil {
+		t.Fatalf("decode format 1: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("format 1 record (-want +got):\n%s", diff)
+	}
+	if n, old := len(encodeFile(want)), len(v); n != old-32 {
+		t.Errorf("format 2 record has %d bytes, want %d, 32 fewer than format 1", n, old-32)
+	}
+}
+
+func TestFileDecoderSharesAlbumIDs(t *testing.T) {
+	var d fileDecoder
+	first, err := d.decode("/f", []byte("a.jpg"), encodeFile(File{Path: "a.jpg", AlbumID: "album-1", MediaItemID: "m1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := d.decode("/f", []byte("b.jpg"), encodeFile(File{Path: "b.jpg", AlbumID: "album-1", MediaItemID: "m2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.AlbumID != "album-1" {
+		t.Fatalf("second AlbumID = %q, want album-1", second.AlbumID)
+	}
+	if unsafe.StringData(first.AlbumID) != unsafe.StringData(second.AlbumID) {
+		t.Error("two records of one album got separate AlbumID strings")
+	}
+	if first.MediaItemID != "m1" || second.MediaItemID != "m2" {
+		t.Errorf("media item IDs = %q, %q; want m1, m2", first.MediaItemID, second.MediaItemID)
 	}
 }

@@ -13,12 +13,25 @@ func (tx *Tx) GetMediaItem(id string) (MediaItem, bool, error) {
 	if err := validateID("media item", id); err != nil {
 		return MediaItem{}, false, fmt.Errorf("get media item: %w", err)
 	}
-	var m MediaItem
-	ok, err := tx.getJSON(bucketMedia, []byte(id), &m)
+	m, ok, err := tx.getMediaItem(id)
 	if err != nil {
 		return MediaItem{}, false, fmt.Errorf("get media item %s: %w", id, err)
 	}
 	return m, ok, nil
+}
+
+// getMediaItem reads the media item with the given ID and reports whether
+// it exists. A record that does not decode is a *CorruptError.
+func (tx *Tx) getMediaItem(id string) (MediaItem, bool, error) {
+	raw, err := tx.get(bucketMedia, []byte(id))
+	if err != nil || raw == nil {
+		return MediaItem{}, false, err
+	}
+	m, err := decodeMediaItem(raw)
+	if err != nil {
+		return MediaItem{}, false, tx.s.corrupt(fmt.Errorf("bucket %s key %q: %w", bucketMedia, id, err))
+	}
+	return m, true, nil
 }
 
 // PutMediaItem creates or replaces a media item and keeps the hash index in
@@ -37,12 +50,11 @@ func (tx *Tx) PutMediaItem(m MediaItem) error {
 }
 
 func (tx *Tx) putMediaItem(m MediaItem) error {
-	var old MediaItem
-	existed, err := tx.getJSON(bucketMedia, []byte(m.ID), &old)
+	old, existed, err := tx.getMediaItem(m.ID)
 	if err != nil {
 		return err
 	}
-	if err := tx.putJSON(bucketMedia, []byte(m.ID), m); err != nil {
+	if err := tx.put(bucketMedia, []byte(m.ID), encodeMediaItem(m)); err != nil {
 		return err
 	}
 	if existed && old.SHA256 == m.SHA256 {
@@ -68,8 +80,7 @@ func (tx *Tx) DeleteMediaItem(id string) error {
 	if err := validateID("media item", id); err != nil {
 		return fmt.Errorf("delete media item: %w", err)
 	}
-	var old MediaItem
-	existed, err := tx.getJSON(bucketMedia, []byte(id), &old)
+	old, existed, err := tx.getMediaItem(id)
 	if err == nil && existed {
 		err = tx.delete(bucketMedia, []byte(id))
 	}
@@ -115,8 +126,7 @@ func (tx *Tx) mediaItemByHash(sha256 string) (MediaItem, bool, error) {
 	if id == "" {
 		return MediaItem{}, false, nil
 	}
-	var m MediaItem
-	ok, err := tx.getJSON(bucketMedia, []byte(id), &m)
+	m, ok, err := tx.getMediaItem(id)
 	if err != nil {
 		return MediaItem{}, false, err
 	}
@@ -130,7 +140,17 @@ func (tx *Tx) mediaItemByHash(sha256 string) (MediaItem, bool, error) {
 // ForEachMediaItem calls fn for each media item in ID order. It stops at and
 // returns the first error from fn.
 func (tx *Tx) ForEachMediaItem(fn func(MediaItem) error) error {
-	return forEachJSON(tx, bucketMedia, fn)
+	b, err := tx.bucket(bucketMedia)
+	if err != nil {
+		return err
+	}
+	return tx.cursorWalk(b, nil, func(k, v []byte) error {
+		m, err := decodeMediaItem(v)
+		if err != nil {
+			return tx.s.corrupt(fmt.Errorf("bucket %s key %q: %w", bucketMedia, k, err))
+		}
+		return fn(m)
+	})
 }
 
 // GetAlbum returns the album with the given ID and reports whether it
