@@ -16,8 +16,8 @@ import (
 type folderRun struct {
 	cfg config.Folder
 	// known are the folder's records, sorted by path in byte order as the
-	// store returns them. plan drops them once it has converted them.
-	known  []state.File
+	// store returns them. plan hands them to Reconcile and drops them.
+	known  []KnownFile
 	result *scan.Result
 	plan   *Plan
 }
@@ -33,8 +33,15 @@ func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*f
 			return err
 		}
 		seen = ok
+		// Sizing the slice first keeps a folder's records in one array,
+		// without the copies that growing it would leave to the collector.
+		n, err := tx.CountFiles(f.Path)
+		if err != nil {
+			return err
+		}
+		fr.known = make([]KnownFile, 0, n)
 		return tx.ForEachFile(f.Path, func(file state.File) error {
-			fr.known = append(fr.known, file)
+			fr.known = append(fr.known, knownFile(file))
 			return nil
 		})
 	})
@@ -78,7 +85,7 @@ func (s *Syncer) noteFolder(folder string, change func(*state.Folder)) error {
 
 func (s *Syncer) scan(ctx context.Context, fr *folderRun) error {
 	prev := func(p string) (int64, time.Time, string, bool) {
-		i, ok := slices.BinarySearchFunc(fr.known, p, func(k state.File, p string) int {
+		i, ok := slices.BinarySearchFunc(fr.known, p, func(k KnownFile, p string) int {
 			return strings.Compare(k.Path, p)
 		})
 		if !ok || fr.known[i].SHA256 == "" {
@@ -158,7 +165,7 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 	}
 	// The scan's entries and the records are both sorted by path, so one
 	// walk over both finds the records the scan did not hash.
-	in.Known = make([]KnownFile, 0, len(fr.known))
+	in.Known = fr.known
 	next := 0
 	for _, k := range fr.known {
 		for next < len(res.Entries) && res.Entries[next].Path < k.Path {
@@ -168,7 +175,6 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 		if !hashed && !res.Absent(k.Path) {
 			in.Present = append(in.Present, k.Path)
 		}
-		in.Known = append(in.Known, knownFile(k))
 	}
 	fr.known = nil
 	fr.plan = Reconcile(in)
