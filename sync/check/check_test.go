@@ -2,6 +2,8 @@ package check
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"slices"
@@ -263,6 +265,71 @@ func TestCheckRepairsMissingItem(t *testing.T) {
 	}
 	if report := f.check(false); report.MediaItems != 3 {
 		t.Errorf("store has %d media items after the repair and a sync, want 3", report.MediaItems)
+	}
+}
+
+func TestCheckItemOfAnotherClient(t *testing.T) {
+	f := newFixture(t)
+	// Another OAuth client uploads o.jpg first, and the store records its
+	// item, as after a state file copied from another install.
+	f.writeSample("o.jpg", 5)
+	data, err := os.ReadFile(f.path("o.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := photosync.NewRemote(newClient(t, f.emu, "other-client"))
+	token, err := other.UploadRaw(t.Context(), bytes.NewReader(data), int64(len(data)), "o.jpg", "image/jpeg")
+	if err != nil {
+		t.Fatalf("upload as the other client: %v", err)
+	}
+	results, err := other.BatchCreate(t.Context(), "", []photosync.NewItem{{UploadToken: token, FileName: "o.jpg"}})
+	if err != nil || len(results) != 1 || results[0].Err != nil {
+		t.Fatalf("create as the other client: %v, results %+v", err, results)
+	}
+	id := results[0].MediaItemID
+	info, err := os.Stat(f.path("o.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256(data)
+	sha := hex.EncodeToString(digest[:])
+	if err := f.store.PutMediaItem(state.MediaItem{ID: id, SHA256: sha, Filename: "o.jpg", MimeType: "image/jpeg"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PutFile(state.File{Folder: f.root, Path: "o.jpg", Size: info.Size(), ModTime: info.ModTime(),
+		SHA256: sha, MediaItemID: id, Status: state.StatusSynced}); err != nil {
+		t.Fatal(err)
+	}
+
+	report := f.check(true)
+	if got := kinds(report); !slices.Equal(got, []string{"item-missing " + id}) {
+		t.Fatalf("findings %v, want the other client's item", got)
+	}
+	if report.Findings[0].Repair == "" {
+		t.Fatal("first --repair left the item, want its record dropped")
+	}
+	// The upload of the same bytes returns the other client's item again.
+	if sum := f.sync(); sum.Uploaded != 1 {
+		t.Errorf("sync after the repair uploaded %d files, want 1", sum.Uploaded)
+	}
+	if r := f.file("o.jpg"); r.MediaItemID != id {
+		t.Fatalf("record of o.jpg after the sync: %+v, want the other client's item %s again", r, id)
+	}
+
+	before := f.snapshot()
+	report = f.check(true)
+	if got := kinds(report); !slices.Equal(got, []string{"item-missing " + id}) {
+		t.Fatalf("findings %v, want the other client's item again", got)
+	}
+	finding := report.Findings[0]
+	if finding.Repair != "" {
+		t.Errorf("second --repair repaired the other client's item again: %s", finding.Repair)
+	}
+	if !strings.Contains(finding.Meaning, "another OAuth client") {
+		t.Errorf("meaning %q does not name another OAuth client", finding.Meaning)
+	}
+	if after := f.snapshot(); after != before {
+		t.Errorf("second --repair changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 

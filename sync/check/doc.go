@@ -24,7 +24,9 @@
 //   - A media item the server no longer returns: its record is dropped and
 //     the files that pointed at it become pending, so they upload again.
 //     The server deduplicates identical bytes, so if the item does exist
-//     under another client, the upload returns it.
+//     under another client, the upload returns it. That item stays
+//     invisible to this client, so a later check reports the id again,
+//     and --repair then leaves it, because it noted the ids it dropped.
 //   - An album the server no longer returns: its record is detached from
 //     its directory and its files become pending with no album. The next
 //     sync then creates the album again and adds the items to it without

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/photosync/photosync/state"
 	photosync "github.com/photosync/photosync/sync"
@@ -96,6 +97,21 @@ func (c *checker) reportMissingItem(id string) error {
 		c.add(f)
 		return nil
 	}
+	var dropped bool
+	err = c.opts.Store.View(func(tx *state.Tx) error {
+		_, dropped, err = tx.GetMeta(metaDroppedItem + id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read media item %s: %w", id, err)
+	}
+	if dropped {
+		f.Meaning += "; an earlier --repair dropped this id and the next upload of the same bytes returned it " +
+			"again, so another OAuth client created the item: this client cannot read it or add it to albums, " +
+			"and --repair leaves it"
+		c.add(f)
+		return nil
+	}
 	c.addRepairable(f, func() (string, error) {
 		n, err := c.forgetItem(id)
 		if err != nil {
@@ -128,13 +144,23 @@ func (c *checker) missingFolderWith(match func(state.File) bool) (string, error)
 	return "", nil
 }
 
-// forgetItem drops the record of a media item and makes the files of the
-// folders that are present, and that point at it, pending. It returns how
-// many files it changed.
+// metaDroppedItem prefixes the store setting that records, by media item
+// id, when a repair dropped the item's record. The server returns the same
+// id when the bytes are uploaded again, so the id coming back means that
+// another OAuth client owns the item. The settings stay in the store, one
+// short key per dropped id.
+const metaDroppedItem = "check-dropped-item/"
+
+// forgetItem drops the record of a media item, notes its id under
+// metaDroppedItem, and makes the files of the folders that are present,
+// and that point at it, pending. It returns how many files it changed.
 func (c *checker) forgetItem(id string) (int, error) {
 	changed := 0
 	err := c.opts.Store.Update(func(tx *state.Tx) error {
 		if err := tx.DeleteMediaItem(id); err != nil {
+			return err
+		}
+		if err := tx.PutMeta(metaDroppedItem+id, c.now().UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 		return c.forEachPresentFile(tx, func(f state.File) error {
