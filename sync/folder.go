@@ -48,6 +48,11 @@ func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*f
 	if err != nil {
 		return nil, storeError(err)
 	}
+	// Reading the records made most of the state file resident in the
+	// process's memory map. Later steps fault back in only what they read.
+	if err := s.opts.Store.ReleaseMappedPages(); err != nil {
+		s.log.Warn().Err(err).Str("folder", f.Path).Msg("state file pages not released from memory")
+	}
 	if err := CheckMarker(f.Path, seen, s.opts.DryRun, s.opts.Now()); err != nil {
 		return nil, err
 	}
