@@ -243,6 +243,58 @@ func distinctSizes(files []localFile) map[string]int64 {
 	return sizes
 }
 
+// metaAlbumCreating is the prefix of the store settings that journal an
+// album creation, as the sync package writes them: the value is the start
+// time in RFC 3339 form, a NUL and the title, or empty once it is done.
+const metaAlbumCreating = "sync.album-creating\x00"
+
+// ageAlbumCreations moves the start of each interrupted album creation in
+// the stopped process's store an hour back, and returns how many it moved.
+// After a kill between the journal entry and the server's answer, the
+// engine cannot tell whether albums.create is still on its way, so it
+// leaves the directory pending for several minutes before it creates the
+// album. The emulator has finished every request by now, so the trial
+// moves the entry past that wait, as a restart that late would find it,
+// instead of waiting in real time. TestCrashAlbumCreateInFlight covers a
+// restart inside the wait.
+func (e *env) ageAlbumCreations() int {
+	e.t.Helper()
+	path := filepath.Join(e.stateDir, "state.db")
+	if info, err := os.Stat(path); err != nil || info.Size() == 0 {
+		return 0
+	}
+	store, err := state.Open(path, state.Options{})
+	if err != nil {
+		e.t.Fatalf("open the state after the kill: %v", err)
+	}
+	defer store.Close()
+	started := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano)
+	n := 0
+	err = store.Update(func(tx *state.Tx) error {
+		aged := map[string]string{}
+		err := tx.ForEachMeta(metaAlbumCreating, func(key, value string) error {
+			if _, title, ok := strings.Cut(value, "\x00"); ok {
+				aged[key] = started + "\x00" + title
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for key, value := range aged {
+			if err := tx.PutMeta(key, value); err != nil {
+				return err
+			}
+		}
+		n = len(aged)
+		return nil
+	})
+	if err != nil {
+		e.t.Fatalf("age the album creations: %v", err)
+	}
+	return n
+}
+
 // temporaryFiles counts the files of the tree whose names a download
 // gives its temporary files.
 func (e *env) temporaryFiles() int {
@@ -286,6 +338,9 @@ type crashStats struct {
 	confirmed                   int64
 	// restartBytes sums the bytes the restarts sent.
 	restartBytes int64
+	// albumWaits counts the interrupted album creations that
+	// ageAlbumCreations moved past the engine's wait.
+	albumWaits int
 }
 
 func newCrashStats() *crashStats {
@@ -296,9 +351,11 @@ func (s *crashStats) String() string {
 	return fmt.Sprintf("%d trials, %d runs killed before they ended; pending uploads at the kill: "+
 		"%d sending, %d uploaded, %d creating; journaled downloads at the kill: %d, temporary files: %d; "+
 		"resumable sessions without a token at the kill: %d, %d partly and %d completely sent, "+
-		"%d bytes confirmed; bytes sent by the restarts: %d", s.trials, s.killed,
+		"%d bytes confirmed; bytes sent by the restarts: %d; interrupted album creations aged: %d",
+		s.trials, s.killed,
 		s.stages[state.StageSending], s.stages[state.StageUploaded], s.stages[state.StageCreating],
-		s.downloads, s.temporary, s.sessions, s.partial, s.complete, s.confirmed, s.restartBytes)
+		s.downloads, s.temporary, s.sessions, s.partial, s.complete, s.confirmed, s.restartBytes,
+		s.albumWaits)
 }
 
 // killAndRestart runs one trial: it starts a process, kills it after
@@ -314,7 +371,7 @@ func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.
 	if isKilled(err) {
 		stats.killed++
 	}
-	// A request in flight at the kill still completes on the server. The
+	// A request in flight at the kill may still complete on the server. The
 	// restart waits until the emulator finished them, as a service
 	// manager's restart delay would, so that the trials measure the
 	// recovery from the store and each run's bytes count for that run.
@@ -336,6 +393,7 @@ func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.
 	stats.partial += after.partial
 	stats.complete += after.complete
 	stats.confirmed += after.confirmed
+	stats.albumWaits += e.ageAlbumCreations()
 	finish()
 	e.waitRequestsDone()
 	sent := e.requests().UploadBytes - sentAtKill
