@@ -103,6 +103,9 @@ func Reconcile(in ReconcileInput) *Plan {
 	r.planRemovals()
 	r.applyDeleteGuard()
 	r.plan.Albums = r.albumDirs()
+	// The plan lives until the pass ends, so drop the spare capacity that
+	// growing Ops by append left, up to about a quarter of its length.
+	r.plan.Ops = slices.Clone(r.plan.Ops)
 	return r.plan
 }
 
