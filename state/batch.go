@@ -97,6 +97,7 @@ func (s *Store) lead(c *batchCall) {
 func (s *Store) commitBatch(calls []*batchCall) {
 	for len(calls) > 0 {
 		failed := -1
+		var dones []func(bool)
 		err := s.guard(func() error {
 			return s.db.Update(func(btx *bolt.Tx) error {
 				for i, c := range calls {
@@ -105,9 +106,10 @@ func (s *Store) commitBatch(calls []*batchCall) {
 						return c.err
 					}
 				}
-				return nil
+				return s.ride(btx, &dones)
 			})
 		})
+		settle(dones, err == nil)
 		if failed < 0 {
 			for _, c := range calls {
 				c.err, c.panicked, c.userPanic = err, false, nil

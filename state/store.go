@@ -45,6 +45,11 @@ type Store struct {
 
 	// batch groups the commits of concurrent Batch calls.
 	batch batcher
+
+	// ridersMu guards riders, which add their writes to each write
+	// transaction.
+	ridersMu sync.Mutex
+	riders   []Rider
 }
 
 // Open opens the state file at path, creating it when it does not exist
@@ -393,16 +398,23 @@ func (s *Store) Update(fn func(*Tx) error) error {
 // passed on to the caller after the transaction rolls back.
 func (s *Store) run(writable bool, fn func(*Tx) error) error {
 	c := &batchCall{fn: fn}
+	var dones []func(bool)
 	err := s.guard(func() error {
 		call := func(btx *bolt.Tx) error {
 			s.call(btx, c)
 			return c.err
 		}
 		if writable {
-			return s.db.Update(call)
+			return s.db.Update(func(btx *bolt.Tx) error {
+				if err := call(btx); err != nil {
+					return err
+				}
+				return s.ride(btx, &dones)
+			})
 		}
 		return s.db.View(call)
 	})
+	settle(dones, err == nil)
 	if c.panicked {
 		panic(c.userPanic)
 	}
