@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -45,6 +46,7 @@ func TestRequestCounterFlushesInBatches(t *testing.T) {
 		t.Errorf("Used = %d, %v; want %d counted in memory", used, err, requestFlushEvery-1)
 	}
 	c.Record("mediaItems.batchCreate")
+	c.wait()
 	if got := storedRequests(t, store, day); got != requestFlushEvery {
 		t.Errorf("stored %d requests after a full batch, want %d", got, requestFlushEvery)
 	}
@@ -52,6 +54,7 @@ func TestRequestCounterFlushesInBatches(t *testing.T) {
 	c.Record("uploads")
 	now = now.Add(12 * time.Hour) // past midnight in Los Angeles
 	c.Record("uploads")
+	c.wait()
 	if got := storedRequests(t, store, day); got != requestFlushEvery+1 {
 		t.Errorf("stored %d requests for the first day, want %d after the day changed", got, requestFlushEvery+1)
 	}
@@ -96,5 +99,47 @@ func TestBudgetExhausted(t *testing.T) {
 			t.Errorf("after %d requests: spent = %v (%q), want %v", i, spent, reason, want)
 		}
 		c.Record("uploads")
+	}
+}
+
+// The counts ride on the store's other commits, so a busy pass writes them
+// without commits of their own.
+func TestRequestCounterRidesOnCommits(t *testing.T) {
+	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
+	c := NewRequestCounter(store, func() time.Time { return now })
+	day := state.QuotaDay(now)
+
+	for range 5 {
+		c.Record("uploads")
+	}
+	if err := store.Update(func(tx *state.Tx) error { return tx.PutMeta("other", "write") }); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedRequests(t, store, day); got != 5 {
+		t.Errorf("stored %d requests after another commit, want 5", got)
+	}
+	if used, err := c.Used(); err != nil || used != 5 {
+		t.Errorf("Used = %d, %v; want 5, counted once", used, err)
+	}
+
+	// A commit that fails leaves the counts in memory for the next one.
+	c.Record("uploads")
+	refused := store.Update(func(tx *state.Tx) error { return errors.New("refused") })
+	if refused == nil {
+		t.Fatal("failing Update returned nil")
+	}
+	if used, err := c.Used(); err != nil || used != 6 {
+		t.Errorf("Used = %d, %v after a failed commit; want 6", used, err)
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedRequests(t, store, day); got != 6 {
+		t.Errorf("stored %d requests after Flush, want 6", got)
 	}
 }
