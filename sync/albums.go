@@ -176,7 +176,7 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 				return state.Album{}, 0, err
 			}
 		}
-		if room := maxAlbumItems - a.ItemCount; room > 0 {
+		if room := maxAlbumItems - a.ItemCount - e.uncountedItems(a.ID); room > 0 {
 			return a, room, nil
 		}
 	}

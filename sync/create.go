@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	gosync "sync"
 	"time"
 
 	"github.com/photosync/photosync/state"
@@ -19,9 +20,39 @@ import (
 // One extra call per directory every few minutes costs little quota.
 const partialBatchWait = 5 * time.Minute
 
+// laneQueue is how many journaled uploads may wait for the lane, so that
+// the journal goes on while the lane waits for batchCreate.
+const laneQueue = 2 * MaxBatch
+
+// The lane records created items in the background, in groups: when
+// recordGroup items wait to be recorded, when the oldest has waited
+// recordWait, and at the end. Larger transactions write fewer pages per
+// item, because the items' keys are spread over the store's indexes. A
+// kill before the record costs one batchCreate per MaxBatch items on the
+// next pass, from the journaled tokens. maxRecording bounds the group
+// commits in flight.
+const (
+	recordGroup  = 20 * MaxBatch
+	recordWait   = time.Second
+	maxRecording = 2
+)
+
+// created is a batch whose new items wait to be recorded.
+type created struct {
+	albumID string
+	batch   []createJob
+	results []CreateResult
+	// items are the indexes of the batch's created items.
+	items []int
+}
+
 // createLane creates media items from upload tokens, one batchCreate at a
 // time. Items are grouped by directory so that each call names one album
-// and needs no separate add.
+// and needs no separate add. Every job's token is in the store when the
+// lane gets it. The records of a batch's new items are committed in the
+// background while the lane creates the next batch. A kill before that
+// commit leaves the tokens to be created again, and the server returns the
+// existing item for bytes it already holds, so that adds no duplicate.
 type createLane struct {
 	e    *executor
 	jobs chan createJob
@@ -31,18 +62,32 @@ type createLane struct {
 	since map[string]time.Time
 	// retry are operations whose token the server rejected.
 	retry []Op
+
+	// unrecorded are the created batches not yet handed to a recording
+	// commit, and unrecordedItems their items. recordDue fires recordWait
+	// after the first of them arrived.
+	unrecorded      []created
+	unrecordedItems int
+	recordDue       <-chan time.Time
+	recordTimer     *time.Timer
+	// slots bounds the recording commits in flight, and recording waits
+	// for them.
+	slots     chan struct{}
+	recording gosync.WaitGroup
+	recordMu  gosync.Mutex
+	recordErr error
 }
 
 func newCreateLane(e *executor) *createLane {
-	return &createLane{e: e, jobs: make(chan createJob), byDir: map[string][]createJob{},
-		since: map[string]time.Time{}}
+	return &createLane{e: e, jobs: make(chan createJob, laneQueue), byDir: map[string][]createJob{},
+		since: map[string]time.Time{}, slots: make(chan struct{}, maxRecording)}
 }
 
 // run consumes jobs until the channel closes. It calls batchCreate whenever
 // a directory has a full batch, when a partial batch has waited
 // partialBatchWait, and once more for each remainder at the end. After a
-// fatal API error or store failure it keeps reading the channel, so
-// uploading workers do not block on it, but creates nothing more. A spent
+// fatal API error or store failure it keeps reading the channel, so the
+// journal and the workers do not block on it, but creates nothing more. A spent
 // budget does not stop it: the bytes are already sent, and creating their
 // items costs one request per MaxBatch files. Jobs left uncreated keep
 // their token in the store for the next pass.
@@ -64,19 +109,18 @@ func (l *createLane) run(ctx context.Context) error {
 			if err == nil && !l.e.halted.Load() {
 				err = l.flushWaiting(ctx, time.Now().Add(-partialBatchWait))
 			}
+		case <-l.recordDue:
+			l.recordWaiting()
 		}
-	}
-	if err != nil {
-		return err
 	}
 	for _, d := range slices.Sorted(maps.Keys(l.byDir)) {
-		for len(l.byDir[d]) > 0 && !l.e.halted.Load() {
-			if err := l.flush(ctx, d); err != nil {
-				return err
-			}
+		for err == nil && len(l.byDir[d]) > 0 && !l.e.halted.Load() {
+			err = l.flush(ctx, d)
 		}
 	}
-	return nil
+	// Items created before an error are recorded too.
+	l.recordWaiting()
+	return errors.Join(err, l.wait())
 }
 
 // add queues a job and creates its directory's batch once it is full.
@@ -122,7 +166,7 @@ func (l *createLane) flush(ctx context.Context, dir string) error {
 		return nil
 	}
 	n := min(len(l.byDir[dir]), MaxBatch, room)
-	batch := l.byDir[dir][:n]
+	batch := l.byDir[dir][:n:n]
 	l.byDir[dir] = l.byDir[dir][n:]
 	l.since[dir] = time.Now()
 	return l.create(ctx, album.ID, batch)
@@ -136,32 +180,12 @@ func jobPaths(jobs []createJob) []string {
 	return paths
 }
 
-// create journals a batch as StageCreating, calls batchCreate, and records
-// each result. A crash between the journal and the records leaves tokens
-// that the next pass creates again. The server returns the existing item
-// for bytes it already has, so that repeat adds no duplicate.
+// create calls batchCreate for a batch and records each result.
 func (l *createLane) create(ctx context.Context, albumID string, batch []createJob) error {
 	e := l.e
-	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
-		for _, j := range batch {
-			u, ok, err := tx.GetUpload(j.op.SHA256)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("journal batch: pending upload of %s is missing", j.op.Path)
-			}
-			u.Stage, u.AlbumID = state.StageCreating, albumID
-			if err := tx.PutUpload(u); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return storeError(err)
+	if err := l.failed(); err != nil {
+		return err
 	}
-
 	items := make([]NewItem, len(batch))
 	for i, j := range batch {
 		items[i] = NewItem{UploadToken: j.token, FileName: path.Base(j.op.Path)}
@@ -184,8 +208,8 @@ func (l *createLane) create(ctx context.Context, albumID string, batch []createJ
 	return l.record(albumID, batch, results)
 }
 
-// requeue drops the stored tokens of a batch and queues its files to be sent
-// again.
+// requeue queues the files of a batch to be sent again, because the server
+// rejected their tokens. The next round replaces their stored tokens.
 func (l *createLane) requeue(batch []createJob) {
 	for _, j := range batch {
 		l.e.s.log.Info().Str("folder", l.e.fr.cfg.Path).Str("path", j.op.Path).
@@ -194,21 +218,31 @@ func (l *createLane) requeue(batch []createJob) {
 	}
 }
 
-// record stores the outcome of each item of a batch.
+// record stores the outcome of each item of a batch. New items are
+// recorded in the background; failures at once.
 func (l *createLane) record(albumID string, batch []createJob, results []CreateResult) error {
-	var created, failed []int
+	var createdItems, failed []int
 	for i, r := range results {
 		switch {
 		case r.Err == nil && r.MediaItemID != "":
-			created = append(created, i)
+			createdItems = append(createdItems, i)
 		case r.Err != nil && tokenProblem(r.Err):
 			l.requeue(batch[i : i+1])
 		default:
 			failed = append(failed, i)
 		}
 	}
-	if err := l.recordCreated(albumID, batch, results, created); err != nil {
-		return err
+	if len(createdItems) > 0 {
+		if len(l.unrecorded) == 0 {
+			l.recordTimer = time.NewTimer(recordWait)
+			l.recordDue = l.recordTimer.C
+		}
+		l.e.addUncounted(albumID, len(createdItems))
+		l.unrecorded = append(l.unrecorded, created{albumID: albumID, batch: batch, results: results, items: createdItems})
+		l.unrecordedItems += len(createdItems)
+		if l.unrecordedItems >= recordGroup {
+			l.recordWaiting()
+		}
 	}
 	for _, i := range failed {
 		err := results[i].Err
@@ -225,46 +259,95 @@ func (l *createLane) record(albumID string, batch []createJob, results []CreateR
 	return nil
 }
 
-// recordCreated records the created items of a batch, their files and the
-// album's new count, and deletes their pending uploads, in one transaction.
-func (l *createLane) recordCreated(albumID string, batch []createJob, results []CreateResult, created []int) error {
-	e := l.e
+// recordWaiting hands the unrecorded batches to a recording commit that
+// runs in the background. Their albums' items count against the albums'
+// cap until then through the executor's uncounted items.
+func (l *createLane) recordWaiting() {
+	if len(l.unrecorded) == 0 {
+		return
+	}
+	e, group := l.e, l.unrecorded
+	l.unrecorded, l.unrecordedItems = nil, 0
+	l.recordTimer.Stop()
+	l.recordDue = nil
+	l.slots <- struct{}{}
+	l.recording.Add(1)
+	go func() {
+		defer l.recording.Done()
+		defer func() { <-l.slots }()
+		err := e.recordCreated(group)
+		for _, c := range group {
+			e.addUncounted(c.albumID, -len(c.items))
+		}
+		if err != nil {
+			l.recordMu.Lock()
+			l.recordErr = errors.Join(l.recordErr, err)
+			l.recordMu.Unlock()
+		}
+	}()
+}
+
+// failed returns the error of a failed background commit.
+func (l *createLane) failed() error {
+	l.recordMu.Lock()
+	defer l.recordMu.Unlock()
+	return l.recordErr
+}
+
+// wait waits for the background commits and returns their errors.
+func (l *createLane) wait() error {
+	l.recording.Wait()
+	return l.failed()
+}
+
+// recordCreated records the created items of a group of batches, their
+// files and their albums' new counts, and deletes their pending uploads, in
+// one transaction, and then counts them in the summary.
+func (e *executor) recordCreated(group []created) error {
 	folder := e.fr.cfg.Path
 	now := e.s.opts.Now()
-	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
-		for _, i := range created {
-			j, r := batch[i], results[i]
-			if err := recordItem(tx, r.MediaItemID, j.op.SHA256, r.FileName, j.mimeType, albumID, now); err != nil {
-				return err
+	// Batch shares the commit with the journal's and other records'
+	// commits that run meanwhile.
+	err := e.s.opts.Store.Batch(func(tx *state.Tx) error {
+		for _, c := range group {
+			for _, i := range c.items {
+				j, r := c.batch[i], c.results[i]
+				if err := recordItem(tx, r.MediaItemID, j.op.SHA256, r.FileName, j.mimeType, c.albumID, now); err != nil {
+					return err
+				}
+				f := state.File{Folder: folder, Path: j.op.Path, Size: j.op.Size, ModTime: j.op.ModTime,
+					SHA256: j.op.SHA256, MediaItemID: r.MediaItemID, AlbumID: c.albumID, Status: state.StatusSynced}
+				if err := tx.PutFile(f); err != nil {
+					return err
+				}
+				if err := tx.DeleteUpload(j.op.SHA256); err != nil {
+					return err
+				}
 			}
-			f := state.File{Folder: folder, Path: j.op.Path, Size: j.op.Size, ModTime: j.op.ModTime,
-				SHA256: j.op.SHA256, MediaItemID: r.MediaItemID, AlbumID: albumID, Status: state.StatusSynced}
-			if err := tx.PutFile(f); err != nil {
-				return err
+			if c.albumID != "" {
+				if err := countItems(tx, c.albumID, len(c.items)); err != nil {
+					return err
+				}
 			}
-			if err := tx.DeleteUpload(j.op.SHA256); err != nil {
-				return err
-			}
-		}
-		if albumID != "" && len(created) > 0 {
-			return countItems(tx, albumID, len(created))
 		}
 		return nil
 	})
 	if err != nil {
 		return storeError(err)
 	}
-	for _, i := range created {
-		j := batch[i]
-		e.sum.add(func(s *Summary) {
-			s.Uploaded++
-			s.UploadedBytes += j.op.Size
-		})
-		ev := e.s.log.Info().Str("folder", folder).Str("path", j.op.Path).Str("media_id", results[i].MediaItemID)
-		if albumID != "" {
-			ev = ev.Str("album", albumID)
+	for _, c := range group {
+		for _, i := range c.items {
+			j := c.batch[i]
+			e.sum.add(func(s *Summary) {
+				s.Uploaded++
+				s.UploadedBytes += j.op.Size
+			})
+			ev := e.s.log.Info().Str("folder", folder).Str("path", j.op.Path).Str("media_id", c.results[i].MediaItemID)
+			if c.albumID != "" {
+				ev = ev.Str("album", c.albumID)
+			}
+			ev.Msg("uploaded")
 		}
-		ev.Msg("uploaded")
 	}
 	return nil
 }

@@ -20,11 +20,15 @@
 //     before any file byte. A raw upload is not written first: a kill
 //     during it loses the bytes with or without a record, so the next pass
 //     sends them again either way.
-//   - When the server returns the upload token, it is written with its
-//     creation time in StageUploaded.
-//   - Before batchCreate, the whole batch moves to StageCreating. One
-//     transaction after the call records each new item and its file and
-//     deletes the pending upload.
+//   - When the server returns the upload token, the worker hands it to
+//     the journal and goes on. The journal writes the tokens of all
+//     workers in StageUploaded with their creation times, one commit per
+//     group at least every 100 ms, and only then passes them to the
+//     creation lane. A kill loses the tokens of about that long of
+//     uploads, so the next pass sends those bytes again.
+//   - After batchCreate, the lane records each new item and its file and
+//     deletes the pending upload, in group commits that run in the
+//     background, at least once a second.
 //
 // A pass started after a kill reuses a token younger than 23 hours and
 // creates its item again. The server returns the existing item for bytes it

@@ -43,6 +43,34 @@ type executor struct {
 	// relinked are uploads whose content got an item after planning, from
 	// another folder earlier in the pass. They become adds.
 	relinked []Op
+
+	// uncountedMu guards uncounted.
+	uncountedMu gosync.Mutex
+	// uncounted are items created in each album whose records are not
+	// committed yet, so the stored item count lacks them.
+	uncounted map[string]int
+}
+
+// addUncounted adds n to the items of album albumID that its stored count
+// lacks.
+func (e *executor) addUncounted(albumID string, n int) {
+	e.uncountedMu.Lock()
+	defer e.uncountedMu.Unlock()
+	if e.uncounted == nil {
+		e.uncounted = map[string]int{}
+	}
+	e.uncounted[albumID] += n
+	if e.uncounted[albumID] == 0 {
+		delete(e.uncounted, albumID)
+	}
+}
+
+// uncountedItems returns the items of album albumID that its stored count
+// lacks.
+func (e *executor) uncountedItems(albumID string) int {
+	e.uncountedMu.Lock()
+	defer e.uncountedMu.Unlock()
+	return e.uncounted[albumID]
 }
 
 // execute runs the plan of one folder: uploads and creations first, then
@@ -113,6 +141,9 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 	lane := newCreateLane(e)
 	laneDone := make(chan error, 1)
 	go func() { laneDone <- lane.run(ctx) }()
+	jl := newJournal(e, lane.jobs)
+	journalDone := make(chan error, 1)
+	go func() { journalDone <- jl.run() }()
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(e.s.opts.Workers)
@@ -126,7 +157,7 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 				return err
 			}
 			select {
-			case lane.jobs <- *job:
+			case jl.in <- *job:
 				return nil
 			case <-gctx.Done():
 				return gctx.Err()
@@ -134,9 +165,10 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 		})
 	}
 	uploadErr := g.Wait()
-	close(lane.jobs)
+	close(jl.in)
+	journalErr := <-journalDone
 	laneErr := <-laneDone
-	if err := errors.Join(uploadErr, laneErr); err != nil {
+	if err := errors.Join(uploadErr, journalErr, laneErr); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -15,7 +15,8 @@ func TestSyncLogsAddsToAlbums(t *testing.T) {
 	writeFrom(t, root, "A/one.jpg", orientation(1))
 	writeFrom(t, root, "top.jpg", orientation(2))
 	var logs bytes.Buffer
-	h.settings = func(o *Options) { o.Logger = zerolog.New(&logs) }
+	// The lane logs from more than one goroutine.
+	h.settings = func(o *Options) { o.Logger = zerolog.New(zerolog.SyncWriter(&logs)) }
 	h.sync(folderAt(root))
 
 	// A copy of an uploaded photo in a new directory is an add, and one in

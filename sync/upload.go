@@ -26,6 +26,11 @@ type createJob struct {
 	op       Op
 	token    string
 	mimeType string
+	// upload is the file's pending upload record, holding token.
+	upload state.Upload
+	// journaled reports whether the store holds upload with its token
+	// already; the journal writes the others before the lane gets them.
+	journaled bool
 }
 
 // upload sends the bytes of one file, or finds them already sent, and
@@ -59,26 +64,17 @@ func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, e
 	if u.Token != "" {
 		e.s.log.Debug().Str("folder", folder).Str("path", op.Path).Msg("reusing upload token")
 		e.progress(op, 1)
-		return &createJob{op: op, token: u.Token, mimeType: u.MimeType}, nil
+		return &createJob{op: op, token: u.Token, mimeType: u.MimeType, upload: u, journaled: true}, nil
 	}
 
 	token, err := e.send(ctx, op, &u)
 	if err != nil {
 		return nil, e.uploadFailed(ctx, op, err)
 	}
-	// The upload workers write their journal entries with Batch, so that
-	// the records of several workers share one commit.
-	created := e.s.opts.Now()
-	err = e.s.opts.Store.Batch(func(tx *state.Tx) error {
-		u.Token, u.TokenCreated, u.Stage, u.LastError = token, created, state.StageUploaded, ""
-		return tx.PutUpload(u)
-	})
-	if err != nil {
-		return nil, storeError(err)
-	}
+	u.Token, u.TokenCreated, u.Stage, u.LastError = token, e.s.opts.Now(), state.StageUploaded, ""
 	e.sum.add(func(s *Summary) { s.Sent++ })
 	e.progress(op, 1)
-	return &createJob{op: op, token: token, mimeType: u.MimeType}, nil
+	return &createJob{op: op, token: token, mimeType: u.MimeType, upload: u}, nil
 }
 
 func (e *executor) progress(op Op, files int) {
@@ -87,14 +83,12 @@ func (e *executor) progress(op Op, files int) {
 
 // journalStart returns the pending upload of the file's content. A stored
 // token younger than tokenMaxAge is kept for reuse, and a stored resumable
-// session is kept for resuming. Otherwise the upload starts in StageSending,
-// and it is written before any byte goes out when it is resumable or
-// replaces a stored record.
+// session is kept for resuming. Otherwise the upload starts in StageSending, and it is written before any
+// byte goes out when it is resumable or replaces a stored record.
 //
 // A new raw upload is not written before its bytes go out: a kill during
-// the upload loses the bytes with or without that record, and the record
-// written with the token is the one that saves sending them again. Skipping
-// it halves the commits of a first sync.
+// the upload loses the bytes with or without that record. Its token is
+// journaled after the upload, together with other workers' tokens.
 func (e *executor) journalStart(op Op, fresh bool) (state.Upload, error) {
 	now := e.s.opts.Now()
 	var u state.Upload

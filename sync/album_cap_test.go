@@ -1,0 +1,78 @@
+package sync
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/photosync/photosync/state"
+)
+
+// writeNoiseJPEGs writes n distinct small JPEGs of random pixels under
+// root/dir.
+func writeNoiseJPEGs(t *testing.T, root, dir string, n int) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(uint64(n), 7))
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := range n {
+		for p := range img.Pix {
+			img.Pix[p] = uint8(rng.Uint32())
+		}
+		img.Set(0, 0, color.RGBA{R: uint8(i), G: uint8(i >> 8), A: 255})
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(root, dir, fmt.Sprintf("IMG_%04d.jpg", i))
+		if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The lane records created items in the background, after it has gone on
+// to the next batch. An album near its cap must count those items too, or
+// the next batch would overfill it.
+func TestSyncAlbumCapCountsUnrecordedItems(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "Trips/a.jpg", orientation(1))
+	h.sync(folderAt(root))
+
+	// The store's count leaves room for 60 more items: one full batch and
+	// ten of the next.
+	const room = 60
+	err := h.store.Update(func(tx *state.Tx) error {
+		a, ok, err := tx.AlbumForDir(root, "Trips", 0)
+		if err != nil || !ok {
+			return fmt.Errorf("album of Trips: found %v, %w", ok, err)
+		}
+		a.ItemCount = maxAlbumItems - room
+		return tx.PutAlbum(a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeNoiseJPEGs(t, root, "Trips", 2*MaxBatch)
+	sum := h.sync(folderAt(root))
+	if sum.Uploaded != 2*MaxBatch {
+		t.Fatalf("uploaded %d files, want %d; failures: %s", sum.Uploaded, 2*MaxBatch, joinProblems(sum.Failed))
+	}
+
+	albums := h.albums()
+	if n := len(albums["Trips"].MediaItemIDs); n != 1+room {
+		t.Errorf("album Trips has %d items, want %d: its first item and the %d its cap left room for", n, 1+room, room)
+	}
+	if n := len(albums["Trips (2)"].MediaItemIDs); n != 2*MaxBatch-room {
+		t.Errorf("overflow album Trips (2) has %d items, want %d", n, 2*MaxBatch-room)
+	}
+}

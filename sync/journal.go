@@ -1,0 +1,107 @@
+package sync
+
+import (
+	"time"
+
+	"github.com/photosync/photosync/state"
+)
+
+// The journal commits the upload tokens that arrived since its last
+// commit when maxJournalGroup have arrived or journalEvery has passed since
+// that commit, whichever comes first. A kill therefore loses the tokens of
+// about journalEvery of uploads, plus the journalQueue waiting, whose
+// bytes the next pass sends again, and a first sync of small files pays a
+// commit per group instead of per file. Workers wait when the queue is
+// full instead of running ahead of the journal.
+const (
+	maxJournalGroup = 20 * MaxBatch
+	journalEvery    = 100 * time.Millisecond
+	journalQueue    = 2 * MaxBatch
+)
+
+// journal writes the upload tokens that the workers return to the store
+// and then hands their jobs to the creation lane, so that every token the
+// lane creates an item from is on disk.
+type journal struct {
+	e   *executor
+	in  chan createJob
+	out chan<- createJob
+}
+
+func newJournal(e *executor, out chan<- createJob) *journal {
+	return &journal{e: e, in: make(chan createJob, journalQueue), out: out}
+}
+
+// run journals the jobs of j.in until it closes, then closes j.out. After
+// a store failure it goes on reading j.in, so the workers do not block,
+// but writes and forwards nothing more: a job whose token the store lacks
+// must not get an item whose record could not be written either.
+func (j *journal) run() error {
+	defer close(j.out)
+	var err error
+	var last time.Time
+	for open := true; open; {
+		job, ok := <-j.in
+		if !ok {
+			break
+		}
+		var group []createJob
+		group, open = j.collect(job, last.Add(journalEvery))
+		if err != nil {
+			continue
+		}
+		last = time.Now()
+		if err = j.write(group); err != nil {
+			continue
+		}
+		for _, g := range group {
+			j.out <- g
+		}
+	}
+	return err
+}
+
+// collect returns first and the jobs that arrive until the group is full
+// or the deadline passes, and whether j.in is still open.
+func (j *journal) collect(first createJob, deadline time.Time) ([]createJob, bool) {
+	group := []createJob{first}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for len(group) < maxJournalGroup {
+		select {
+		case next, ok := <-j.in:
+			if !ok {
+				return group, false
+			}
+			group = append(group, next)
+		case <-timer.C:
+			return group, true
+		}
+	}
+	return group, true
+}
+
+// write stores the pending uploads of the group's jobs that the store
+// lacks, in one commit.
+func (j *journal) write(group []createJob) error {
+	var todo []state.Upload
+	for _, g := range group {
+		if !g.journaled {
+			todo = append(todo, g.upload)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	// Batch lets the commit carry other goroutines' writes, such as the
+	// records of created items, that arrive at the same time.
+	err := j.e.s.opts.Store.Batch(func(tx *state.Tx) error {
+		for _, u := range todo {
+			if err := tx.PutUpload(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return storeError(err)
+}
