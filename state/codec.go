@@ -14,13 +14,14 @@ import (
 // store, use compact binary forms. The other records are JSON.
 const (
 	// formatFileV1 stores the SHA-256 of a file as 64 hex digits. Schema
-	// version 2 wrote it, and the migration to version 3 rewrites it.
+	// versions 1 and 2 wrote it, and a record keeps it until it is next
+	// written.
 	formatFileV1 = 1
 	// formatFileV2 stores the SHA-256 of a file as 32 raw bytes.
 	formatFileV2 = 2
 	formatJSONV1 = 1
-	// formatMediaV2 is the binary form of a media item. Schema version 2
-	// stored media items as JSON (formatJSONV1).
+	// formatMediaV2 is the binary form of a media item. Schema versions 1
+	// and 2 stored media items as JSON (formatJSONV1), which is still read.
 	formatMediaV2 = 2
 )
 

@@ -123,33 +123,33 @@ func writeVersion2(t *testing.T, edit func(tx *bolt.Tx) error) string {
 	})
 }
 
-// storedFormats returns the format bytes of the file records and media
-// items of a closed state file, keyed by "files/" or "media/" and the key.
-func storedFormats(t *testing.T, path string) map[string]byte {
+// storedRecords returns the values of the file records and media items of
+// a closed state file, keyed by "files/" or "media/" and the key.
+func storedRecords(t *testing.T, path string) map[string][]byte {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	formats := map[string]byte{}
+	records := map[string][]byte{}
 	err = db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketFiles).Bucket([]byte(migrateRoot)).ForEach(func(k, v []byte) error {
-			formats["files/"+string(k)] = v[0]
+			records["files/"+string(k)] = bytes.Clone(v)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 		return tx.Bucket(bucketMedia).ForEach(func(k, v []byte) error {
-			formats["media/"+string(k)] = v[0]
+			records["media/"+string(k)] = bytes.Clone(v)
 			return nil
 		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return formats
+	return records
 }
 
 // storedVersion reads the schema version of a closed state file.
@@ -242,6 +242,7 @@ func TestMigrateVersion2(t *testing.T) {
 		}
 		return tx.Bucket(bucketMediaHash).Put(mediaHashKey(strings.Repeat("3", 64), "m3"), nil)
 	})
+	before := storedRecords(t, path)
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatalf("Open of a version 2 file: %v", err)
@@ -273,16 +274,11 @@ func TestMigrateVersion2(t *testing.T) {
 	if diff := cmp.Diff(wantItem, m); diff != "" {
 		t.Errorf("media item after migration (-want +got):\n%s", diff)
 	}
-	if m2, ok, err := s.GetMediaItem("m2"); err != nil || !ok || m2.ID != "m2" || m2.SHA256 != "" {
-		t.Errorf("GetMediaItem(m2) after migration = %+v, %v, %v", m2, ok, err)
+	items := 0
+	if err := s.ForEachMediaItem(func(MediaItem) error { items++; return nil }); err != nil || items != 3 {
+		t.Errorf("ForEachMediaItem after migration visited %d items, %v; want 3", items, err)
 	}
-	problems, err := s.Check()
-	if err != nil {
-		t.Fatalf("Check: %v", err)
-	}
-	for _, p := range problems {
-		t.Errorf("Check after migration: %s", p)
-	}
+	wantNoCheckProblems(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -290,114 +286,63 @@ func TestMigrateVersion2(t *testing.T) {
 	if v := storedVersion(t, path); v != SchemaVersion {
 		t.Errorf("stored schema version = %d, want %d", v, SchemaVersion)
 	}
-	formats := storedFormats(t, path)
-	if len(formats) != 8 {
-		t.Errorf("found %d records after migration, want 5 files and 3 media items: %v", len(formats), formats)
-	}
-	for key, format := range formats {
-		want := byte(formatFileV2)
-		if strings.HasPrefix(key, "media/") {
-			want = formatMediaV2
-		}
-		if format != want {
-			t.Errorf("record %s has format %d after migration, want %d", key, format, want)
-		}
+	if diff := cmp.Diff(before, storedRecords(t, path)); diff != "" {
+		t.Errorf("migration changed records (-before +after):\n%s", diff)
 	}
 }
 
-func TestMigrateManyRecords(t *testing.T) {
-	// More records than one batch of rewriteRecords, so that the rewrite
-	// seeks back several times.
-	const n = 2*rewriteBatch + 7
-	path := writeVersion2(t, func(tx *bolt.Tx) error {
-		folder := tx.Bucket(bucketFiles).Bucket([]byte(migrateRoot))
-		media := tx.Bucket(bucketMedia)
-		for i := range n {
-			sha := fmt.Sprintf("%064x", i)
-			path := fmt.Sprintf("many/%05d.jpg", i)
-			if err := folder.Put([]byte(path), encodeFileV1(File{Path: path, SHA256: sha, Size: int64(i)})); err != nil {
-				return err
-			}
-			v, err := encodeJSON(MediaItem{ID: fmt.Sprintf("item%05d", i), SHA256: sha})
-			if err != nil {
-				return err
-			}
-			if err := media.Put([]byte(fmt.Sprintf("item%05d", i)), v); err != nil {
-				return err
-			}
-		}
-		return migrateAddHashIndexes(tx)
-	})
+func TestMigratedRecordsTakeNewFormat(t *testing.T) {
+	path := writeVersion2(t, nil)
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatalf("Open of a version 2 file: %v", err)
 	}
-	files := 0
-	err = s.ForEachFile(migrateRoot, func(f File) error {
-		if strings.HasPrefix(f.Path, "many/") {
-			var i int
-			fmt.Sscanf(f.Path, "many/%05d.jpg", &i)
-			if f.Size != int64(i) || f.SHA256 != fmt.Sprintf("%064x", i) {
-				t.Errorf("file %s after migration has size %d and SHA-256 %s", f.Path, f.Size, f.SHA256)
-			}
-			files++
+	f, _, err := s.GetFile(migrateRoot, "x/a.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.MediaItemID = "m1"
+	if err := s.PutFile(f); err != nil {
+		t.Fatalf("PutFile: %v", err)
+	}
+	m, _, err := s.GetMediaItem("m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.AlbumIDs = []string{"A"}
+	if err := s.PutMediaItem(m); err != nil {
+		t.Fatalf("PutMediaItem: %v", err)
+	}
+	wantNoCheckProblems(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	records := storedRecords(t, path)
+	for key, want := range map[string]byte{
+		"files/x/a.jpg": formatFileV2,
+		"files/x/b.jpg": formatFileV1,
+		"media/m1":      formatMediaV2,
+		"media/m2":      formatJSONV1,
+	} {
+		if got := records[key][0]; got != want {
+			t.Errorf("record %s has format %d, want %d", key, got, want)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("ForEachFile: %v", err)
 	}
-	if files != n {
-		t.Errorf("found %d files after migration, want %d", files, n)
+	if n, old := len(records["files/x/a.jpg"]), len(records["files/x/b.jpg"]); n >= old {
+		t.Errorf("rewritten file record has %d bytes, not fewer than the %d of an old one", n, old)
 	}
-	items := 0
-	err = s.ForEachMediaItem(func(m MediaItem) error {
-		items++
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("ForEachMediaItem: %v", err)
-	}
-	if items != n+2 {
-		t.Errorf("found %d media items after migration, want %d", items, n+2)
-	}
+}
+
+// wantNoCheckProblems fails the test when Check finds anything.
+func wantNoCheckProblems(t *testing.T, s *Store) {
+	t.Helper()
 	problems, err := s.Check()
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
 	for _, p := range problems {
-		t.Errorf("Check after migration: %s", p)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for key, format := range storedFormats(t, path) {
-		if format != formatFileV2 && format != formatMediaV2 {
-			t.Errorf("record %s has format %d after migration", key, format)
-		}
-	}
-}
-
-func TestMigrateVersion2Failure(t *testing.T) {
-	path := writeVersion2(t, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMedia).Put([]byte("bad"), []byte{formatMediaV2 + 1})
-	})
-	_, err := Open(path, Options{})
-	if err == nil {
-		t.Fatal("Open migrated a file with an undecodable media item")
-	}
-	for _, want := range []string{"migrate schema version 2 to 3", "encode file records and media items", "media item bad"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not contain %q", err, want)
-		}
-	}
-	if v := storedVersion(t, path); v != 2 {
-		t.Errorf("stored schema version = %d after a failed migration, want 2", v)
-	}
-	for key, format := range storedFormats(t, path) {
-		if strings.HasPrefix(key, "files/") && format != formatFileV1 {
-			t.Errorf("file record %s has format %d after a failed migration, want %d", key, format, formatFileV1)
-		}
+		t.Errorf("Check: %s", p)
 	}
 }
 
