@@ -250,7 +250,7 @@ const metaAlbumCreating = "sync.album-creating\x00"
 
 // ageAlbumCreations moves the start of each interrupted album creation in
 // the stopped process's store an hour back, and returns how many it moved.
-// After a kill between the journal entry and the server's answer, the
+// After a kill between the journal entry and the server's response, the
 // engine cannot tell whether albums.create is still on its way, so it
 // leaves the directory pending for several minutes before it creates the
 // album. The emulator has finished every request by now, so the trial
