@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"iter"
 
@@ -22,7 +23,10 @@ type RemoteReader interface {
 	// a page. The caller stops the iteration when it has seen enough.
 	LibraryItems(ctx context.Context) iter.Seq2[RemoteItem, error]
 	// GetItems returns up to MaxBatch items by id, with fresh base URLs. An
-	// id the server does not return is left out of the result.
+	// id the server does not return, or returns with a permanent status
+	// such as INVALID_ARGUMENT, is left out of the result. A transient
+	// status on any id, such as INTERNAL, fails the whole call, so that a
+	// caller never takes an item that failed this time for a missing one.
 	GetItems(ctx context.Context, ids []string) ([]RemoteItem, error)
 	// Download writes the bytes behind baseURL with params ("d" or "dv") to
 	// w. An expired base URL gives an error for which api.IsExpiredURL
@@ -103,8 +107,16 @@ func (r clientRemote) GetItems(ctx context.Context, ids []string) ([]RemoteItem,
 		return nil, err
 	}
 	var out []RemoteItem
-	for _, res := range results {
-		if res.MediaItem != nil && (res.Status == nil || res.Status.Code == 0) {
+	for i, res := range results {
+		if res.Status != nil {
+			if err := res.Status.Err("mediaItems.batchGet"); err != nil {
+				if api.IsRetryable(err) {
+					return nil, fmt.Errorf("get item %s: %w", ids[min(i, len(ids)-1)], err)
+				}
+				continue
+			}
+		}
+		if res.MediaItem != nil {
 			out = append(out, remoteItem(res.MediaItem))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/state"
 	photosync "github.com/photosync/photosync/sync"
 )
@@ -33,9 +34,7 @@ func (c *checker) checkRemote(ctx context.Context) error {
 }
 
 // missingItems returns the media item ids of the store that batchGet does
-// not return. An id left out of a response is looked up a second time
-// before it counts as missing, because GetItems also leaves out an item
-// whose result carries a transient status such as INTERNAL.
+// not return.
 func (c *checker) missingItems(ctx context.Context) ([]string, error) {
 	var ids []string
 	err := c.opts.Store.ForEachMediaItem(func(m state.MediaItem) error {
@@ -46,16 +45,13 @@ func (c *checker) missingItems(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("read media items: %w", err)
 	}
 	c.report.MediaItems = len(ids)
-
-	absent, err := c.absentItems(ctx, ids)
-	if err != nil || len(absent) == 0 {
-		return nil, err
-	}
-	// NOTE: an item whose result carries a transient status in both
-	// responses still counts as missing, because GetItems does not return
-	// per-item statuses.
-	return c.absentItems(ctx, absent)
+	return c.absentItems(ctx, ids)
 }
+
+// getItemsAttempts is how often absentItems sends one batch when the server
+// answers with a transient per-item status, which the client does not
+// retry itself.
+const getItemsAttempts = 3
 
 // absentItems looks up ids with batchGet, in batches of sync.MaxBatch, the
 // most that batchGet takes, and returns the ids the server did not return.
@@ -63,7 +59,14 @@ func (c *checker) absentItems(ctx context.Context, ids []string) ([]string, erro
 	var absent []string
 	for start := 0; start < len(ids); start += photosync.MaxBatch {
 		batch := ids[start:min(start+photosync.MaxBatch, len(ids))]
-		found, err := c.opts.Remote.GetItems(ctx, batch)
+		var found []photosync.RemoteItem
+		var err error
+		for range getItemsAttempts {
+			found, err = c.opts.Remote.GetItems(ctx, batch)
+			if err == nil || !api.IsRetryable(err) || ctx.Err() != nil {
+				break
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("get media items: %w", err)
 		}
