@@ -11,6 +11,9 @@ type requestCounters struct {
 	// inFlight counts API requests whose handlers have not returned yet,
 	// so a test can wait until a killed client's requests are finished.
 	inFlight int
+	// connections counts the TCP connections accepted, so that a test can
+	// tell whether a client reuses its connections.
+	connections int
 }
 
 func newRequestCounters() *requestCounters {
@@ -37,6 +40,12 @@ func (c *requestCounters) begin() func() {
 	}
 }
 
+func (c *requestCounters) addConnection() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.connections++
+}
+
 func (c *requestCounters) addUploadBytes(n int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -49,6 +58,7 @@ type requestsJSON struct {
 	ByMethod    map[string]int `json:"byMethod"`
 	UploadBytes int64          `json:"uploadBytes"`
 	InFlight    int            `json:"inFlight"`
+	Connections int            `json:"connections"`
 }
 
 func (c *requestCounters) snapshot() requestsJSON {
@@ -58,7 +68,8 @@ func (c *requestCounters) snapshot() requestsJSON {
 	for k, v := range c.byMethod {
 		by[k] = v
 	}
-	return requestsJSON{Total: c.total, ByMethod: by, UploadBytes: c.uploadBytes, InFlight: c.inFlight}
+	return requestsJSON{Total: c.total, ByMethod: by, UploadBytes: c.uploadBytes, InFlight: c.inFlight,
+		Connections: c.connections}
 }
 
 func (c *requestCounters) reset() {
@@ -67,4 +78,5 @@ func (c *requestCounters) reset() {
 	c.total = 0
 	c.byMethod = map[string]int{}
 	c.uploadBytes = 0
+	c.connections = 0
 }

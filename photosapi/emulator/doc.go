@@ -48,12 +48,13 @@
 //   - GET albums: {"albums":[{"id","title","creatorClientId",
 //     "mediaItemIds":[]}]}.
 //   - GET requests: {"total","byMethod":{"mediaItems.batchCreate":n,...},
-//     "uploadBytes","inFlight"}, counting requests by method name (the
-//     discovery names, plus "uploads", "download" and "token") and the
-//     request-body bytes received on /v1/uploads. inFlight is the number
-//     of API requests still being handled, so a test can wait for a
-//     killed client's requests to finish. DELETE requests resets the
-//     counts but not inFlight.
+//     "uploadBytes","inFlight","connections"}, counting requests by method
+//     name (the discovery names, plus "uploads", "download" and "token")
+//     and the request-body bytes received on /v1/uploads. inFlight is the
+//     number of API requests still being handled, so a test can wait for a
+//     killed client's requests to finish. connections is the number of TCP
+//     connections accepted, when the emulator serves through Start. DELETE
+//     requests resets the counts but not inFlight.
 //   - POST faults: {"method","status","body","headers","delay",
 //     "dropAfterBytes","count","after","probability","seed","preset",
 //     "itemStatus"} adds a fault and returns {"id"}. A request takes the

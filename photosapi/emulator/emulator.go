@@ -232,6 +232,9 @@ type Running struct {
 func (r *Running) trackConn(c net.Conn, state http.ConnState) {
 	r.connsMu.Lock()
 	defer r.connsMu.Unlock()
+	if state == http.StateNew {
+		r.Server.counters.addConnection()
+	}
 	switch {
 	case state == http.StateClosed || state == http.StateHijacked:
 		delete(r.conns, c)
