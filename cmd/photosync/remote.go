@@ -121,7 +121,6 @@ func (r *remote) connect(endpoint, uploadEndpoint string, tokens oauth2.TokenSou
 	client, err := photosapi.New(photosapi.Options{
 		Endpoint:       endpoint,
 		UploadEndpoint: uploadEndpoint,
-		HTTPClient:     &http.Client{},
 		TokenSource:    tokens,
 		OnRequest:      r.callRequestHook,
 		Logger:         log,
