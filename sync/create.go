@@ -341,6 +341,7 @@ func (e *executor) recordCreated(group []created) error {
 			e.sum.add(func(s *Summary) {
 				s.Uploaded++
 				s.UploadedBytes += j.op.Size
+				s.created[j.op.SHA256] = c.results[i].MediaItemID
 			})
 			ev := e.s.log.Info().Str("folder", folder).Str("path", j.op.Path).Str("media_id", c.results[i].MediaItemID)
 			if c.albumID != "" {

@@ -37,6 +37,9 @@ type executor struct {
 	halted atomic.Bool
 	// entries are the scanned files by path, for failure records.
 	entries map[string]LocalFile
+	// pendingUploads are the stored pending uploads by content hash, read
+	// once before the uploads start.
+	pendingUploads map[string]state.Upload
 
 	// relinkMu guards relinked.
 	relinkMu gosync.Mutex
@@ -98,6 +101,9 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 	records, forgets := byKind[OpRecord], byKind[OpForget]
 	removes, err := e.withPendingRemovals(byKind[OpRemove])
 	if err != nil {
+		return err
+	}
+	if e.pendingUploads, err = e.loadPendingUploads(); err != nil {
 		return err
 	}
 	// Journal the removals before any record changes, so a kill between a
@@ -175,6 +181,18 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 		return nil, err
 	}
 	return lane.retry, nil
+}
+
+// loadPendingUploads reads the store's pending uploads by content hash.
+func (e *executor) loadPendingUploads() (map[string]state.Upload, error) {
+	pending := map[string]state.Upload{}
+	err := e.s.opts.Store.View(func(tx *state.Tx) error {
+		return tx.ForEachUpload(func(u state.Upload) error {
+			pending[u.SHA256] = u
+			return nil
+		})
+	})
+	return pending, storeError(err)
 }
 
 // errorClass is the effect of a failed call on the pass.
@@ -287,8 +305,9 @@ func (e *executor) entry(rel string) (LocalFile, bool) {
 // which happens when another folder uploaded the same bytes earlier in the
 // pass. It reports whether it did.
 func (e *executor) relink(op Op) bool {
-	id, ok := e.s.contentIndex(op.SHA256)
-	if !ok {
+	var id string
+	e.sum.add(func(s *Summary) { id = s.created[op.SHA256] })
+	if id == "" {
 		return false
 	}
 	op.Kind, op.MediaItemID = OpAdd, id

@@ -83,66 +83,50 @@ func (e *executor) progress(op Op, files int) {
 
 // journalStart returns the pending upload of the file's content. A stored
 // token younger than tokenMaxAge is kept for reuse, and a stored resumable
-// session is kept for resuming. Otherwise the upload starts in StageSending, and it is written before any
-// byte goes out when it is resumable or replaces a stored record.
+// session is kept for resuming. Otherwise the upload starts in
+// StageSending, and it is written before any byte goes out when it is
+// resumable or replaces a stored record. The stored records are the ones
+// the executor read when it started: within a pass, only the file's own
+// upload writes its content's record.
 //
 // A new raw upload is not written before its bytes go out: a kill during
 // the upload loses the bytes with or without that record. Its token is
 // journaled after the upload, together with other workers' tokens.
 func (e *executor) journalStart(op Op, fresh bool) (state.Upload, error) {
-	now := e.s.opts.Now()
-	var u state.Upload
-	// load sets u from the stored record, or to a new one, and reports
-	// whether a record was stored. It starts over on each call, because
-	// Batch may run its function more than once.
-	load := func(tx *state.Tx) (bool, error) {
-		old, ok, err := tx.GetUpload(op.SHA256)
+	old, stored := e.pendingUpload(op.SHA256)
+	u := state.Upload{SHA256: op.SHA256}
+	if stored && !fresh {
+		u = old
+		if u.Token != "" && e.s.opts.Now().Sub(u.TokenCreated) >= tokenMaxAge {
+			u.Token, u.TokenCreated, u.SessionURL = "", time.Time{}, ""
+		}
+	}
+	if u.MimeType == "" {
+		mimeType, err := e.mimeType(op.Path)
 		if err != nil {
-			return false, err
-		}
-		if ok && !fresh {
-			u = old
-			if u.Token != "" && now.Sub(u.TokenCreated) >= tokenMaxAge {
-				u.Token, u.TokenCreated, u.SessionURL = "", time.Time{}, ""
-			}
-		} else {
-			u = state.Upload{SHA256: op.SHA256}
-		}
-		if u.MimeType == "" {
-			mimeType, err := e.mimeType(op.Path)
-			if err != nil {
-				return false, err
-			}
-			u.MimeType = mimeType
-		}
-		u.Folder, u.Path, u.FileName, u.Size = e.fr.cfg.Path, op.Path, path.Base(op.Path), op.Size
-		if u.Token == "" {
-			u.Stage = state.StageSending
-			u.Attempts++
-		}
-		return ok, nil
-	}
-	var stored bool
-	err := e.s.opts.Store.View(func(tx *state.Tx) (err error) {
-		stored, err = load(tx)
-		return err
-	})
-	if err == nil && (stored || op.Size >= e.s.opts.ResumableThreshold) {
-		err = e.s.opts.Store.Batch(func(tx *state.Tx) error {
-			if _, err := load(tx); err != nil {
-				return err
-			}
-			return tx.PutUpload(u)
-		})
-	}
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
 			return u, err
 		}
-		return u, storeError(err)
+		u.MimeType = mimeType
+	}
+	u.Folder, u.Path, u.FileName, u.Size = e.fr.cfg.Path, op.Path, path.Base(op.Path), op.Size
+	if u.Token == "" {
+		u.Stage = state.StageSending
+		u.Attempts++
+	}
+	if stored || op.Size >= e.s.opts.ResumableThreshold {
+		err := e.s.opts.Store.Batch(func(tx *state.Tx) error { return tx.PutUpload(u) })
+		if err != nil {
+			return u, storeError(err)
+		}
 	}
 	return u, nil
+}
+
+// pendingUpload returns the stored pending upload of a content hash, as the
+// executor read it when it started.
+func (e *executor) pendingUpload(sha string) (state.Upload, bool) {
+	u, ok := e.pendingUploads[sha]
+	return u, ok
 }
 
 func (e *executor) mimeType(rel string) (string, error) {
