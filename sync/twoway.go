@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"slices"
 	gosync "sync"
@@ -426,6 +427,11 @@ func (d *downloadRun) fetchAll(ctx context.Context, jobs []fetchJob) error {
 	for start := 0; start < len(jobs); start += MaxBatch {
 		chunk := jobs[start:min(start+MaxBatch, len(jobs))]
 		if err := d.refresh(ctx, chunk); err != nil {
+			// This group and the later ones stay undone, so their albums
+			// must be listed again by the next poll.
+			for _, job := range jobs[start:] {
+				d.failed(job.albumID)
+			}
 			return d.fetchFailed(ctx, err, fetchJob{})
 		}
 		results := make([]*fetched, len(chunk))
@@ -447,6 +453,13 @@ func (d *downloadRun) fetchAll(ctx context.Context, jobs []fetchJob) error {
 			})
 		}
 		if err := g.Wait(); err != nil {
+			// The pass stops here, so remove the files fetched but not
+			// placed instead of leaving them until the next pass.
+			for _, f := range results {
+				if f != nil {
+					os.Remove(f.tmp)
+				}
+			}
 			return err
 		}
 		if err := d.placeAll(chunk, results); err != nil {
