@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,29 +146,55 @@ func (h *harness) syncCtx(ctx context.Context, folders ...config.Folder) (*Summa
 	return s.Run(ctx, folders)
 }
 
-func TestAlbumCreateErrorNoWait(t *testing.T) {
-	h := newHarness(t)
-	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	h.settings = func(o *Options) { o.Now = func() time.Time { return t0 } }
-	root := t.TempDir()
-	writeFrom(t, root, "Trips/a.jpg", orientation(1))
-	if err := CheckMarker(root, false, false, t0); err != nil {
-		t.Fatal(err)
-	}
-	// The server responds to the request with an error, so it is over and the
-	// next pass retries at once.
-	h.post("faults", map[string]any{"method": "albums.create", "status": 500, "count": 10})
-	sum := h.sync(folderAt(root))
-	if len(sum.Pending) != 1 {
-		t.Errorf("pending after the failed creation = %q, want Trips/a.jpg", pendingReasons(sum))
-	}
-	h.clearFaults()
+// A 500, 502 or 504 from albums.create may come after the album was made,
+// so the journal entry stays and the next pass waits out the window before
+// it creates one. A 503 made nothing, so the next pass creates it at once.
+func TestAlbumCreateErrorKeepsJournalWhenUnsure(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		// waits reports whether the next pass must wait for the window.
+		waits bool
+	}{
+		{status: 502, waits: true},
+		{status: 504, waits: true},
+		{status: 500, waits: true},
+		{status: 503, waits: false},
+	} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			h := newHarness(t)
+			t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+			now := t0
+			h.settings = func(o *Options) { o.Now = func() time.Time { return now } }
+			root := t.TempDir()
+			writeFrom(t, root, "Trips/a.jpg", orientation(1))
+			// The count outlasts the client's own retries of a 503.
+			h.post("faults", map[string]any{"method": "albums.create", "status": tc.status, "count": 50})
+			sum := h.sync(folderAt(root))
+			if len(sum.Pending) != 1 {
+				t.Fatalf("pending after the failed creation = %q, want Trips/a.jpg", pendingReasons(sum))
+			}
+			h.clearFaults()
+			calls := h.requests().ByMethod["albums.create"]
 
-	sum = h.sync(folderAt(root))
-	if len(sum.Pending) != 0 {
-		t.Errorf("pending after the retry = %q, want none", pendingReasons(sum))
-	}
-	if n := len(h.albums()["Trips"].MediaItemIDs); n != 1 {
-		t.Errorf("album Trips has %d items, want 1", n)
+			sum = h.sync(folderAt(root))
+			made := h.requests().ByMethod["albums.create"] - calls
+			if tc.waits {
+				if made != 0 || len(sum.Pending) != 1 {
+					t.Errorf("next pass inside the window: %d albums.create calls, pending %q; want none and Trips/a.jpg",
+						made, pendingReasons(sum))
+				}
+				now = t0.Add(albumCreateWindow)
+				sum = h.sync(folderAt(root))
+			}
+			if len(sum.Pending) != 0 {
+				t.Errorf("pending = %q, want none", pendingReasons(sum))
+			}
+			if n := len(h.albums()); n != 1 {
+				t.Errorf("emulator has %d albums, want 1", n)
+			}
+			if n := len(h.albums()["Trips"].MediaItemIDs); n != 1 {
+				t.Errorf("album Trips has %d items, want 1", n)
+			}
+		})
 	}
 }

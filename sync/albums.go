@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -71,11 +72,18 @@ func (e *executor) deferForAlbum(err error, paths []string) bool {
 	return true
 }
 
-// serverResponded reports whether err is the server's HTTP response to the
-// whole request, as opposed to a timeout or a lost connection.
-func serverResponded(err error) bool {
+// serverRejected reports whether err is an HTTP response saying that the
+// server did not carry out the request: a 4xx, such as an invalid title or
+// a rate limit, or a 503, which Google uses for overload. A 500, 502 or 504
+// may come after the work was done, behind a gateway, and a timeout or a
+// lost connection says nothing either.
+func serverRejected(err error) bool {
 	var apiErr *api.Error
-	return errors.As(err, &apiErr) && apiErr.HTTPStatus != 0 && !apiErr.Item
+	if !errors.As(err, &apiErr) || apiErr.Item {
+		return false
+	}
+	status := apiErr.HTTPStatus
+	return status >= 400 && status < 500 || status == http.StatusServiceUnavailable
 }
 
 // creatingValue encodes a creation journal entry: its start time and title.
@@ -241,9 +249,10 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 	if id == "" {
 		id, err = e.s.opts.Remote.CreateAlbum(ctx, title)
 		if err != nil {
-			if serverResponded(err) {
-				// The request is over, so the next pass need not wait for it.
-				// NOTE: behind a 502 or 504 the server may still finish it.
+			if serverRejected(err) {
+				// No album was made, so the next pass need not look for
+				// one or wait for the request. Otherwise the journal entry
+				// stays, and the next pass waits out albumCreateWindow.
 				clearErr := e.s.opts.Store.Update(func(tx *state.Tx) error {
 					return tx.PutMeta(key, "")
 				})

@@ -128,6 +128,16 @@ func runSync(cmd *cobra.Command, a *app, opts syncOptions, args []string) error 
 
 		FullPollInterval: cfg.FullPollInterval,
 	}
+	// Tests of the binary move the pass's clock with the emulator's, for
+	// example past the wait after an album creation that may have
+	// succeeded.
+	clock, err := daemonClock(ctx)
+	if err != nil {
+		return usageError(err)
+	}
+	if clock != nil {
+		syncOpts.Now = clock.Now
+	}
 	if opts.dryRun && opts.emulator {
 		fmt.Fprintln(a.stderr, "photosync: --dry-run: the emulator is not started, and nothing remote is contacted")
 	}

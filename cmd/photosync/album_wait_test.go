@@ -1,0 +1,45 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/photosync/photosync/daemon"
+)
+
+// A 502 from albums.create may hide an album the server made. The next
+// run leaves the album's files pending until the request can no longer be
+// in flight, and then creates the album once. The runs read their clock
+// from the emulator, so the test moves it instead of waiting.
+func TestSyncCommandWaitsAfterAlbumGatewayError(t *testing.T) {
+	e := newSyncEnv(t)
+	e.env = append(e.env, daemon.DebugClockEnv+"="+e.emu.URL+"/emulator/v1/clock")
+	e.copyMedia()
+	e.fault(`{"method":"albums.create","status":502,"count":1}`)
+
+	first := e.sync()
+	if first.code != exitItemsFailed {
+		t.Fatalf("first sync exit %d, want %d; stderr:\n%s", first.code, exitItemsFailed, first.stderr)
+	}
+	var before emuRequests
+	e.get("requests", &before)
+	second := e.sync()
+	if second.code != exitItemsFailed || !strings.Contains(second.stdout+second.stderr, "may still be in progress") {
+		t.Errorf("second sync exit %d, want %d and the files pending for the album; stdout:\n%s\nstderr:\n%s",
+			second.code, exitItemsFailed, second.stdout, second.stderr)
+	}
+	var after emuRequests
+	e.get("requests", &after)
+	if n := after.ByMethod["albums.create"] - before.ByMethod["albums.create"]; n != 0 {
+		t.Errorf("second sync sent %d albums.create requests, want 0", n)
+	}
+
+	// The wait is the client's one-minute request timeout plus a margin
+	// of five minutes.
+	e.post("clock", `{"advance":"7m"}`)
+	third := e.sync()
+	if third.code != exitOK {
+		t.Fatalf("sync after the wait exit %d, want 0; stdout:\n%s\nstderr:\n%s", third.code, third.stdout, third.stderr)
+	}
+	e.checkExactlyOnce(e.supportedFiles())
+}
