@@ -76,7 +76,7 @@ func (e *executor) deferForAlbum(err error, paths []string) bool {
 // server did not carry out the request: a 4xx, such as an invalid title or
 // a rate limit, or a 503, which Google uses for overload. A 500, 502 or 504
 // may come after the work was done, behind a gateway, and a timeout or a
-// lost connection says nothing either.
+// lost connection leaves the outcome unknown too.
 func serverRejected(err error) bool {
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) || apiErr.Item {
