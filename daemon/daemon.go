@@ -137,8 +137,8 @@ func New(opts Options) (*Daemon, error) {
 // Reload makes the daemon apply cfg at its next wake-up: folders added and
 // removed, intervals, settle time, workers and quota. The state directory,
 // the socket and the API settings apply only after a restart, and a change
-// to them is logged. A new settle time applies to the passes at once and
-// to the watcher's delay after a restart.
+// to them is logged. A new settle time applies to the passes and to the
+// watcher's delay at once.
 func (d *Daemon) Reload(cfg *config.Config) {
 	d.mu.Lock()
 	d.newConfig = cfg

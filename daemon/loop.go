@@ -424,5 +424,10 @@ func (d *Daemon) reload(t *timers) {
 	t.poll.Reset(cfg.PollInterval)
 	t.nextPoll = time.Now().Add(cfg.PollInterval)
 	t.scan.Reset(cfg.ScanInterval)
+	if cfg.SettleTime != old.SettleTime {
+		if err := d.watch.SetDelay(max(cfg.SettleTime, minWatchDelay)); err != nil {
+			d.log.Error().Err(err).Dur("settle_time", cfg.SettleTime).Msg("Watcher delay not changed")
+		}
+	}
 	d.log.Info().Int("folders", len(folders)).Msg("Config reloaded")
 }

@@ -178,6 +178,9 @@ type RootStatus struct {
 // and Status may be called from any goroutine, before or during Run.
 type Watcher struct {
 	opts  Options
+	// defaultMaxDelay reports whether Options.MaxDelay was left to its
+	// default, which follows Delay.
+	defaultMaxDelay bool
 	log   zerolog.Logger
 	src   eventSource
 	out   chan Batch
@@ -259,12 +262,14 @@ func New(opts Options) (*Watcher, error) {
 }
 
 func newWithSource(opts Options, src eventSource) (*Watcher, error) {
+	defaultMaxDelay := opts.MaxDelay == 0
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	return &Watcher{
-		opts:  opts,
+		opts:            opts,
+		defaultMaxDelay: defaultMaxDelay,
 		log:   opts.Logger.With().Str("component", "watcher").Logger(),
 		src:   src,
 		out:   make(chan Batch),
@@ -273,6 +278,43 @@ func newWithSource(opts Options, src eventSource) (*Watcher, error) {
 		roots: make(map[string]*rootState),
 		dirs:  make(map[string]*watched),
 	}, nil
+}
+
+// SetDelay changes Options.Delay, for the roots watched now and those added
+// later, and MaxDelay with it when it was left to its default or is now
+// below the delay. Pending changes come due by the new delay. It may be
+// called from any goroutine, before or during Run.
+func (w *Watcher) SetDelay(delay time.Duration) error {
+	if delay <= 0 {
+		return fmt.Errorf("set watcher delay: invalid delay %v: must be positive", delay)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.opts.Delay = delay
+	if w.defaultMaxDelay {
+		w.opts.MaxDelay = max(DefaultMaxDelay, delay)
+	} else {
+		w.opts.MaxDelay = max(w.opts.MaxDelay, delay)
+	}
+	t := w.opts.timing()
+	now := w.opts.Clock.Now()
+	for _, r := range w.roots {
+		r.agg.timing = t
+		if at, ok := r.agg.next(); ok {
+			if at.Before(now) {
+				at = now
+			}
+			w.armLocked(at, now)
+		}
+	}
+	return nil
+}
+
+// Delay returns the current Options.Delay.
+func (w *Watcher) Delay() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.opts.Delay
 }
 
 // Batches returns the channel on which Run delivers batches. Batches for one

@@ -735,3 +735,31 @@ func TestWatcherReportsTimestampChange(t *testing.T) {
 	h.advance(DefaultDelay)
 	h.expectBatch(Batch{Paths: []string{"a.jpg"}})
 }
+
+func TestWatcherSetDelayAppliesToPendingChanges(t *testing.T) {
+	h := startHarness(t, Options{}, nil)
+
+	// A longer delay holds a change past the old one.
+	if err := h.w.SetDelay(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, h.root, "a.jpg", "jpeg")
+	h.waitEvent(fsnotify.Write, "a.jpg")
+	h.advance(DefaultDelay)
+	h.expectNoBatch()
+	h.advance(20 * time.Second)
+	h.expectBatch(Batch{Paths: []string{"a.jpg"}})
+
+	// A shorter one reports a change that waits under the longer delay.
+	writeFile(t, h.root, "b.jpg", "jpeg")
+	h.waitEvent(fsnotify.Write, "b.jpg")
+	if err := h.w.SetDelay(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(2 * time.Second)
+	h.expectBatch(Batch{Paths: []string{"b.jpg"}})
+
+	if err := h.w.SetDelay(0); err == nil {
+		t.Error("SetDelay(0) returned no error")
+	}
+}
