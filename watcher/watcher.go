@@ -178,9 +178,6 @@ type RootStatus struct {
 // and Status may be called from any goroutine, before or during Run.
 type Watcher struct {
 	opts  Options
-	// defaultMaxDelay reports whether Options.MaxDelay was left to its
-	// default, which follows Delay.
-	defaultMaxDelay bool
 	log   zerolog.Logger
 	src   eventSource
 	out   chan Batch
@@ -192,6 +189,10 @@ type Watcher struct {
 	// Run loop with its kind: "drain", "flush" or "send".
 	observe func(fsnotify.Event)
 	stepped func(step string)
+
+	// defaultMaxDelay reports whether Options.MaxDelay was left to its
+	// default, which follows Delay.
+	defaultMaxDelay bool
 
 	// mu guards the fields below. The Run loop holds it while it handles
 	// events, and so do the exported methods.
