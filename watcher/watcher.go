@@ -268,9 +268,8 @@ func newWithSource(opts Options, src eventSource) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Watcher{
-		opts:            opts,
-		defaultMaxDelay: defaultMaxDelay,
+	w := &Watcher{
+		opts:  opts,
 		log:   opts.Logger.With().Str("component", "watcher").Logger(),
 		src:   src,
 		out:   make(chan Batch),
@@ -278,7 +277,9 @@ func newWithSource(opts Options, src eventSource) (*Watcher, error) {
 		inbox: newInbox(),
 		roots: make(map[string]*rootState),
 		dirs:  make(map[string]*watched),
-	}, nil
+	}
+	w.defaultMaxDelay = defaultMaxDelay
+	return w, nil
 }
 
 // SetDelay changes Options.Delay, for the roots watched now and those added
