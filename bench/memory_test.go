@@ -20,7 +20,7 @@ func TestResyncReleasesStateFile(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the state file's pages are released on Linux only")
 	}
-	tree := writeTree(t, TreeOptions{Dirs: 4, Files: 2000, Side: tinySide})
+	tree := writeTree(t, TreeOptions{Dirs: 4, Files: 3000, Side: tinySide})
 	emu := startEmulator(t)
 	eng := newEngine(t, emu, tree.Root, config.DefaultWorkers)
 	eng.run(t)
@@ -33,8 +33,11 @@ func TestResyncReleasesStateFile(t *testing.T) {
 	resident := residentKiB(t, eng.store.Path())
 	size := info.Size() / 1024
 	t.Logf("after the re-run, %d KiB of the %d KiB state file are resident", resident, size)
-	if resident > size/4 {
-		t.Errorf("after the re-run, %d KiB of the %d KiB state file are resident, want at most a quarter",
+	// bbolt grows the file ahead of its data, so the records of 3,000
+	// photos fill about two thirds of it, and a load without the release
+	// leaves about that much resident.
+	if resident > size/8 {
+		t.Errorf("after the re-run, %d KiB of the %d KiB state file are resident, want at most an eighth",
 			resident, size)
 	}
 }
