@@ -480,10 +480,13 @@ func TestDownloadExpiredBaseURLs(t *testing.T) {
 }
 
 func TestDownloadBatchGetFaults(t *testing.T) {
-	// Each folder mode gets two of the four statuses, which the client
-	// retries with growing waits of about 1 and 1.3 seconds.
+	// By default each folder mode gets two of the four statuses, which the
+	// client retries with growing waits of about 1 and 1.3 seconds.
 	for i, mode := range downloadModes {
 		statuses := serverStatuses[2*i : 2*i+2]
+		if *long {
+			statuses = serverStatuses
+		}
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			d := newDownloadEnv(t, mode)
