@@ -155,7 +155,7 @@ func TestCreateLaneFlushesWaitingBatch(t *testing.T) {
 	if err := s.plan(fr, sum); err != nil {
 		t.Fatal(err)
 	}
-	e := &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}, entries: map[string]LocalFile{}}
+	e := &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}}
 	op := fr.plan.Ops[0]
 	job, err := e.upload(t.Context(), op, false)
 	if err != nil || job == nil {

@@ -4,15 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/photosync/photosync/internal/media"
 	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/state"
+	"github.com/photosync/photosync/sync/scan"
 )
 
 // freshUploadRounds bounds how often one pass sends bytes again after the
@@ -23,10 +24,9 @@ const freshUploadRounds = 2
 
 // executor carries out one folder's plan.
 type executor struct {
-	s       *Syncer
-	fr      *folderRun
-	sum     *Summary
-	formats map[string]media.Format
+	s   *Syncer
+	fr  *folderRun
+	sum *Summary
 	// unremoved lists deleted paths whose removal from an album failed.
 	unremoved map[string]bool
 	// failedRemovals are the removals that failed this pass.
@@ -35,8 +35,6 @@ type executor struct {
 	// stops new uploads, it also stops item creation for uploads already
 	// done, because the next call would fail the same way.
 	halted atomic.Bool
-	// entries are the scanned files by path, for failure records.
-	entries map[string]LocalFile
 	// pendingUploads are the stored pending uploads by content hash, read
 	// once before the uploads start.
 	pendingUploads map[string]state.Upload
@@ -84,17 +82,18 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 	if plan.Paused != "" {
 		return nil
 	}
-	e := &executor{s: s, fr: fr, sum: sum, formats: map[string]media.Format{}, unremoved: map[string]bool{},
-		entries: make(map[string]LocalFile, len(fr.result.Entries))}
-	for _, entry := range fr.result.Entries {
-		if entry.Hashed {
-			e.formats[entry.Path] = entry.Format
-		}
-		e.entries[entry.Path] = LocalFile{Path: entry.Path, Size: entry.Size, ModTime: entry.ModTime, SHA256: entry.SHA256}
-	}
+	e := &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}}
+	// Grouping the operations by kind in place, keeping their order within
+	// a kind, spares a copy of a plan that can hold 100,000 uploads.
+	slices.SortStableFunc(plan.Ops, func(a, b Op) int { return int(a.Kind) - int(b.Kind) })
 	byKind := map[OpKind][]Op{}
-	for _, op := range plan.Ops {
-		byKind[op.Kind] = append(byKind[op.Kind], op)
+	for ops := plan.Ops; len(ops) > 0; {
+		n := 1
+		for n < len(ops) && ops[n].Kind == ops[0].Kind {
+			n++
+		}
+		byKind[ops[0].Kind] = ops[:n:n]
+		ops = ops[n:]
 	}
 	uploads := byKind[OpUpload]
 	links := append(byKind[OpAdd], byKind[OpMove]...)
@@ -295,19 +294,28 @@ func (e *executor) markFailed(rel, reason string) {
 	}
 }
 
-// entry returns the scanned entry of a path.
-func (e *executor) entry(rel string) (LocalFile, bool) {
-	f, ok := e.entries[rel]
-	return f, ok
+// entry returns the scanned entry of a path. The scan's entries are sorted
+// by path, so a binary search finds it without an index of its own.
+func (e *executor) entry(rel string) (scan.Entry, bool) {
+	entries := e.fr.result.Entries
+	i, ok := slices.BinarySearchFunc(entries, rel, func(entry scan.Entry, p string) int {
+		return strings.Compare(entry.Path, p)
+	})
+	if !ok {
+		return scan.Entry{}, false
+	}
+	return entries[i], true
 }
 
 // relink turns an upload into an add when its content already has an item,
 // which happens when another folder uploaded the same bytes earlier in the
 // pass. It reports whether it did.
 func (e *executor) relink(op Op) bool {
-	var id string
-	e.sum.add(func(s *Summary) { id = s.created[op.SHA256] })
-	if id == "" {
+	if !e.sum.shared[op.SHA256] {
+		return false
+	}
+	id, ok := e.s.contentIndex(op.SHA256)
+	if !ok {
 		return false
 	}
 	op.Kind, op.MediaItemID = OpAdd, id

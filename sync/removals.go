@@ -30,11 +30,11 @@ type pendingRemoval struct {
 // from the same album.
 func (e *executor) withPendingRemovals(removes []Op) ([]Op, error) {
 	prior, err := e.loadPendingRemovals()
-	if err != nil {
-		return nil, err
+	if err != nil || len(prior) == 0 {
+		return removes, err
 	}
 	kept := map[string]map[string]bool{}
-	for _, f := range e.entries {
+	for _, f := range e.fr.result.Entries {
 		addTo(kept, dirOf(f.Path), f.SHA256)
 	}
 	planned := map[[2]string]bool{}

@@ -66,9 +66,10 @@ type Summary struct {
 	// remoteAlbums caches the app's albums for the pass, because the
 	// Summary is the one value that every folder of a pass shares.
 	remoteAlbums remoteAlbums
-	// created maps the content hash of each item this pass created to the
-	// item's id, for folders later in the pass. It is guarded by mu.
-	created map[string]string
+	// shared holds the content hashes that more than one folder of the
+	// pass plans to upload. It is written before the folders run and only
+	// read after.
+	shared map[string]bool
 }
 
 // FileProblem is a file or folder with the reason it did not sync.
@@ -79,7 +80,7 @@ type FileProblem struct {
 }
 
 func newSummary() *Summary {
-	return &Summary{Skipped: map[string][]string{}, Plans: map[string]*Plan{}, created: map[string]string{}}
+	return &Summary{Skipped: map[string][]string{}, Plans: map[string]*Plan{}}
 }
 
 func (s *Summary) add(fn func(s *Summary)) {

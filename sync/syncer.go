@@ -186,6 +186,7 @@ func (s *Syncer) Run(ctx context.Context, folders []config.Folder) (sum *Summary
 	if s.opts.DryRun {
 		return sum, nil
 	}
+	sum.shared = sharedUploads(work)
 	for _, fr := range work {
 		if err := s.execute(ctx, fr, sum); err != nil {
 			return sum, err
@@ -230,6 +231,30 @@ func (s *Syncer) prepareAll(ctx context.Context, folders []config.Folder, sum *S
 		}
 	}
 	return work, nil
+}
+
+// sharedUploads returns the content hashes that more than one folder plans
+// to upload. Only those can get their item from an earlier folder of the
+// pass, so only their uploads look for one.
+func sharedUploads(work []*folderRun) map[string]bool {
+	if len(work) < 2 {
+		return nil
+	}
+	first := map[string]int{}
+	shared := map[string]bool{}
+	for i, fr := range work {
+		for _, op := range fr.plan.Ops {
+			if op.Kind != OpUpload {
+				continue
+			}
+			if j, ok := first[op.SHA256]; !ok {
+				first[op.SHA256] = i
+			} else if j != i {
+				shared[op.SHA256] = true
+			}
+		}
+	}
+	return shared
 }
 
 // dropStaleUploads deletes pending uploads of the pass's folders whose

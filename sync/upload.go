@@ -130,8 +130,8 @@ func (e *executor) pendingUpload(sha string) (state.Upload, bool) {
 }
 
 func (e *executor) mimeType(rel string) (string, error) {
-	if f, ok := e.formats[rel]; ok && f.MIME != "" {
-		return f.MIME, nil
+	if entry, ok := e.entry(rel); ok && entry.Hashed && entry.Format.MIME != "" {
+		return entry.Format.MIME, nil
 	}
 	f, err := media.DetectFile(e.abs(rel))
 	if err != nil {
