@@ -296,8 +296,6 @@ type downloadFaultCase struct {
 	// a part of the output of the first run, which must stop.
 	stopCode int
 	stopText string
-	// skip, when not empty, is the reason the case is skipped.
-	skip string
 }
 
 // serverStatuses are the server errors each listing call and the download
@@ -321,25 +319,15 @@ func downloadFaultMatrix(mode string) []downloadFaultCase {
 		}
 	}
 	for _, method := range listingMethods {
-		// NOTE: in a two-way folder a daily quota on albums.list stops the
-		// upload direction inside executor.createAlbum, after it journaled
-		// the album creation and before it sent the request. The next runs
-		// then leave the directory pending for albumCreateWindow (6
-		// minutes), although no creation is in flight.
-		var skip string
-		if mode == "two-way" && method == "albums.list" {
-			skip = "NOTE: a daily quota on albums.list leaves an album creation journaled that was never sent, " +
-				"so the next runs wait 6 minutes before they create the album"
-		}
 		cases = append(cases,
 			downloadFaultCase{name: "per-minute quota on " + method,
 				faults: []string{`{"method":"` + method + `","preset":"perMinuteQuota","count":1` + retryAfterOne + `}`}},
 			downloadFaultCase{name: "daily quota on " + method,
 				faults:   []string{`{"method":"` + method + `","preset":"dailyQuota"}`},
-				stopCode: 3, stopText: "quota", skip: skip},
+				stopCode: 3, stopText: "quota"},
 			downloadFaultCase{name: "daily quota in a 400 on " + method,
 				faults:   []string{`{"method":"` + method + `",` + dailyQuotaIn400 + `}`},
-				stopCode: 3, stopText: "quota", skip: skip},
+				stopCode: 3, stopText: "quota"},
 		)
 	}
 	cases = append(cases, downloadFaultCase{name: "dropped downloads",
@@ -351,9 +339,6 @@ func TestDownloadFaults(t *testing.T) {
 	for _, mode := range downloadModes {
 		for _, tc := range downloadFaultMatrix(mode) {
 			t.Run(mode+"/"+tc.name, func(t *testing.T) {
-				if tc.skip != "" {
-					t.Skip(tc.skip)
-				}
 				t.Parallel()
 				d := newDownloadEnv(t, mode)
 				for _, spec := range tc.faults {

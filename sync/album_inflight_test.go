@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -196,5 +197,35 @@ func TestAlbumCreateErrorKeepsJournalWhenUnsure(t *testing.T) {
 				t.Errorf("album Trips has %d items, want 1", n)
 			}
 		})
+	}
+}
+
+// A failed listing before albums.create leaves no creation journal entry,
+// so the next pass creates the album without waiting.
+func TestAlbumListingFailureLeavesNoJournal(t *testing.T) {
+	h := newHarness(t)
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	h.settings = func(o *Options) { o.Now = func() time.Time { return t0 } }
+	root := t.TempDir()
+	writeFrom(t, root, "Trips/a.jpg", orientation(1))
+	// The count outlasts the client's own retries.
+	h.post("faults", map[string]any{"method": "albums.list", "status": 500, "count": 50})
+	sum := h.sync(folderAt(root))
+	if reasons := pendingReasons(sum); !slices.ContainsFunc(reasons, func(r string) bool {
+		return strings.HasPrefix(r, "Trips/a.jpg: ")
+	}) {
+		t.Fatalf("pending after the failed listing = %q, want Trips/a.jpg among them", reasons)
+	}
+	if n := h.requests().ByMethod["albums.create"]; n != 0 {
+		t.Fatalf("albums.create requests after the failed listing = %d, want 0", n)
+	}
+	h.clearFaults()
+
+	sum = h.sync(folderAt(root))
+	if len(sum.Pending) != 0 {
+		t.Errorf("pending after the listing recovered = %q, want none", pendingReasons(sum))
+	}
+	if n := len(h.albums()["Trips"].MediaItemIDs); n != 1 {
+		t.Errorf("album Trips has %d items, want 1", n)
 	}
 }

@@ -200,16 +200,12 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 	now := e.s.opts.Now()
 	var interrupted bool
 	var started time.Time
-	err := e.s.opts.Store.Update(func(tx *state.Tx) error {
+	err := e.s.opts.Store.View(func(tx *state.Tx) error {
 		v, ok, err := tx.GetMeta(key)
-		if err != nil {
-			return err
-		}
 		if ok && v != "" {
 			interrupted, started = true, creatingStart(v)
-			return nil
 		}
-		return tx.PutMeta(key, creatingValue(now, title))
+		return err
 	})
 	if err != nil {
 		return state.Album{}, storeError(err)
@@ -235,10 +231,12 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 		}
 		e.s.log.Info().Str("folder", folder).Str("album", id).Str("title", title).Msg(msg)
 	}
-	if !found && interrupted {
-		if now.Before(started.Add(albumCreateWindow)) {
-			return state.Album{}, &albumInFlightError{title: title}
-		}
+	if !found && interrupted && now.Before(started.Add(albumCreateWindow)) {
+		return state.Album{}, &albumInFlightError{title: title}
+	}
+	if !found {
+		// The entry goes in right before the request, so that a failed
+		// listing leaves none that would make the next pass wait.
 		err := e.s.opts.Store.Update(func(tx *state.Tx) error {
 			return tx.PutMeta(key, creatingValue(now, title))
 		})
