@@ -38,17 +38,14 @@ func startEmulator(tb testing.TB) *emulator.Running {
 	return emu
 }
 
-// newClient returns a client of emu that sends its requests through base.
-// A nil base means the photosapi default, which the client's own
-// benchmarks use. The sync passes pass the base client that cmd/photosync
-// builds, so that they measure what the binary does.
-func newClient(tb testing.TB, emu *emulator.Running, base *http.Client, hook func(photosapi.RequestInfo)) *photosapi.Client {
+// newClient returns a client of emu with the photosapi default HTTP client,
+// which cmd/photosync uses too.
+func newClient(tb testing.TB, emu *emulator.Running, hook func(photosapi.RequestInfo)) *photosapi.Client {
 	tb.Helper()
 	oauth := photosapi.OAuthConfig(benchClientID, "secret", emu.URL+"/o/oauth2/v2/auth", emu.URL+"/token", "")
 	tokens := photosapi.NewTokenSource(context.Background(), oauth, &oauth2.Token{RefreshToken: "bench"}, nil)
 	client, err := photosapi.New(photosapi.Options{
 		Endpoint:    emu.URL + "/",
-		HTTPClient:  base,
 		TokenSource: tokens,
 		OnRequest:   hook,
 	})
@@ -123,7 +120,7 @@ func newEngine(tb testing.TB, emu *emulator.Running, root string, workers int) *
 	tb.Cleanup(func() { store.Close() })
 
 	counter := photosync.NewRequestCounter(store, nil)
-	client := newClient(tb, emu, &http.Client{}, counter.Hook)
+	client := newClient(tb, emu, counter.Hook)
 	syncer, err := photosync.New(photosync.Options{
 		Store:    store,
 		Remote:   photosync.NewRemote(client),

@@ -52,7 +52,7 @@ func rawPass(tb testing.TB, data [][]byte, workers int) time.Duration {
 	tb.Helper()
 	emu := startEmulator(tb)
 	defer emu.Close()
-	client := newClient(tb, emu, nil, nil)
+	client := newClient(tb, emu, nil)
 	ctx := tb.Context()
 
 	start := time.Now()
