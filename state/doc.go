@@ -28,12 +28,16 @@
 // schema is migrated inside one transaction at Open. A file of a newer schema
 // gives an error wrapping ErrNewerSchema.
 //
-// # Layout (schema version 2)
+// # Layout (schema version 3)
 //
 // Keys are bytes; "+" is concatenation and NUL is a zero byte, which no
 // folder ID, path or directory contains. Every value starts with a format
-// byte (1). File values use a compact binary encoding described at
-// encodeFile in codec.go; the other records are JSON of the exported structs.
+// byte. File records (format 2) and media items (format 2) use the compact
+// binary encodings described at encodeFile and encodeMediaItem in
+// codec.go, with the SHA-256 as 32 raw bytes; the other records are JSON of
+// the exported structs (format 1). The older formats of files and media
+// items, format 1 with the SHA-256 in hex and JSON media items, are still
+// read, and a record takes the new format when it is next written.
 //
 //	meta           "schema_version" -> decimal version
 //	settings       key -> value (GetMeta, PutMeta, DeleteMeta)
@@ -55,7 +59,10 @@
 // of one hash with a prefix scan. The Put and Delete methods keep the three
 // index buckets in step with the records in the same transaction. Schema
 // version 1 is the same layout without files_by_hash and media_by_hash, and
-// the migration to version 2 builds them from the records.
+// the migration to version 2 builds them from the records. The migration
+// to version 3 changes no record: it marks the file as one that may hold
+// the binary formats, which versions that read only version 2 cannot
+// decode.
 //
 // # Quota days
 //
