@@ -47,6 +47,9 @@ type Options struct {
 	// afterRead, when set by tests in this package, runs after a file has
 	// been read to the end and before it is checked for changes.
 	afterRead func(rel string)
+	// walkWorkers, when set by tests in this package, replaces the
+	// walkWorkers bound; 1 walks the tree in order on one goroutine.
+	walkWorkers int
 }
 
 // Previous returns what the store recorded about a path at the last scan:

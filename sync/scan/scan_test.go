@@ -97,8 +97,8 @@ func TestScanWorkerCountSameResult(t *testing.T) {
 	root := t.TempDir()
 	copyTree(t, sampleMedia, root)
 
-	one := mustScan(t, Options{Root: root, HashWorkers: 1}, nil)
-	many := mustScan(t, Options{Root: root, HashWorkers: 8}, nil)
+	one := mustScan(t, Options{Root: root, HashWorkers: 1, walkWorkers: 1}, nil)
+	many := mustScan(t, Options{Root: root, HashWorkers: 8, walkWorkers: 8}, nil)
 
 	if diff := cmp.Diff(one, many); diff != "" {
 		t.Errorf("result with 8 workers differs from 1 worker (-one +many):\n%s", diff)
@@ -552,7 +552,8 @@ func TestScanDeletedWhileScanning(t *testing.T) {
 		return 0, time.Time{}, "", false
 	}
 
-	res := mustScan(t, Options{Root: root}, prev)
+	// One walking goroutine keeps the order the deletions rely on.
+	res := mustScan(t, Options{Root: root, walkWorkers: 1}, prev)
 
 	checkOutcomes(t, res, map[string]outcome{"a/1.jpg": entryOf("image/jpeg")})
 	if diff := cmp.Diff([]string{"", "a"}, res.Dirs); diff != "" {

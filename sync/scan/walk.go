@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,11 @@ import (
 // instead of holding a whole folder's worth of queued files in memory.
 const jobsPerWorker = 4
 
+// walkWorkers bounds the goroutines that list directories and read file
+// status at the same time. A re-run over an unchanged tree spends its time
+// in those system calls, and they run in parallel on several cores.
+const walkWorkers = 4
+
 // hashJob is a new or changed regular file for a hash worker. info is the
 // Lstat of the file, or the Stat of the link target when the path is a
 // followed symbolic link.
@@ -29,8 +35,8 @@ type hashJob struct {
 	info     fs.FileInfo
 }
 
-// scanner is the state of one Scan. The walk runs on one goroutine and the
-// hash workers on others, and all of them add to res.
+// scanner is the state of one Scan. The walk runs on up to walkWorkers
+// goroutines and the hash workers on others, and all of them add to res.
 type scanner struct {
 	opts      Options
 	prev      Previous
@@ -38,6 +44,17 @@ type scanner struct {
 	now       time.Time
 	jobs      chan hashJob
 	afterRead func(rel string)
+
+	// prevMu keeps the calls of prev to one goroutine at a time, as
+	// Previous promises.
+	prevMu gosync.Mutex
+	// walkers holds a token for each extra goroutine walking a
+	// directory, walks tracks them, and walkErr is the first error one
+	// returned.
+	walkers chan struct{}
+	walks   gosync.WaitGroup
+	walkMu  gosync.Mutex
+	walkErr error
 
 	// mu guards res.
 	mu  gosync.Mutex
@@ -60,6 +77,7 @@ func scan(ctx context.Context, opts Options, prev Previous) (*Result, error) {
 		now:       opts.Now(),
 		jobs:      make(chan hashJob, jobsPerWorker*opts.HashWorkers),
 		afterRead: opts.afterRead,
+		walkers:   make(chan struct{}, cmp.Or(opts.walkWorkers, walkWorkers)-1),
 	}
 	if err := s.run(ctx); err != nil {
 		return nil, fmt.Errorf("scan %s: %w", opts.Root, err)
@@ -68,9 +86,9 @@ func scan(ctx context.Context, opts Options, prev Previous) (*Result, error) {
 	return &s.res, nil
 }
 
-// run walks the root on one goroutine and hashes on HashWorkers others. It
-// returns the first error that ends the scan: the root's own failure, or
-// the context's.
+// run walks the root on up to walkWorkers goroutines and hashes on
+// HashWorkers others. It returns the first error that ends the scan: the
+// root's own failure, or the context's.
 func (s *scanner) run(ctx context.Context) error {
 	info, err := os.Stat(s.opts.Root)
 	if err != nil {
@@ -91,7 +109,13 @@ func (s *scanner) run(ctx context.Context) error {
 	g.Go(func() error {
 		defer close(s.jobs)
 		s.addDir("")
-		return s.walkEntries(gctx, "", s.opts.Root, entries, []fs.FileInfo{info}, s.filter.rootIncluded())
+		err := s.walkEntries(gctx, "", s.opts.Root, entries, []fs.FileInfo{info}, s.filter.rootIncluded())
+		// Every extra walk was started by this goroutine or by another
+		// extra walk, so none starts after this wait returns.
+		s.walks.Wait()
+		s.walkMu.Lock()
+		defer s.walkMu.Unlock()
+		return errors.Join(err, s.walkErr)
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -228,7 +252,25 @@ func (s *scanner) enterDir(ctx context.Context, rel, abs string, info fs.FileInf
 	// The full slice expression makes append copy, so sibling directories
 	// never share one backing array.
 	ancestors = append(ancestors[:len(ancestors):len(ancestors)], info)
-	return s.walkDir(ctx, rel, abs, ancestors, included)
+	select {
+	case s.walkers <- struct{}{}:
+		s.walks.Add(1)
+		go func() {
+			defer s.walks.Done()
+			defer func() { <-s.walkers }()
+			if err := s.walkDir(ctx, rel, abs, ancestors, included); err != nil {
+				s.walkMu.Lock()
+				if s.walkErr == nil {
+					s.walkErr = err
+				}
+				s.walkMu.Unlock()
+			}
+		}()
+		return nil
+	default:
+		// Every extra goroutine is busy: walk it on this one.
+		return s.walkDir(ctx, rel, abs, ancestors, included)
+	}
 }
 
 // visitFile records a regular file that needs no reading, or queues it for
@@ -284,7 +326,9 @@ func (s *scanner) reuse(rel string, info fs.FileInfo) (Entry, bool) {
 	if s.prev == nil {
 		return Entry{}, false
 	}
+	s.prevMu.Lock()
 	size, mtime, sum, ok := s.prev(rel)
+	s.prevMu.Unlock()
 	if !ok || sum == "" || size != info.Size() || !mtime.Equal(info.ModTime()) {
 		return Entry{}, false
 	}
