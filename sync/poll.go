@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,7 +171,56 @@ func (s *Syncer) poll(ctx context.Context, reader RemoteReader, ps *pollState,
 		}
 		ch.listed[a.ID] = list
 	}
-	return ch, s.pollLoose(ctx, reader, ps, ch, inAlbum)
+	if err := s.pollLoose(ctx, reader, ps, ch, inAlbum); err != nil {
+		return nil, err
+	}
+	if len(ch.loose) == 0 {
+		return ch, nil
+	}
+	return ch, s.recheckAlbums(ctx, reader, ps, ch, downloads)
+}
+
+// recheckAlbums lists the albums again after the listing of the items
+// outside albums found some, and lists the items of each album that is new
+// or whose item count or cover changed since the first listing of the poll.
+// An item added to an album between the two listings is in the album's
+// items but was not in the first listing, so without this it would count
+// as outside albums and come down into the folder root. A poll that finds
+// nothing new pays no extra request.
+func (s *Syncer) recheckAlbums(ctx context.Context, reader RemoteReader, ps *pollState, ch *remoteChanges,
+	downloads map[string]bool) error {
+	first := make(map[string]RemoteAlbum, len(ch.albums))
+	for _, a := range ch.albums {
+		first[a.ID] = a
+	}
+	var albums []RemoteAlbum
+	for a, err := range reader.Albums(ctx) {
+		if err != nil {
+			return fmt.Errorf("list albums: %w", err)
+		}
+		albums = append(albums, a)
+	}
+	inAlbum := map[string]bool{}
+	for _, a := range albums {
+		if p, ok := ps.places[a.ID]; ok && !downloads[p.folder] {
+			continue
+		}
+		if old, ok := first[a.ID]; ok && old.Count == a.Count && old.CoverID == a.CoverID {
+			continue
+		}
+		var list []RemoteItem
+		for it, err := range reader.AlbumItems(ctx, a.ID) {
+			if err != nil {
+				return fmt.Errorf("list album %s: %w", a.ID, err)
+			}
+			list = append(list, it)
+			inAlbum[it.ID] = true
+		}
+		ch.listed[a.ID] = list
+	}
+	ch.albums = albums
+	ch.loose = slices.DeleteFunc(ch.loose, func(it RemoteItem) bool { return inAlbum[it.ID] })
+	return nil
 }
 
 // pollLoose collects the unrecorded items outside albums.
