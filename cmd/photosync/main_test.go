@@ -215,7 +215,8 @@ func TestConfigCheckPrintsValues(t *testing.T) {
 func TestEmulatorServesInspection(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "emulator", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+	// No --listen: the default must be a free port on loopback.
+	cmd := exec.CommandContext(ctx, binary, "emulator", "--data", t.TempDir())
 	cmd.Env = isolatedEnv(t)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
