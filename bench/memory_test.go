@@ -42,6 +42,31 @@ func TestResyncReleasesStateFile(t *testing.T) {
 	}
 }
 
+// TestFirstSyncReleasesStateFile checks the same after a first sync, whose
+// records of created items read pages all over the file while the lane
+// goes on creating items.
+func TestFirstSyncReleasesStateFile(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the state file's pages are released on Linux only")
+	}
+	tree := writeTree(t, TreeOptions{Dirs: 4, Files: 3000, Side: tinySide})
+	emu := startEmulator(t)
+	eng := newEngine(t, emu, tree.Root, config.DefaultWorkers)
+	eng.run(t)
+
+	info, err := os.Stat(eng.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resident := residentKiB(t, eng.store.Path())
+	size := info.Size() / 1024
+	t.Logf("after the first sync, %d KiB of the %d KiB state file are resident", resident, size)
+	if resident > size/8 {
+		t.Errorf("after the first sync, %d KiB of the %d KiB state file are resident, want at most an eighth",
+			resident, size)
+	}
+}
+
 // residentKiB returns the resident KiB of the process's maps of the file
 // at path, from /proc/self/smaps.
 func residentKiB(t *testing.T, path string) int64 {
