@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	tuneGC()
 	// SIGINT and SIGTERM cancel the context that every command runs
 	// under, so that commands can stop and save their state.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
