@@ -246,7 +246,9 @@ func (d *Daemon) afterPass(folders []*folder, sum *photosync.Summary, runErr err
 	for _, f := range folders {
 		st := d.folderOutcome(f, sum, runErr)
 		st.LastScan = start
-		if f.cfg.Mode.Uploads() && st.State == StateIdle && st.LastError == "" && len(st.Failures) == 0 {
+		// A folder that only downloads succeeded when the pass's poll did.
+		if st.State == StateIdle && st.LastError == "" && len(st.Failures) == 0 &&
+			(f.cfg.Mode.Uploads() || runErr == nil) {
 			st.LastSuccess = now
 		}
 		d.mu.Lock()

@@ -55,3 +55,29 @@ func TestReloadSettleTimeReachesWatcher(t *testing.T) {
 		t.Error("the file has no item")
 	}
 }
+
+// A folder that only downloads shows when its last pass succeeded, like
+// one that uploads.
+func TestDownloadOnlyFolderShowsLastSuccess(t *testing.T) {
+	h := startHarness(t, "A")
+	rootD := filepath.Join(h.dir, "D")
+	if err := os.MkdirAll(rootD, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := h.newConfig("A")
+	yaml := "state_dir: " + cfg.StateDir + "\nsocket: " + cfg.Socket + "\nsettle_time: 1s\nscan_interval: 1h\n" +
+		"folders:\n  - path: " + filepath.Join(h.dir, "A") + "\n  - path: " + rootD + "\n    mode: download-only\n"
+	parsed, err := config.Parse(filepath.Join(h.dir, "config.yaml"), []byte(yaml))
+	if err != nil {
+		t.Fatalf("parse config: %v\n%s", err, yaml)
+	}
+	h.d.Reload(parsed)
+	st := h.waitStatus("a pass over the download-only folder", func(st *Status) bool {
+		f, ok := folderStatus(st, rootD)
+		return ok && !f.LastPoll.IsZero()
+	})
+	f, _ := folderStatus(st, rootD)
+	if f.LastSuccess.IsZero() {
+		t.Errorf("download-only folder after a pass with no failure: last_success is zero; status %+v", f)
+	}
+}
