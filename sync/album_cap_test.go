@@ -76,3 +76,70 @@ func TestSyncAlbumCapCountsUnrecordedItems(t *testing.T) {
 		t.Errorf("overflow album Trips (2) has %d items, want %d", n, 2*MaxBatch-room)
 	}
 }
+
+// A record commit adds its items to the album's stored count and takes
+// them out of the uncounted ones in one step, so the lane never counts
+// them twice and never moves to an overflow album while the album still
+// has room.
+func TestRecordCommitCountsItemsOnce(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "Trips/a.jpg", orientation(1))
+	h.sync(folderAt(root))
+	const room = 20
+	err := h.store.Update(func(tx *state.Tx) error {
+		a, ok, err := tx.AlbumForDir(root, "Trips", 0)
+		if err != nil || !ok {
+			return fmt.Errorf("album of Trips: found %v, %w", ok, err)
+		}
+		a.ItemCount = maxAlbumItems - room
+		return tx.PutAlbum(a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeNoiseJPEGs(t, root, "Trips", 10)
+
+	s, err := New(Options{Store: h.store, Remote: NewRemote(h.client)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := newSummary()
+	fr, err := s.prepare(t.Context(), folderAt(root), sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.plan(fr, sum); err != nil {
+		t.Fatal(err)
+	}
+	e := &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}}
+	lane := newCreateLane(e)
+	for _, op := range fr.plan.Ops {
+		job, err := e.upload(t.Context(), op, false)
+		if err != nil || job == nil {
+			t.Fatalf("upload %s: job %v, error %v", op.Path, job, err)
+		}
+		if err := lane.add(t.Context(), *job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := lane.flush(t.Context(), "Trips"); err != nil {
+		t.Fatal(err)
+	}
+	if lane.unrecordedItems != 10 {
+		t.Fatalf("%d items wait to be recorded, want 10", lane.unrecordedItems)
+	}
+
+	// The background commit, run here in place.
+	if err := e.recordCreated(lane.unrecorded); err != nil {
+		t.Fatal(err)
+	}
+	album, left, err := e.albumWithRoom(t.Context(), "Trips")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if album.Title != "Trips" || left != room-10 {
+		t.Errorf("album with room after the record = %q with room %d, want \"Trips\" with room %d",
+			album.Title, left, room-10)
+	}
+}

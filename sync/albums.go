@@ -170,11 +170,17 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 	for overflow := 0; ; overflow++ {
 		var a state.Album
 		var found bool
+		var uncounted int
+		e.countMu.Lock()
 		err := e.s.opts.Store.View(func(tx *state.Tx) error {
 			var err error
 			a, found, err = lookupAlbum(tx, folder, dir, overflow)
 			return err
 		})
+		if found {
+			uncounted = e.uncounted[a.ID]
+		}
+		e.countMu.Unlock()
 		if err != nil {
 			return state.Album{}, 0, storeError(err)
 		}
@@ -184,7 +190,7 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 				return state.Album{}, 0, err
 			}
 		}
-		if room := maxAlbumItems - a.ItemCount - e.uncountedItems(a.ID); room > 0 {
+		if room := maxAlbumItems - a.ItemCount - uncounted; room > 0 {
 			return a, room, nil
 		}
 	}
@@ -197,7 +203,6 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, title string) (state.Album, error) {
 	folder := e.fr.cfg.Path
 	key := albumMetaKey(metaAlbumCreating, folder, dir, overflow)
-	now := e.s.opts.Now()
 	var interrupted bool
 	var started time.Time
 	err := e.s.opts.Store.View(func(tx *state.Tx) error {
@@ -231,6 +236,9 @@ func (e *executor) createAlbum(ctx context.Context, dir string, overflow int, ti
 		}
 		e.s.log.Info().Str("folder", folder).Str("album", id).Str("title", title).Msg(msg)
 	}
+	// The clock is read after the listing, which can take long: the
+	// window runs from the request.
+	now := e.s.opts.Now()
 	if !found && interrupted && now.Before(started.Add(albumCreateWindow)) {
 		return state.Album{}, &albumInFlightError{title: title}
 	}

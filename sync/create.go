@@ -278,11 +278,7 @@ func (l *createLane) recordWaiting() {
 	go func() {
 		defer l.recording.Done()
 		defer func() { <-l.slots }()
-		err := e.recordCreated(group)
-		for _, c := range group {
-			e.addUncounted(c.albumID, -len(c.items))
-		}
-		if err != nil {
+		if err := e.recordCreated(group); err != nil {
 			l.recordMu.Lock()
 			l.recordErr = errors.Join(l.recordErr, err)
 			l.recordMu.Unlock()
@@ -310,7 +306,9 @@ func (e *executor) recordCreated(group []created) error {
 	folder := e.fr.cfg.Path
 	now := e.s.opts.Now()
 	// Batch shares the commit with the journal's and other records'
-	// commits that run meanwhile.
+	// commits that run meanwhile. The albums' stored counts and their
+	// uncounted items change together, under countMu.
+	e.countMu.Lock()
 	err := e.s.opts.Store.Batch(func(tx *state.Tx) error {
 		for _, c := range group {
 			for _, i := range c.items {
@@ -335,6 +333,12 @@ func (e *executor) recordCreated(group []created) error {
 		}
 		return nil
 	})
+	if err == nil {
+		for _, c := range group {
+			e.addUncountedLocked(c.albumID, -len(c.items))
+		}
+	}
+	e.countMu.Unlock()
 	if err != nil {
 		return storeError(err)
 	}

@@ -45,8 +45,11 @@ type executor struct {
 	// another folder earlier in the pass. They become adds.
 	relinked []Op
 
-	// uncountedMu guards uncounted.
-	uncountedMu gosync.Mutex
+	// countMu guards uncounted, and makes an album's stored item count
+	// and its uncounted items change together: a record commit holds it
+	// while it commits and takes its items out of uncounted, and
+	// albumWithRoom holds it while it reads both.
+	countMu gosync.Mutex
 	// uncounted are items created in each album whose records are not
 	// committed yet, so the stored item count lacks them.
 	uncounted map[string]int
@@ -55,8 +58,13 @@ type executor struct {
 // addUncounted adds n to the items of album albumID that its stored count
 // lacks.
 func (e *executor) addUncounted(albumID string, n int) {
-	e.uncountedMu.Lock()
-	defer e.uncountedMu.Unlock()
+	e.countMu.Lock()
+	defer e.countMu.Unlock()
+	e.addUncountedLocked(albumID, n)
+}
+
+// addUncountedLocked is addUncounted for a caller that holds countMu.
+func (e *executor) addUncountedLocked(albumID string, n int) {
 	if e.uncounted == nil {
 		e.uncounted = map[string]int{}
 	}
@@ -64,14 +72,6 @@ func (e *executor) addUncounted(albumID string, n int) {
 	if e.uncounted[albumID] == 0 {
 		delete(e.uncounted, albumID)
 	}
-}
-
-// uncountedItems returns the items of album albumID that its stored count
-// lacks.
-func (e *executor) uncountedItems(albumID string) int {
-	e.uncountedMu.Lock()
-	defer e.uncountedMu.Unlock()
-	return e.uncounted[albumID]
 }
 
 // execute runs the plan of one folder: uploads and creations first, then
