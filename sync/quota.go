@@ -12,8 +12,9 @@ import (
 
 // requestFlushEvery is how many requests RequestCounter keeps in memory
 // before it writes them to the store. One bbolt commit per request would
-// cost an fsync each; 50 bounds what a crash can lose to 0.5% of the
-// default daily quota, which the poll reserve covers.
+// cost an fsync each. A crash loses the counts still in memory: about 50,
+// 0.5% of the default daily quota, or the requests of the last
+// requestWriteGap when they come faster. The poll reserve covers both.
 const requestFlushEvery = 50
 
 // requestWriteGap is the least time between two writes of the counter's
@@ -49,11 +50,13 @@ type RequestCounter struct {
 	// request counts in the process that holds the store.
 	storedDay string
 	stored    int
-	// writes tracks the background writes, and lastWrite is when the
-	// latest started.
-	writes    gosync.WaitGroup
-	lastWrite time.Time
-	err       error
+	// writes is the number of background writes in flight, and
+	// writesDone is signalled when one ends. lastWrite is when the latest
+	// started.
+	writes     int
+	writesDone *gosync.Cond
+	lastWrite  time.Time
+	err        error
 }
 
 // NewRequestCounter returns a counter that writes to store. now may be nil
@@ -64,6 +67,7 @@ func NewRequestCounter(store *state.Store, now func() time.Time) *RequestCounter
 	}
 	c := &RequestCounter{store: store, now: now, pending: map[string]map[string]int{},
 		writing: map[string]int{}}
+	c.writesDone = gosync.NewCond(&c.mu)
 	store.AddRider(c)
 	return c
 }
@@ -121,9 +125,8 @@ func (c *RequestCounter) Record(method string) {
 func (c *RequestCounter) startWrite() {
 	c.lastWrite = time.Now()
 	counts := c.take()
-	c.writes.Add(1)
+	c.writes++
 	go func() {
-		defer c.writes.Done()
 		var after map[string]int
 		err := c.store.Batch(func(tx *state.Tx) (err error) {
 			after, err = addRequests(tx, counts)
@@ -132,6 +135,8 @@ func (c *RequestCounter) startWrite() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.done(counts, after, err)
+		c.writes--
+		c.writesDone.Broadcast()
 	}()
 }
 
@@ -208,17 +213,26 @@ func addRequests(tx *state.Tx, counts map[string]map[string]int) (map[string]int
 	return after, nil
 }
 
-// wait waits for the background writes started so far.
+// wait waits until no background write is in flight.
 func (c *RequestCounter) wait() {
-	c.writes.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waitLocked()
+}
+
+// waitLocked is wait for a caller that holds c.mu.
+func (c *RequestCounter) waitLocked() {
+	for c.writes > 0 {
+		c.writesDone.Wait()
+	}
 }
 
 // Flush writes the counts kept in memory to the store, after the
 // background writes end. It returns the first write error seen since the
 // counter was made, so a caller learns about a failed background write too.
 func (c *RequestCounter) Flush() error {
-	c.wait()
 	c.mu.Lock()
+	c.waitLocked()
 	if c.total == 0 {
 		defer c.mu.Unlock()
 		return c.err

@@ -3,6 +3,7 @@ package sync
 import (
 	"errors"
 	"path/filepath"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -141,5 +142,48 @@ func TestRequestCounterRidesOnCommits(t *testing.T) {
 	}
 	if got := storedRequests(t, store, day); got != 6 {
 		t.Errorf("stored %d requests after Flush, want 6", got)
+	}
+}
+
+// Flush may run while other goroutines record requests, and every request
+// ends up counted once.
+func TestRequestCounterFlushWhileRecording(t *testing.T) {
+	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
+	c := NewRequestCounter(store, func() time.Time { return now })
+
+	const goroutines, each = 4, 500
+	var wg gosync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range each {
+				c.Record("uploads")
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		if err := c.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedRequests(t, store, state.QuotaDay(now)); got != goroutines*each {
+		t.Errorf("stored %d requests, want %d", got, goroutines*each)
 	}
 }
