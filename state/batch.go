@@ -46,7 +46,8 @@ type batchCall struct {
 // run again in a new transaction. So fn must be idempotent and must not
 // depend on having run once; it should only read and write the store. An
 // error or panic from fn is returned or raised in fn's caller only, as
-// Update does.
+// Update does. An error from a rider (see AddRider) rolls the transaction
+// back, and every call in it returns that error without running again.
 func (s *Store) Batch(fn func(*Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("update state %s: the store was opened read-only", s.path)

@@ -80,7 +80,8 @@ const (
 	// Upload.Token with its creation time.
 	StageUploaded
 	// StageCreating means the token is part of a batchCreate call whose
-	// result is not yet recorded.
+	// result is not yet recorded. The sync engine no longer writes it, and
+	// reads it like StageUploaded from stores that hold it.
 	StageCreating
 )
 

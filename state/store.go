@@ -381,7 +381,8 @@ func (s *Store) View(fn func(*Tx) error) error {
 
 // Update runs fn in a write transaction. All writes fn makes commit together
 // when fn returns nil, and none of them when it returns an error or panics.
-// An error from fn is returned as is.
+// An error from fn is returned as is. The riders (see AddRider) write in
+// the same transaction after fn, and an error from one of them fails it.
 //
 // Do no network I/O inside fn: only one write transaction runs at a time, so
 // every other writer waits for fn. Record what is about to be sent in one
