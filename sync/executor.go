@@ -161,12 +161,11 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 			if err != nil || job == nil {
 				return err
 			}
-			select {
-			case jl.in <- *job:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
+			// The journal reads until the workers are done, so the send
+			// cannot block for good. A token whose bytes went out is
+			// journaled even when the pass is being cancelled.
+			jl.in <- *job
+			return nil
 		})
 	}
 	uploadErr := g.Wait()
