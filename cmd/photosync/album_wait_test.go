@@ -15,31 +15,29 @@ func TestSyncCommandWaitsAfterAlbumGatewayError(t *testing.T) {
 	e := newSyncEnv(t)
 	e.env = append(e.env, daemon.DebugClockEnv+"="+e.emu.URL+"/emulator/v1/clock")
 	e.copyMedia()
-	e.fault(`{"method":"albums.create","status":502,"count":1}`)
+	e.emu.AddFault(`{"method":"albums.create","status":502,"count":1}`)
 
 	first := e.sync()
-	if first.code != exitItemsFailed {
-		t.Fatalf("first sync exit %d, want %d; stderr:\n%s", first.code, exitItemsFailed, first.stderr)
+	if first.Code != exitItemsFailed {
+		t.Fatalf("first sync exit %d, want %d; stderr:\n%s", first.Code, exitItemsFailed, first.Stderr)
 	}
-	var before emuRequests
-	e.get("requests", &before)
+	before := e.emu.Requests()
 	second := e.sync()
-	if second.code != exitItemsFailed || !strings.Contains(second.stdout+second.stderr, "may still be in progress") {
+	if second.Code != exitItemsFailed || !strings.Contains(second.Stdout+second.Stderr, "may still be in progress") {
 		t.Errorf("second sync exit %d, want %d and the files pending for the album; stdout:\n%s\nstderr:\n%s",
-			second.code, exitItemsFailed, second.stdout, second.stderr)
+			second.Code, exitItemsFailed, second.Stdout, second.Stderr)
 	}
-	var after emuRequests
-	e.get("requests", &after)
+	after := e.emu.Requests()
 	if n := after.ByMethod["albums.create"] - before.ByMethod["albums.create"]; n != 0 {
 		t.Errorf("second sync sent %d albums.create requests, want 0", n)
 	}
 
 	// The wait is the client's one-minute request timeout plus a margin
 	// of five minutes.
-	e.post("clock", `{"advance":"7m"}`)
+	e.emu.AdvanceClock("7m")
 	third := e.sync()
-	if third.code != exitOK {
-		t.Fatalf("sync after the wait exit %d, want 0; stdout:\n%s\nstderr:\n%s", third.code, third.stdout, third.stderr)
+	if third.Code != exitOK {
+		t.Fatalf("sync after the wait exit %d, want 0; stdout:\n%s\nstderr:\n%s", third.Code, third.Stdout, third.Stderr)
 	}
 	e.checkExactlyOnce(e.supportedFiles())
 }

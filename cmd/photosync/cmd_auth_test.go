@@ -26,6 +26,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/emulator"
 )
@@ -70,11 +71,11 @@ log:
   level: debug
   format: json
 `, filepath.Join(dir, "state"), emu.URL, emu.URL, emu.URL, revokeURL, creds, tokenFile)
-	return &authEnv{t: t, emu: emu, config: writePrivate(t, filepath.Join(dir, "config.yaml"), cfg), tokenFile: tokenFile}
+	return &authEnv{t: t, emu: emu, config: testenv.WritePrivate(t, filepath.Join(dir, "config.yaml"), cfg), tokenFile: tokenFile}
 }
 
 // run runs the binary with the auth subcommand args and the env's config.
-func (e *authEnv) run(args ...string) result {
+func (e *authEnv) run(args ...string) testenv.Result {
 	e.t.Helper()
 	return runBinary(e.t, append([]string{"--config", e.config, "auth"}, args...)...)
 }
@@ -138,7 +139,7 @@ func (e *authEnv) startLogin(args ...string) *loginProcess {
 // and waits until it prints the authorization URL.
 func (e *authEnv) startLoginEnv(environ []string, args ...string) *loginProcess {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testenv.CommandTimeout)
 	e.t.Cleanup(cancel)
 	all := append([]string{"--config", e.config, "auth", "login"}, args...)
 	p := &loginProcess{t: e.t, cmd: exec.CommandContext(ctx, binary, all...), readDone: make(chan struct{})}
@@ -186,7 +187,7 @@ func (e *authEnv) startLoginEnv(environ []string, args ...string) *loginProcess 
 }
 
 // wait waits for the login to exit and returns its outcome.
-func (p *loginProcess) wait() result {
+func (p *loginProcess) wait() testenv.Result {
 	p.t.Helper()
 	<-p.readDone
 	err := p.cmd.Wait()
@@ -200,14 +201,14 @@ func (p *loginProcess) wait() result {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return result{code: code, stdout: p.stdout.String(), stderr: p.stderr.String()}
+	return testenv.Result{Code: code, Stdout: p.stdout.String(), Stderr: p.stderr.String()}
 }
 
 // noRedirects is an HTTP client that returns redirects instead of
 // following them, so the test can look at each hop.
 var noRedirects = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	Timeout:       commandTimeout,
+	Timeout:       testenv.CommandTimeout,
 }
 
 // get fetches raw and returns the status code, the Location header and
@@ -251,14 +252,14 @@ func withQuery(u *url.URL, key, value string) string {
 }
 
 // assertNoSecrets fails when any of the secrets appears in output.
-func assertNoSecrets(t *testing.T, command string, res result, secrets ...string) {
+func assertNoSecrets(t *testing.T, command string, res testenv.Result, secrets ...string) {
 	t.Helper()
 	for _, secret := range secrets {
 		if secret == "" {
 			t.Fatalf("%s: empty secret in the check", command)
 		}
-		if strings.Contains(res.stdout, secret) || strings.Contains(res.stderr, secret) {
-			t.Errorf("%s output contains a token:\nstdout:\n%s\nstderr:\n%s", command, res.stdout, res.stderr)
+		if strings.Contains(res.Stdout, secret) || strings.Contains(res.Stderr, secret) {
+			t.Errorf("%s output contains a token:\nstdout:\n%s\nstderr:\n%s", command, res.Stdout, res.Stderr)
 		}
 	}
 }
@@ -325,14 +326,14 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 		t.Errorf("callback page does not say the login worked:\n%s", body)
 	}
 	res := login.wait()
-	if res.code != exitOK {
-		t.Fatalf("login exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("login exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if !strings.Contains(res.stderr, "Rejected an OAuth redirect") {
-		t.Errorf("login did not log the rejected redirect; stderr:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, "Rejected an OAuth redirect") {
+		t.Errorf("login did not log the rejected redirect; stderr:\n%s", res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "Logged in.") {
-		t.Errorf("login output lacks the success line:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "Logged in.") {
+		t.Errorf("login output lacks the success line:\n%s", res.Stdout)
 	}
 
 	info, err := os.Stat(env.tokenFile)
@@ -352,13 +353,13 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 	assertNoSecrets(t, "login", res, saved.RefreshToken, saved.AccessToken)
 
 	res = env.run("status")
-	if res.code != exitOK {
-		t.Fatalf("status exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("status exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, want := range []string{"Mode:          0600", "Refresh:       ok", "OAuth client:  " + authTestClientID, "photoslibrary.appendonly",
 		"photoslibrary.readonly.appcreateddata", "photoslibrary.edit.appcreateddata", "valid until"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("status output lacks %q:\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("status output lacks %q:\n%s", want, res.Stdout)
 		}
 	}
 	refreshed := env.storedToken()
@@ -368,11 +369,11 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 	assertNoSecrets(t, "status", res, saved.RefreshToken, saved.AccessToken, refreshed.AccessToken)
 
 	res = env.run("logout")
-	if res.code != exitOK {
-		t.Fatalf("logout exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("logout exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "Revoked the refresh token") {
-		t.Errorf("logout output does not report the revoke:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "Revoked the refresh token") {
+		t.Errorf("logout output does not report the revoke:\n%s", res.Stdout)
 	}
 	assertNoSecrets(t, "logout", res, saved.RefreshToken, refreshed.AccessToken)
 	if _, err := os.Stat(env.tokenFile); !errors.Is(err, os.ErrNotExist) {
@@ -383,11 +384,11 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 	}
 
 	res = env.run("status")
-	if res.code != exitFatal {
-		t.Errorf("status after logout exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("status after logout exit code %d, want %d", res.Code, exitFatal)
 	}
-	if !strings.Contains(res.stderr, "not logged in") {
-		t.Errorf("status after logout does not say so; stderr:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, "not logged in") {
+		t.Errorf("status after logout does not say so; stderr:\n%s", res.Stderr)
 	}
 }
 
@@ -410,11 +411,11 @@ func TestAuthLoginAccessDenied(t *testing.T) {
 	}
 
 	res := login.wait()
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.Code, exitFatal)
 	}
-	if !strings.Contains(res.stderr, "access denied in the browser") {
-		t.Errorf("stderr does not explain the denial:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, "access denied in the browser") {
+		t.Errorf("stderr does not explain the denial:\n%s", res.Stderr)
 	}
 	if _, err := os.Stat(env.tokenFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("denied login left a token file: %v", err)
@@ -425,11 +426,11 @@ func TestAuthLoginTimesOut(t *testing.T) {
 	env := newAuthEnv(t, "")
 	login := env.startLogin("--timeout", "1s")
 	res := login.wait()
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.Code, exitFatal)
 	}
-	if !strings.Contains(res.stderr, "timed out waiting for the browser") {
-		t.Errorf("stderr does not report the timeout:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, "timed out waiting for the browser") {
+		t.Errorf("stderr does not report the timeout:\n%s", res.Stderr)
 	}
 	if _, err := os.Stat(env.tokenFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("timed-out login left a token file: %v", err)
@@ -450,11 +451,11 @@ func TestAuthLoginFlagErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := env.run(tc.args...)
-			if res.code != exitUsage {
-				t.Errorf("exit code %d, want %d", res.code, exitUsage)
+			if res.Code != exitUsage {
+				t.Errorf("exit code %d, want %d", res.Code, exitUsage)
 			}
-			if !strings.Contains(res.stderr, tc.want) {
-				t.Errorf("stderr does not contain %q:\n%s", tc.want, res.stderr)
+			if !strings.Contains(res.Stderr, tc.want) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.want, res.Stderr)
 			}
 		})
 	}
@@ -468,12 +469,12 @@ func TestAuthStatusReportsOpenMode(t *testing.T) {
 	writeJSON(t, env.tokenFile, map[string]string{"refresh_token": "open-mode-refresh-token"}, 0o644)
 
 	res := env.run("status")
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.Code, exitFatal)
 	}
 	want := "Mode:          0644, too open: other users can read it; run `chmod 600 " + env.tokenFile + "`"
-	if !strings.Contains(res.stdout, want) {
-		t.Errorf("status output lacks %q:\n%s", want, res.stdout)
+	if !strings.Contains(res.Stdout, want) {
+		t.Errorf("status output lacks %q:\n%s", want, res.Stdout)
 	}
 	assertNoSecrets(t, "status", res, "open-mode-refresh-token")
 }
@@ -492,14 +493,14 @@ func TestAuthStatusRevokedToken(t *testing.T) {
 	response.Body.Close()
 
 	res := env.run("status")
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.Code, exitFatal)
 	}
-	if !strings.Contains(res.stdout, "Refresh:       failed") {
-		t.Errorf("status output does not report the failed refresh:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "Refresh:       failed") {
+		t.Errorf("status output does not report the failed refresh:\n%s", res.Stdout)
 	}
-	if !strings.Contains(res.stderr, "run `photosync auth login` again") {
-		t.Errorf("stderr lacks the remedy:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, "run `photosync auth login` again") {
+		t.Errorf("stderr lacks the remedy:\n%s", res.Stderr)
 	}
 	assertNoSecrets(t, "status", res, refreshToken)
 }
@@ -517,17 +518,17 @@ func TestAuthLogoutRevokeFails(t *testing.T) {
 	writeJSON(t, env.tokenFile, map[string]string{"refresh_token": refreshToken}, 0o600)
 
 	res := env.run("logout")
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.Code, exitFatal)
 	}
 	if _, err := os.Stat(env.tokenFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("token file still exists after a failed revoke: %v", err)
 	}
-	if !strings.Contains(res.stdout, "Deleted "+env.tokenFile) {
-		t.Errorf("logout output does not report the deletion:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "Deleted "+env.tokenFile) {
+		t.Errorf("logout output does not report the deletion:\n%s", res.Stdout)
 	}
-	if !strings.Contains(res.stderr, "503 Service Unavailable") || !strings.Contains(res.stderr, "the token file is deleted") {
-		t.Errorf("stderr does not explain the failed revoke:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, "503 Service Unavailable") || !strings.Contains(res.Stderr, "the token file is deleted") {
+		t.Errorf("stderr does not explain the failed revoke:\n%s", res.Stderr)
 	}
 	assertNoSecrets(t, "logout", res, refreshToken)
 }
@@ -535,11 +536,11 @@ func TestAuthLogoutRevokeFails(t *testing.T) {
 func TestAuthLogoutNotLoggedIn(t *testing.T) {
 	env := newAuthEnv(t, "")
 	res := env.run("logout")
-	if res.code != exitOK {
-		t.Errorf("exit code %d, want 0; stderr:\n%s", res.code, res.stderr)
+	if res.Code != exitOK {
+		t.Errorf("exit code %d, want 0; stderr:\n%s", res.Code, res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "Not logged in") {
-		t.Errorf("logout output does not say there was nothing to do:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "Not logged in") {
+		t.Errorf("logout output does not say there was nothing to do:\n%s", res.Stdout)
 	}
 }
 
@@ -714,18 +715,18 @@ func TestAuthLoginOpensBrowser(t *testing.T) {
 		if openedURL != login.authURL.String() {
 			t.Errorf("opener got %q, want the printed URL %q", openedURL, login.authURL)
 		}
-	case <-time.After(commandTimeout):
+	case <-time.After(testenv.CommandTimeout):
 		t.Fatal("the URL opener was not run before the command timeout")
 	}
 	if status, _, body := get(t, login.approve().String()); status != http.StatusOK {
 		t.Errorf("callback returned %d, want 200; body:\n%s", status, body)
 	}
 	res := login.wait()
-	if res.code != exitOK {
-		t.Fatalf("exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("exit code %d, want 0; stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "Opened your browser") {
-		t.Errorf("output does not say it opened the browser:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "Opened your browser") {
+		t.Errorf("output does not say it opened the browser:\n%s", res.Stdout)
 	}
 }
 
@@ -739,12 +740,12 @@ func TestAuthLoginPortInUse(t *testing.T) {
 	port := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
 
 	res := env.run("login", "--no-browser", "--port", port)
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.Code, exitFatal)
 	}
 	want := "listen for the OAuth redirect on 127.0.0.1:" + port
-	if !strings.Contains(res.stderr, want) || !strings.Contains(res.stderr, "pass another --port") {
-		t.Errorf("stderr does not name the busy port and the fix:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, want) || !strings.Contains(res.Stderr, "pass another --port") {
+		t.Errorf("stderr does not name the busy port and the fix:\n%s", res.Stderr)
 	}
 }
 
@@ -770,11 +771,11 @@ func TestAuthLoginSaveFails(t *testing.T) {
 		t.Errorf("callback page does not report the failed save:\n%s", body)
 	}
 	res := login.wait()
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d", res.Code, exitFatal)
 	}
-	if !strings.Contains(res.stderr, "create token directory") {
-		t.Errorf("stderr does not report the failed save:\n%s", res.stderr)
+	if !strings.Contains(res.Stderr, "create token directory") {
+		t.Errorf("stderr does not report the failed save:\n%s", res.Stderr)
 	}
 }
 
@@ -792,8 +793,8 @@ func TestAuthLogoutOpenMode(t *testing.T) {
 	}
 
 	res := env.run("logout")
-	if res.code != exitOK {
-		t.Fatalf("exit code %d, want 0; stderr:\n%s", res.code, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", res.Code, res.Stderr)
 	}
 	if _, err := os.Stat(env.tokenFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("token file still exists after logout: %v", err)

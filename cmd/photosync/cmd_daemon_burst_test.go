@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/photosync/photosync/daemon"
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 // burstFiles is the number of files the burst test creates at once.
@@ -55,7 +56,7 @@ func TestDaemonBurstMoveAndRemove(t *testing.T) {
 
 	// Removed files leave their items in the library, because the API
 	// cannot delete items; nothing may be there twice.
-	items, _ := e.remote()
+	items, _ := e.emu.Library()
 	if want := burstFiles + 20; len(items) != want {
 		t.Errorf("remote has %d items, want %d", len(items), want)
 	}
@@ -66,7 +67,7 @@ func TestDaemonBurstMoveAndRemove(t *testing.T) {
 func (e *daemonEnv) waitRemoteMatches(what string) {
 	e.t.Helper()
 	var why string
-	e.waitRemoteFor(what, func(items []emuItem, albums []emuAlbum) bool {
+	e.waitRemoteFor(what, func(items []testenv.Item, albums []testenv.Album) bool {
 		var ok bool
 		ok, why = remoteMatches(localTree(e.t, e.root), items, albums)
 		return ok

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/photosync/photosync/daemon"
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 // peer returns the config of a second install against e's emulator: its own
@@ -23,7 +24,7 @@ func (e *daemonEnv) peer(name string) (config, root string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	token := writePrivate(e.t, filepath.Join(dir, "token.json"), `{"refresh_token":"`+name+`-refresh"}`)
+	token := testenv.WriteToken(e.t, filepath.Join(dir, "token.json"), name+"-refresh")
 	root = filepath.Join(dir, "Photos")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		e.t.Fatal(err)
@@ -40,11 +41,11 @@ func (e *daemonEnv) peer(name string) (config, root string) {
 		}
 		cfg = strings.Replace(cfg, r.old, r.new, 1)
 	}
-	return writePrivate(e.t, filepath.Join(dir, "config.yaml"), cfg), root
+	return testenv.WritePrivate(e.t, filepath.Join(dir, "config.yaml"), cfg), root
 }
 
 // runConfig runs the binary with another config to the end.
-func (e *daemonEnv) runConfig(config string, args ...string) result {
+func (e *daemonEnv) runConfig(config string, args ...string) testenv.Result {
 	e.t.Helper()
 	saved := e.config
 	e.config = config
@@ -61,7 +62,7 @@ func TestDaemonDownloadsPeerPhoto(t *testing.T) {
 
 	peerConfig, peerRoot := e.peer("laptop")
 	e.peerSync(peerConfig, peerRoot, map[string]int{"Trip/beach.png": 42})
-	items, _ := e.remote()
+	items, _ := e.emu.Library()
 	if len(items) != 1 {
 		t.Fatalf("remote has %d items after the peer's sync, want 1", len(items))
 	}
@@ -89,12 +90,12 @@ func TestDaemonDownloadsPeerPhoto(t *testing.T) {
 
 	// status --json shows the poll that brought the photo in.
 	out := e.run("status", "--json")
-	if out.code != 0 {
-		t.Fatalf("status --json: exit %d, stderr %s", out.code, out.stderr)
+	if out.Code != 0 {
+		t.Fatalf("status --json: exit %d, stderr %s", out.Code, out.Stderr)
 	}
 	var printed daemon.Status
-	if err := json.Unmarshal([]byte(out.stdout), &printed); err != nil {
-		t.Fatalf("status --json output: %v\n%s", err, out.stdout)
+	if err := json.Unmarshal([]byte(out.Stdout), &printed); err != nil {
+		t.Fatalf("status --json output: %v\n%s", err, out.Stdout)
 	}
 	if got := printed.Folders[0].LastPoll; got.Before(st.Folders[0].LastPoll) {
 		t.Errorf("status --json last_poll = %v, want at or after %v", got, st.Folders[0].LastPoll)
@@ -116,25 +117,25 @@ func TestDaemonDownloadsPeerPhoto(t *testing.T) {
 	// so a pass within settle_time skips it as unsettled and exits 1; the
 	// loop repeats the sync until a pass looks at the file.
 	deadline := time.Now().Add(daemonWait)
-	var res result
+	var res testenv.Result
 	for {
 		res = e.run("sync")
-		if res.code == 0 {
+		if res.Code == 0 {
 			break
 		}
-		if !strings.Contains(res.stdout, "skipped, unsettled: 1") || time.Now().After(deadline) {
-			t.Fatalf("sync through the daemon: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		if !strings.Contains(res.Stdout, "skipped, unsettled: 1") || time.Now().After(deadline) {
+			t.Fatalf("sync through the daemon: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 		}
 		time.Sleep(200 * time.Millisecond) // polling interval, not synchronization
 	}
-	if !strings.Contains(res.stdout, "0 uploaded") {
-		t.Errorf("sync through the daemon uploaded the download:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "0 uploaded") {
+		t.Errorf("sync through the daemon uploaded the download:\n%s", res.Stdout)
 	}
-	items, albums := e.remote()
+	items, albums := e.emu.Library()
 	if len(items) != 1 {
 		t.Errorf("remote has %d items after the daemon's pass, want 1", len(items))
 	}
-	if up := e.requests().ByMethod["uploads"]; up != 1 {
+	if up := e.emu.Requests().ByMethod["uploads"]; up != 1 {
 		t.Errorf("emulator saw %d byte uploads, want 1: the peer's", up)
 	}
 	var trip int
@@ -168,8 +169,8 @@ func (e *daemonEnv) peerSync(config, root string, seeds map[string]int) {
 		}
 	}
 	res := e.runConfig(config, "sync")
-	if res.code != 0 {
-		e.t.Fatalf("peer sync: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	if res.Code != 0 {
+		e.t.Fatalf("peer sync: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 }
 

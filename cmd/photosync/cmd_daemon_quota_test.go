@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,20 +10,8 @@ import (
 	"time"
 
 	"github.com/photosync/photosync/daemon"
+	"github.com/photosync/photosync/internal/testenv"
 )
-
-// post sends a JSON body to the emulator's inspection API.
-func (e *daemonEnv) post(what, body string) {
-	e.t.Helper()
-	resp, err := http.Post(e.emu.URL+"/emulator/v1/"+what, "application/json", bytes.NewReader([]byte(body)))
-	if err != nil {
-		e.t.Fatalf("post %s: %v", what, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		e.t.Fatalf("post %s %s: HTTP %d", what, body, resp.StatusCode)
-	}
-}
 
 // writeSettled writes n small PNGs at the root with modification times an
 // hour old, so that the first pass uploads them.
@@ -43,7 +29,7 @@ func (e *daemonEnv) writeSettled(n, seed int) {
 
 // apiRequests sums the emulator's counted requests, token requests left out
 // because Google's OAuth endpoint has no Library API quota.
-func apiRequests(r emuRequests) int {
+func apiRequests(r testenv.Requests) int {
 	n := 0
 	for method, count := range r.ByMethod {
 		if method != "token" {
@@ -69,11 +55,11 @@ func TestDaemonQuotaPausesAndResumes(t *testing.T) {
 	if q := paused.Accounts[0].Quota; q.PausedUntil.IsZero() || !q.PausedUntil.Equal(q.Reset) {
 		t.Errorf("paused until %v, want the reset %v", q.PausedUntil, q.Reset)
 	}
-	items, _ := e.remote()
+	items, _ := e.emu.Library()
 	if len(items) == 0 || len(items) >= files {
 		t.Fatalf("remote has %d items at the pause, want some but not all %d", len(items), files)
 	}
-	uploadsAtPause := e.requests().ByMethod["uploads"]
+	uploadsAtPause := e.emu.Requests().ByMethod["uploads"]
 
 	// Polls go on in the reserve until the next one would not fit, and
 	// then stop. A poll here costs 2 requests: one page of albums and one
@@ -83,7 +69,7 @@ func TestDaemonQuotaPausesAndResumes(t *testing.T) {
 	if q := spent.Accounts[0].Quota; q.Used > limit || q.Used < limit-1 || q.Left != limit-q.Used {
 		t.Errorf("quota after the polls = %+v, want %d or %d used", q, limit-1, limit)
 	}
-	r := e.requests()
+	r := e.emu.Requests()
 	if got := apiRequests(r); got != spent.Accounts[0].Quota.Used {
 		t.Errorf("emulator counted %d requests, the daemon %d: %v", got, spent.Accounts[0].Quota.Used, r.ByMethod)
 	}
@@ -94,8 +80,8 @@ func TestDaemonQuotaPausesAndResumes(t *testing.T) {
 		t.Errorf("uploads went on during the pause: %d, then %d", uploadsAtPause, got)
 	}
 
-	e.post("clock", `{"advance":"25h"}`)
-	e.waitRemote("every file uploaded after the reset", func(items []emuItem, _ []emuAlbum) bool {
+	e.emu.AdvanceClock("25h")
+	e.waitRemote("every file uploaded after the reset", func(items []testenv.Item, _ []testenv.Album) bool {
 		return len(items) == files
 	})
 	e.waitStatus("uploads resumed", func(st *daemon.Status) bool {
@@ -163,7 +149,7 @@ func TestDaemonLoginNeededAndRecovered(t *testing.T) {
 	// The pings repeat, so this one comes whatever came before.
 	notify.wait(t, "WATCHDOG=1")
 
-	e.post("faults", `{"revokeRefreshToken":"daemon-refresh"}`)
+	e.emu.AddFault(`{"revokeRefreshToken":"daemon-refresh"}`)
 	e.writeSettled(1, 2000)
 	st := e.waitStatus("login needed", func(st *daemon.Status) bool {
 		return st.Accounts[0].LoginNeeded
@@ -173,8 +159,8 @@ func TestDaemonLoginNeededAndRecovered(t *testing.T) {
 	}
 	notify.wait(t, "STATUS=Needs login: run photosync auth login")
 	res := e.run("status")
-	if !strings.Contains(res.stdout, "login needed") {
-		t.Errorf("status table does not show the login:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "login needed") {
+		t.Errorf("status table does not show the login:\n%s", res.Stdout)
 	}
 
 	// The daemon keeps watching while it waits: a file dropped now is
@@ -187,7 +173,7 @@ func TestDaemonLoginNeededAndRecovered(t *testing.T) {
 	if err := os.Rename(token+".new", token); err != nil {
 		t.Fatal(err)
 	}
-	e.waitRemote("the queued files uploaded after the login", func(items []emuItem, _ []emuAlbum) bool {
+	e.waitRemote("the queued files uploaded after the login", func(items []testenv.Item, _ []testenv.Album) bool {
 		found := false
 		for _, it := range items {
 			found = found || it.SHA256 == dropped

@@ -10,7 +10,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/photosync/photosync/daemon"
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi/emulator"
 )
 
@@ -38,7 +38,7 @@ const daemonWait = 2 * time.Minute
 // binary at it, and the daemon processes the test starts.
 type daemonEnv struct {
 	t      *testing.T
-	emu    *emulator.Running
+	emu    *testenv.Emulator
 	dir    string
 	config string
 	root   string
@@ -57,15 +57,11 @@ type daemonConfig struct {
 
 func newDaemonEnv(t *testing.T, dc daemonConfig) *daemonEnv {
 	t.Helper()
-	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: -1}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := testenv.StartEmulator(t, emulator.Options{VideoProcessingTime: -1})
 	dir := t.TempDir()
-	creds := writePrivate(t, filepath.Join(dir, "client_secret.json"),
-		`{"installed":{"client_id":"daemon-client","client_secret":"daemon-secret"}}`)
-	token := writePrivate(t, filepath.Join(dir, "token.json"), `{"refresh_token":"daemon-refresh"}`)
+	creds, token := testenv.WriteCredentials(t, dir, testenv.Credentials{
+		ClientID: "daemon-client", ClientSecret: "daemon-secret", RefreshToken: "daemon-refresh",
+	})
 	root := filepath.Join(dir, "Photos")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		t.Fatal(err)
@@ -77,31 +73,19 @@ func newDaemonEnv(t *testing.T, dc daemonConfig) *daemonEnv {
 		dc.logLevel = "info"
 	}
 	socket := filepath.Join(dir, "run", "photosync.sock")
-	cfg := fmt.Sprintf(`state_dir: %s
-socket: %s
-api:
-  endpoint: %s/
-  upload_endpoint: %s/v1/uploads
-  auth_url: %s/o/oauth2/v2/auth
-  token_url: %s/token
-  credentials_file: %s
-  token_file: %s
-settle_time: 1s
-poll_interval: 30s
-scan_interval: 1h
-workers: 4
-quota:
-  daily_limit: %d
-  poll_reserve: %d
-log:
-  level: %s
-  format: json
-folders:
-  - path: %s
-`, filepath.Join(dir, "state"), socket, emu.URL, emu.URL, emu.URL, emu.URL, creds, token,
-		dc.dailyLimit, dc.pollReserve, dc.logLevel, root)
-	return &daemonEnv{t: t, emu: emu, dir: dir, root: root, socket: socket,
-		config: writePrivate(t, filepath.Join(dir, "config.yaml"), cfg), env: isolatedEnv(t)}
+	config := testenv.WriteConfig(t, filepath.Join(dir, "config.yaml"), testenv.Config{
+		StateDir:        filepath.Join(dir, "state"),
+		Socket:          socket,
+		EmulatorURL:     emu.URL,
+		UploadEndpoint:  true,
+		CredentialsFile: creds,
+		TokenFile:       token,
+		LogLevel:        dc.logLevel,
+		Folders:         []testenv.Folder{{Path: root}},
+		Extra: fmt.Sprintf("poll_interval: 30s\nscan_interval: 1h\nquota:\n  daily_limit: %d\n  poll_reserve: %d\n",
+			dc.dailyLimit, dc.pollReserve),
+	})
+	return &daemonEnv{t: t, emu: emu, dir: dir, root: root, socket: socket, config: config, env: isolatedEnv(t)}
 }
 
 // runningDaemon is one daemon process.
@@ -203,92 +187,33 @@ func (e *daemonEnv) waitStatus(what string, cond func(*daemon.Status) bool) *dae
 }
 
 // waitRemote polls the emulator's items until cond holds.
-func (e *daemonEnv) waitRemote(what string, cond func(items []emuItem, albums []emuAlbum) bool) {
+func (e *daemonEnv) waitRemote(what string, cond func(items []testenv.Item, albums []testenv.Album) bool) {
 	e.t.Helper()
 	e.waitRemoteFor(what, cond, func() string { return "" })
 }
 
 // waitRemoteFor is waitRemote with a function that explains the last
 // mismatch in the failure message.
-func (e *daemonEnv) waitRemoteFor(what string, cond func(items []emuItem, albums []emuAlbum) bool,
+func (e *daemonEnv) waitRemoteFor(what string, cond func(items []testenv.Item, albums []testenv.Album) bool,
 	explain func() string) {
 	e.t.Helper()
 	deadline := time.Now().Add(daemonWait)
 	for time.Now().Before(deadline) {
-		items, albums := e.remote()
+		items, albums := e.emu.Library()
 		if cond(items, albums) {
 			return
 		}
 		time.Sleep(100 * time.Millisecond) // polling interval, not synchronization
 	}
-	items, albums := e.remote()
+	items, albums := e.emu.Library()
 	e.t.Fatalf("waiting for %s: timed out with %d items and %d albums: %s",
 		what, len(items), len(albums), explain())
 }
 
-type emuItem struct {
-	ID       string   `json:"id"`
-	Filename string   `json:"filename"`
-	SHA256   string   `json:"sha256"`
-	AlbumIDs []string `json:"albumIds"`
-}
-
-type emuAlbum struct {
-	ID           string   `json:"id"`
-	Title        string   `json:"title"`
-	MediaItemIDs []string `json:"mediaItemIds"`
-}
-
-func (e *daemonEnv) remote() ([]emuItem, []emuAlbum) {
-	e.t.Helper()
-	var items struct {
-		Items []emuItem `json:"items"`
-	}
-	var albums struct {
-		Albums []emuAlbum `json:"albums"`
-	}
-	e.inspect("items", &items)
-	e.inspect("albums", &albums)
-	return items.Items, albums.Albums
-}
-
-func (e *daemonEnv) requests() emuRequests {
-	e.t.Helper()
-	var r emuRequests
-	e.inspect("requests", &r)
-	return r
-}
-
-func (e *daemonEnv) inspect(what string, out any) {
-	e.t.Helper()
-	resp, err := http.Get(e.emu.URL + "/emulator/v1/" + what)
-	if err != nil {
-		e.t.Fatalf("inspect %s: %v", what, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(body, out); err != nil {
-		e.t.Fatalf("inspect %s: %v in %s", what, err, body)
-	}
-}
-
 // run runs the binary with the env's config to the end.
-func (e *daemonEnv) run(args ...string) result {
+func (e *daemonEnv) run(args ...string) testenv.Result {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.t.Context(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, append([]string{"--config", e.config}, args...)...)
-	cmd.Env = e.env
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("run photosync %v: %v", args, err)
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return testenv.Run(e.t, binary, e.env, append([]string{"--config", e.config}, args...)...)
 }
 
 // writePNG writes a small PNG whose pixels depend on seed, so that every
@@ -352,7 +277,7 @@ func localTree(t *testing.T, root string) map[string][]string {
 // remoteMatches reports whether the remote albums hold exactly the local
 // files of their directories, every local file has an item, and albums of
 // directories that no longer exist are empty.
-func remoteMatches(local map[string][]string, items []emuItem, albums []emuAlbum) (bool, string) {
+func remoteMatches(local map[string][]string, items []testenv.Item, albums []testenv.Album) (bool, string) {
 	bySHA := map[string]bool{}
 	byID := map[string]string{}
 	for _, it := range items {
@@ -381,7 +306,7 @@ func remoteMatches(local map[string][]string, items []emuItem, albums []emuAlbum
 		if dir == "" {
 			continue
 		}
-		if !slices.ContainsFunc(albums, func(a emuAlbum) bool { return a.Title == dir }) {
+		if !slices.ContainsFunc(albums, func(a testenv.Album) bool { return a.Title == dir }) {
 			return false, fmt.Sprintf("no album %q", dir)
 		}
 	}
@@ -401,8 +326,8 @@ func TestDaemonUploadsDroppedFile(t *testing.T) {
 	}
 
 	sha := writePNG(t, filepath.Join(e.root, "dropped.png"), 1)
-	e.waitRemote("the dropped file's item", func(items []emuItem, _ []emuAlbum) bool {
-		return slices.ContainsFunc(items, func(it emuItem) bool { return it.SHA256 == sha })
+	e.waitRemote("the dropped file's item", func(items []testenv.Item, _ []testenv.Album) bool {
+		return slices.ContainsFunc(items, func(it testenv.Item) bool { return it.SHA256 == sha })
 	})
 	e.waitStatus("the folder idle with one item in sync", func(st *daemon.Status) bool {
 		f := st.Folders[0]
@@ -410,12 +335,12 @@ func TestDaemonUploadsDroppedFile(t *testing.T) {
 	})
 
 	res := e.run("status", "--json")
-	if res.code != 0 {
-		t.Fatalf("status --json: exit %d, stderr %s", res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("status --json: exit %d, stderr %s", res.Code, res.Stderr)
 	}
 	var st daemon.Status
-	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil {
-		t.Fatalf("status --json output: %v\n%s", err, res.stdout)
+	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil {
+		t.Fatalf("status --json output: %v\n%s", err, res.Stdout)
 	}
 	if st.PID != d.cmd.Process.Pid {
 		t.Errorf("status pid = %d, want %d", st.PID, d.cmd.Process.Pid)
@@ -431,8 +356,8 @@ func TestDaemonUploadsDroppedFile(t *testing.T) {
 	}
 
 	table := e.run("status")
-	if table.code != 0 || !strings.Contains(table.stdout, e.root) || !strings.Contains(table.stdout, "idle") {
-		t.Errorf("status table: exit %d\n%s%s", table.code, table.stdout, table.stderr)
+	if table.Code != 0 || !strings.Contains(table.Stdout, e.root) || !strings.Contains(table.Stdout, "idle") {
+		t.Errorf("status table: exit %d\n%s%s", table.Code, table.Stdout, table.Stderr)
 	}
 
 	if code := d.stop(t); code != 0 {
@@ -442,13 +367,13 @@ func TestDaemonUploadsDroppedFile(t *testing.T) {
 		t.Errorf("socket still exists after stop: %v", err)
 	}
 	after := e.run("sync")
-	if after.code != 0 {
-		t.Fatalf("sync after the daemon: exit %d\n%s%s", after.code, after.stdout, after.stderr)
+	if after.Code != 0 {
+		t.Fatalf("sync after the daemon: exit %d\n%s%s", after.Code, after.Stdout, after.Stderr)
 	}
-	if !strings.Contains(after.stdout, "0 uploaded") {
-		t.Errorf("sync after the daemon uploaded again:\n%s", after.stdout)
+	if !strings.Contains(after.Stdout, "0 uploaded") {
+		t.Errorf("sync after the daemon uploaded again:\n%s", after.Stdout)
 	}
-	if items, _ := e.remote(); len(items) != 1 {
+	if items, _ := e.emu.Library(); len(items) != 1 {
 		t.Errorf("remote has %d items, want 1", len(items))
 	}
 }
@@ -507,11 +432,11 @@ func TestDaemonSecondInstanceExits(t *testing.T) {
 	}
 
 	res := e.run("status")
-	if res.code != exitFatal {
-		t.Errorf("status without a daemon: exit %d, want %d", res.code, exitFatal)
+	if res.Code != exitFatal {
+		t.Errorf("status without a daemon: exit %d, want %d", res.Code, exitFatal)
 	}
-	if !strings.Contains(res.stderr, "no photosync daemon is running") {
-		t.Errorf("status without a daemon: stderr %q lacks the reason", res.stderr)
+	if !strings.Contains(res.Stderr, "no photosync daemon is running") {
+		t.Errorf("status without a daemon: stderr %q lacks the reason", res.Stderr)
 	}
 }
 
@@ -542,26 +467,26 @@ func TestSyncCommandGoesThroughDaemon(t *testing.T) {
 		}
 	}
 	res := e.run("sync")
-	if res.code != 0 {
-		t.Fatalf("sync through the daemon: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("sync through the daemon: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "found 3 files") {
-		t.Errorf("sync did not print the daemon's summary:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "found 3 files") {
+		t.Errorf("sync did not print the daemon's summary:\n%s", res.Stdout)
 	}
-	if strings.Contains(res.stderr, "in use by process") {
-		t.Errorf("sync opened the store beside the daemon:\n%s", res.stderr)
+	if strings.Contains(res.Stderr, "in use by process") {
+		t.Errorf("sync opened the store beside the daemon:\n%s", res.Stderr)
 	}
-	items, _ := e.remote()
+	items, _ := e.emu.Library()
 	if len(items) != 3 {
 		t.Errorf("remote has %d items, want 3", len(items))
 	}
-	if up := e.requests().ByMethod["uploads"]; up != 3 {
+	if up := e.emu.Requests().ByMethod["uploads"]; up != 3 {
 		t.Errorf("emulator saw %d byte uploads, want 3: one engine uploads each file once", up)
 	}
 
 	bad := e.run("sync", filepath.Join(e.dir, "elsewhere"))
-	if bad.code == 0 || !strings.Contains(bad.stderr, "not in the daemon's config") {
-		t.Errorf("sync of a folder outside the daemon's config: exit %d, stderr %s", bad.code, bad.stderr)
+	if bad.Code == 0 || !strings.Contains(bad.Stderr, "not in the daemon's config") {
+		t.Errorf("sync of a folder outside the daemon's config: exit %d, stderr %s", bad.Code, bad.Stderr)
 	}
 }
 
@@ -586,8 +511,8 @@ func TestDaemonReloadsOnHangup(t *testing.T) {
 	e.waitStatus("the added folder", func(st *daemon.Status) bool {
 		return len(st.Folders) == 2 && st.Folders[1].Path == more && st.Folders[1].InSync == 1
 	})
-	e.waitRemote("the added folder's file", func(items []emuItem, _ []emuAlbum) bool {
-		return slices.ContainsFunc(items, func(it emuItem) bool { return it.SHA256 == sha })
+	e.waitRemote("the added folder's file", func(items []testenv.Item, _ []testenv.Album) bool {
+		return slices.ContainsFunc(items, func(it testenv.Item) bool { return it.SHA256 == sha })
 	})
 
 	// A config that does not load leaves the running one in place.

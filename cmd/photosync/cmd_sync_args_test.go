@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 func TestSyncCommandRejectsOverlappingFolders(t *testing.T) {
@@ -33,16 +35,15 @@ func TestSyncCommandRejectsOverlappingFolders(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.sync(tc.args...)
-			if res.code != exitUsage {
-				t.Errorf("exit %d, want %d; stdout:\n%s", res.code, exitUsage, res.stdout)
+			if res.Code != exitUsage {
+				t.Errorf("exit %d, want %d; stdout:\n%s", res.Code, exitUsage, res.Stdout)
 			}
-			if !strings.Contains(res.stderr, tc.want) {
-				t.Errorf("stderr lacks %q:\n%s", tc.want, res.stderr)
+			if !strings.Contains(res.Stderr, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, res.Stderr)
 			}
 		})
 	}
-	var reqs emuRequests
-	e.get("requests", &reqs)
+	reqs := e.emu.Requests()
 	if reqs.Total != 0 {
 		t.Errorf("rejected runs made %d requests, want 0", reqs.Total)
 	}
@@ -59,7 +60,7 @@ func TestSyncCommandRejectsDefaultStateDir(t *testing.T) {
 	if err := os.MkdirAll(stateHome, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), testenv.CommandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "sync", "--dry-run", stateHome)
 	cmd.Env = env

@@ -18,25 +18,12 @@ type emuLibrary struct {
 
 func (e *syncEnv) library() emuLibrary {
 	e.t.Helper()
-	var items struct {
-		Items []struct {
-			ID     string `json:"id"`
-			SHA256 string `json:"sha256"`
-		} `json:"items"`
-	}
-	e.get("items", &items)
-	var albums struct {
-		Albums []struct {
-			Title        string   `json:"title"`
-			MediaItemIDs []string `json:"mediaItemIds"`
-		} `json:"albums"`
-	}
-	e.get("albums", &albums)
+	items, albums := e.emu.Library()
 	lib := emuLibrary{itemBySHA: map[string]string{}, members: map[string][]string{}}
-	for _, it := range items.Items {
+	for _, it := range items {
 		lib.itemBySHA[it.SHA256] = it.ID
 	}
-	for _, a := range albums.Albums {
+	for _, a := range albums {
 		lib.members[a.Title] = a.MediaItemIDs
 	}
 	return lib
@@ -45,12 +32,11 @@ func (e *syncEnv) library() emuLibrary {
 // syncOK runs one sync that must exit 0 and returns the uploads it sent.
 func (e *syncEnv) syncOK(step string) int {
 	e.t.Helper()
-	var before, after emuRequests
-	e.get("requests", &before)
-	if res := e.sync(); res.code != exitOK {
-		e.t.Fatalf("%s: sync exit %d; stdout:\n%s\nstderr:\n%s", step, res.code, res.stdout, res.stderr)
+	before := e.emu.Requests()
+	if res := e.sync(); res.Code != exitOK {
+		e.t.Fatalf("%s: sync exit %d; stdout:\n%s\nstderr:\n%s", step, res.Code, res.Stdout, res.Stderr)
 	}
-	e.get("requests", &after)
+	after := e.emu.Requests()
 	return after.ByMethod["uploads"] - before.ByMethod["uploads"]
 }
 

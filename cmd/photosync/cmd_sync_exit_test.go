@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 func TestSyncCommandUnsettledFileExits1(t *testing.T) {
@@ -37,14 +39,14 @@ func TestSyncCommandUnsettledFileExits1(t *testing.T) {
 	}
 
 	res := e.sync("--dry-run")
-	if res.code != exitItemsFailed {
-		t.Errorf("dry run with an unsettled file exit %d, want %d; stderr:\n%s", res.code, exitItemsFailed, res.stderr)
+	if res.Code != exitItemsFailed {
+		t.Errorf("dry run with an unsettled file exit %d, want %d; stderr:\n%s", res.Code, exitItemsFailed, res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "skipped, unsettled: 1") {
-		t.Errorf("summary lacks the unsettled count:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "skipped, unsettled: 1") {
+		t.Errorf("summary lacks the unsettled count:\n%s", res.Stdout)
 	}
-	if !strings.Contains(res.stdout, "Fresh/new.jpg: modified ") {
-		t.Errorf("summary does not give the unsettled file's reason:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "Fresh/new.jpg: modified ") {
+		t.Errorf("summary does not give the unsettled file's reason:\n%s", res.Stdout)
 	}
 }
 
@@ -63,12 +65,12 @@ func TestSyncCommandAnnouncesEmulatorOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res := runBinaryEnv(t, env, "sync", "--emulator", root)
-	if res.code != exitOK {
-		t.Fatalf("sync --emulator exit %d; stderr:\n%s", res.code, res.stderr)
+	res := testenv.Run(t, binary, env, "sync", "--emulator", root)
+	if res.Code != exitOK {
+		t.Fatalf("sync --emulator exit %d; stderr:\n%s", res.Code, res.Stderr)
 	}
 	notices := 0
-	for line := range strings.Lines(res.stderr) {
+	for line := range strings.Lines(res.Stderr) {
 		// The temporary paths contain the test's name, so look for the
 		// emulator's address instead of the word.
 		if strings.Contains(line, "http://127.0.0.1:") {
@@ -76,15 +78,15 @@ func TestSyncCommandAnnouncesEmulatorOnce(t *testing.T) {
 		}
 	}
 	if notices != 1 {
-		t.Errorf("stderr mentions the emulator on %d lines, want 1:\n%s", notices, res.stderr)
+		t.Errorf("stderr mentions the emulator on %d lines, want 1:\n%s", notices, res.Stderr)
 	}
 }
 
 func TestSyncCommandMissingSyncedFolderExits1(t *testing.T) {
 	e := newSyncEnv(t)
 	e.copyMedia()
-	if res := e.sync(); res.code != exitOK {
-		t.Fatalf("first sync exit %d; stderr:\n%s", res.code, res.stderr)
+	if res := e.sync(); res.Code != exitOK {
+		t.Fatalf("first sync exit %d; stderr:\n%s", res.Code, res.Stderr)
 	}
 	// A folder synced before that disappears may be an unmounted disk:
 	// the pass reports it, and it is not bad usage.
@@ -92,11 +94,11 @@ func TestSyncCommandMissingSyncedFolderExits1(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := e.sync()
-	if res.code != exitItemsFailed {
-		t.Errorf("sync of a vanished synced folder exit %d, want %d; stderr:\n%s", res.code, exitItemsFailed, res.stderr)
+	if res.Code != exitItemsFailed {
+		t.Errorf("sync of a vanished synced folder exit %d, want %d; stderr:\n%s", res.Code, exitItemsFailed, res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "mount the disk") {
-		t.Errorf("summary does not suggest mounting the disk:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "mount the disk") {
+		t.Errorf("summary does not suggest mounting the disk:\n%s", res.Stdout)
 	}
 }
 

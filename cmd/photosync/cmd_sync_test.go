@@ -1,27 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"io/fs"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi/emulator"
 	"github.com/photosync/photosync/state"
 )
@@ -36,7 +27,7 @@ var crashSeed = flag.Uint64("photosync.crashseed", 1,
 // the binary at it, so the emulator outlives a killed binary.
 type syncEnv struct {
 	t        *testing.T
-	emu      *emulator.Running
+	emu      *testenv.Emulator
 	config   string
 	root     string
 	stateDir string
@@ -45,237 +36,55 @@ type syncEnv struct {
 
 func newSyncEnv(t *testing.T) *syncEnv {
 	t.Helper()
-	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: -1}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := testenv.StartEmulator(t, emulator.Options{VideoProcessingTime: -1})
 	dir := t.TempDir()
-	creds := writePrivate(t, filepath.Join(dir, "client_secret.json"),
-		`{"installed":{"client_id":"e2e-client","client_secret":"e2e-secret"}}`)
-	token := writePrivate(t, filepath.Join(dir, "token.json"), `{"refresh_token":"e2e-refresh"}`)
+	creds, token := testenv.WriteCredentials(t, dir, testenv.Credentials{
+		ClientID: "e2e-client", ClientSecret: "e2e-secret", RefreshToken: "e2e-refresh",
+	})
 	root := filepath.Join(dir, "Photos")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf(`state_dir: %s
-api:
-  endpoint: %s/
-  auth_url: %s/o/oauth2/v2/auth
-  token_url: %s/token
-  credentials_file: %s
-  token_file: %s
-settle_time: 1s
-workers: 4
-log:
-  level: warn
-  format: json
-folders:
-  - path: %s
-`, filepath.Join(dir, "state"), emu.URL, emu.URL, emu.URL, creds, token, root)
-	return &syncEnv{t: t, emu: emu, config: writePrivate(t, filepath.Join(dir, "config.yaml"), cfg),
+	config := testenv.WriteConfig(t, filepath.Join(dir, "config.yaml"), testenv.Config{
+		StateDir:        filepath.Join(dir, "state"),
+		EmulatorURL:     emu.URL,
+		CredentialsFile: creds,
+		TokenFile:       token,
+		Folders:         []testenv.Folder{{Path: root}},
+	})
+	return &syncEnv{t: t, emu: emu, config: config,
 		root: root, stateDir: filepath.Join(dir, "state"), env: isolatedEnv(t)}
-}
-
-func writePrivate(t *testing.T, name, content string) string {
-	t.Helper()
-	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return name
 }
 
 // copyMedia copies the sample media into the synced folder with
 // modification times an hour old, so every file is settled.
 func (e *syncEnv) copyMedia() {
 	e.t.Helper()
-	src := filepath.Join("..", "..", "testdata", "media")
-	old := time.Now().Add(-time.Hour)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(e.root, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(target, data, 0o644); err != nil {
-			return err
-		}
-		return os.Chtimes(target, old, old)
-	})
-	if err != nil {
-		e.t.Fatalf("copy sample media: %v", err)
-	}
+	testenv.CopyTree(e.t, filepath.Join("..", "..", "testdata", "media"), e.root, time.Now().Add(-time.Hour))
 }
 
 // sync runs `photosync --config FILE sync ARGS...` to the end.
-func (e *syncEnv) sync(args ...string) result {
+func (e *syncEnv) sync(args ...string) testenv.Result {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.t.Context(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, append([]string{"--config", e.config, "sync"}, args...)...)
-	cmd.Env = e.env
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("run photosync sync: %v", err)
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return testenv.Run(e.t, binary, e.env, append([]string{"--config", e.config, "sync"}, args...)...)
 }
 
-func (e *syncEnv) get(what string, out any) {
-	e.t.Helper()
-	resp, err := http.Get(e.emu.URL + "/emulator/v1/" + what)
-	if err != nil {
-		e.t.Fatalf("inspect %s: %v", what, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(body, out); err != nil {
-		e.t.Fatalf("inspect %s: %v in %s", what, err, body)
-	}
-}
-
-func (e *syncEnv) fault(spec string) {
-	e.t.Helper()
-	resp, err := http.Post(e.emu.URL+"/emulator/v1/faults", "application/json", bytes.NewReader([]byte(spec)))
-	if err != nil {
-		e.t.Fatalf("add fault: %v", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		body, _ := io.ReadAll(resp.Body)
-		e.t.Fatalf("add fault %s: HTTP %d: %s", spec, resp.StatusCode, body)
-	}
-}
-
-type emuRequests struct {
-	Total       int            `json:"total"`
-	ByMethod    map[string]int `json:"byMethod"`
-	UploadBytes int64          `json:"uploadBytes"`
-	InFlight    int            `json:"inFlight"`
-}
-
-// waitIdle waits until the emulator has finished every API request, such
-// as the uploads a killed run left on their way, so that their bytes are
-// counted in the trial that sent them.
-func (e *syncEnv) waitIdle() {
-	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var reqs emuRequests
-		e.get("requests", &reqs)
-		if reqs.InFlight == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("emulator still handles %d requests after 30 s", reqs.InFlight)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// mediaFile is a supported file of the synced folder.
-type mediaFile struct {
-	rel  string
-	sha  string
-	size int64
-}
+// idleTimeout bounds the wait for the emulator to finish the requests of a
+// killed run.
+const idleTimeout = 30 * time.Second
 
 // supportedFiles lists the files the sync must upload.
-func (e *syncEnv) supportedFiles() []mediaFile {
+func (e *syncEnv) supportedFiles() []testenv.LocalFile {
 	e.t.Helper()
-	var files []mediaFile
-	err := filepath.WalkDir(e.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == ".photosync" {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		format := media.Detect(data)
-		if len(data) == 0 || !format.Supported() {
-			return nil
-		}
-		rel, _ := filepath.Rel(e.root, p)
-		sum := sha256.Sum256(data)
-		files = append(files, mediaFile{rel: filepath.ToSlash(rel), sha: hex.EncodeToString(sum[:]), size: int64(len(data))})
-		return nil
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return files
+	return testenv.SupportedFiles(e.t, e.root)
 }
 
 // checkExactlyOnce checks that each distinct content of files is one item,
 // in the album of each directory that holds it.
-func (e *syncEnv) checkExactlyOnce(files []mediaFile) {
+func (e *syncEnv) checkExactlyOnce(files []testenv.LocalFile) {
 	e.t.Helper()
-	var items struct {
-		Items []struct {
-			ID     string `json:"id"`
-			SHA256 string `json:"sha256"`
-		} `json:"items"`
-	}
-	e.get("items", &items)
-	var albums struct {
-		Albums []struct {
-			Title        string   `json:"title"`
-			MediaItemIDs []string `json:"mediaItemIds"`
-		} `json:"albums"`
-	}
-	e.get("albums", &albums)
-
-	bySHA := map[string]string{}
-	for _, it := range items.Items {
-		if prev, dup := bySHA[it.SHA256]; dup {
-			e.t.Errorf("content %s is two items: %s and %s", it.SHA256[:12], prev, it.ID)
-		}
-		bySHA[it.SHA256] = it.ID
-	}
-	members := map[string]map[string]bool{}
-	for _, a := range albums.Albums {
-		if members[a.Title] != nil {
-			e.t.Errorf("two albums titled %q", a.Title)
-		}
-		members[a.Title] = map[string]bool{}
-		for _, id := range a.MediaItemIDs {
-			members[a.Title][id] = true
-		}
-	}
-	distinct := map[string]bool{}
-	for _, f := range files {
-		distinct[f.sha] = true
-		id, ok := bySHA[f.sha]
-		if !ok {
-			e.t.Errorf("%s: no item", f.rel)
-			continue
-		}
-		if dir := path.Dir(f.rel); dir != "." && !members[dir][id] {
-			e.t.Errorf("%s: item %s not in album %q", f.rel, id, dir)
-		}
-	}
-	if len(bySHA) != len(distinct) {
-		e.t.Errorf("emulator has %d items, want %d", len(bySHA), len(distinct))
-	}
+	items, albums := e.emu.Library()
+	testenv.CheckExactlyOnce(e.t, files, items, albums)
 }
 
 // addVariants writes n new photos into Trial/NN/ of the synced folder. Each
@@ -311,25 +120,24 @@ func TestSyncCommandSampleMedia(t *testing.T) {
 	files := e.supportedFiles()
 
 	res := e.sync()
-	if res.code != exitOK {
-		t.Fatalf("sync exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("sync exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, want := range []string{"uploaded", "skipped, empty: 1", "skipped, unsupported"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("summary lacks %q:\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, res.Stdout)
 		}
 	}
 	e.checkExactlyOnce(files)
 
-	var before, after emuRequests
-	e.get("requests", &before)
+	before := e.emu.Requests()
 	again := e.sync()
-	e.get("requests", &after)
-	if again.code != exitOK {
-		t.Errorf("second sync exit %d, want 0; stderr:\n%s", again.code, again.stderr)
+	after := e.emu.Requests()
+	if again.Code != exitOK {
+		t.Errorf("second sync exit %d, want 0; stderr:\n%s", again.Code, again.Stderr)
 	}
-	if !strings.Contains(again.stdout, " 0 uploaded") {
-		t.Errorf("second sync summary does not report 0 uploaded:\n%s", again.stdout)
+	if !strings.Contains(again.Stdout, " 0 uploaded") {
+		t.Errorf("second sync summary does not report 0 uploaded:\n%s", again.Stdout)
 	}
 	if n := after.Total - before.Total; n > 2 {
 		t.Errorf("second sync made %d requests, want at most 2", n)
@@ -340,16 +148,15 @@ func TestSyncCommandDryRun(t *testing.T) {
 	e := newSyncEnv(t)
 	e.copyMedia()
 	res := e.sync("--dry-run")
-	if res.code != exitOK {
-		t.Fatalf("dry run exit %d, want 0; stderr:\n%s", res.code, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("dry run exit %d, want 0; stderr:\n%s", res.Code, res.Stderr)
 	}
 	for _, want := range []string{"upload Videos/clip.mov", `album "Camera Roll/Phone"`, "dry run: nothing was changed"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("dry-run output lacks %q:\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("dry-run output lacks %q:\n%s", want, res.Stdout)
 		}
 	}
-	var reqs emuRequests
-	e.get("requests", &reqs)
+	reqs := e.emu.Requests()
 	if reqs.Total != 0 {
 		t.Errorf("dry run made %d requests, want 0", reqs.Total)
 	}
@@ -361,39 +168,39 @@ func TestSyncCommandDryRun(t *testing.T) {
 func TestSyncCommandExitCodes(t *testing.T) {
 	e := newSyncEnv(t)
 	e.copyMedia()
-	if res := e.sync(); res.code != exitOK {
-		t.Fatalf("first sync exit %d; stderr:\n%s", res.code, res.stderr)
+	if res := e.sync(); res.Code != exitOK {
+		t.Fatalf("first sync exit %d; stderr:\n%s", res.Code, res.Stderr)
 	}
 	if err := os.RemoveAll(filepath.Join(e.root, ".photosync")); err != nil {
 		t.Fatal(err)
 	}
 	res := e.sync()
-	if res.code != exitItemsFailed {
-		t.Errorf("sync without marker exit %d, want %d; stdout:\n%s", res.code, exitItemsFailed, res.stdout)
+	if res.Code != exitItemsFailed {
+		t.Errorf("sync without marker exit %d, want %d; stdout:\n%s", res.Code, exitItemsFailed, res.Stdout)
 	}
-	if !strings.Contains(res.stdout, "folder.json is missing") {
-		t.Errorf("summary does not name the missing marker:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "folder.json is missing") {
+		t.Errorf("summary does not name the missing marker:\n%s", res.Stdout)
 	}
-	if res := e.sync("--no-such-flag"); res.code != exitUsage {
-		t.Errorf("unknown flag exit %d, want %d", res.code, exitUsage)
+	if res := e.sync("--no-such-flag"); res.Code != exitUsage {
+		t.Errorf("unknown flag exit %d, want %d", res.Code, exitUsage)
 	}
 	missing := e.sync(filepath.Join(filepath.Dir(e.root), "no such folder"))
-	if missing.code != exitUsage || !strings.Contains(missing.stderr, "no such folder") {
+	if missing.Code != exitUsage || !strings.Contains(missing.Stderr, "no such folder") {
 		t.Errorf("missing folder argument exit %d, want %d and the folder named; stderr:\n%s",
-			missing.code, exitUsage, missing.stderr)
+			missing.Code, exitUsage, missing.Stderr)
 	}
 }
 
 func TestSyncCommandDailyQuotaIsFatal(t *testing.T) {
 	e := newSyncEnv(t)
 	e.copyMedia()
-	e.fault(`{"method":"uploads","preset":"dailyQuota"}`)
+	e.emu.AddFault(`{"method":"uploads","preset":"dailyQuota"}`)
 	res := e.sync()
-	if res.code != exitFatal {
-		t.Errorf("sync under a spent daily quota exit %d, want %d; stderr:\n%s", res.code, exitFatal, res.stderr)
+	if res.Code != exitFatal {
+		t.Errorf("sync under a spent daily quota exit %d, want %d; stderr:\n%s", res.Code, exitFatal, res.Stderr)
 	}
-	if !strings.Contains(res.stdout, "stopped early") {
-		t.Errorf("summary does not say the sync stopped:\n%s", res.stdout)
+	if !strings.Contains(res.Stdout, "stopped early") {
+		t.Errorf("summary does not say the sync stopped:\n%s", res.Stdout)
 	}
 }
 
@@ -404,14 +211,14 @@ func TestSyncCommandDailyQuotaIsFatal(t *testing.T) {
 func TestSyncCommandCrashLoop(t *testing.T) {
 	e := newSyncEnv(t)
 	e.copyMedia()
-	var files []mediaFile
+	var files []testenv.LocalFile
 	for _, spec := range []string{
 		`{"method":"uploads","delay":"120ms"}`,
 		`{"method":"albums.create","delay":"150ms"}`,
 		`{"method":"mediaItems.batchCreate","delay":"250ms"}`,
 		`{"method":"albums.batchAddMediaItems","delay":"100ms"}`,
 	} {
-		e.fault(spec)
+		e.emu.AddFault(spec)
 	}
 
 	rng := rand.New(rand.NewPCG(*crashSeed, 0))
@@ -428,8 +235,7 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		e.addVariants(trial, 4)
 		unsent, unsentBytes := e.contentsWithoutToken(e.supportedFiles())
 		allowedBytes += unsentBytes
-		var before emuRequests
-		e.get("requests", &before)
+		before := e.emu.Requests()
 
 		delay := time.Duration(rng.Int64N(int64(maxKillDelay)))
 		cmd := exec.Command(binary, "--config", e.config, "sync")
@@ -440,10 +246,11 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
 		err := cmd.Wait()
 		timer.Stop()
-		e.waitIdle()
+		// The uploads that the killed run left on their way finish first,
+		// so that their bytes count in the trial that sent them.
+		e.emu.WaitIdle(idleTimeout)
 
-		var after emuRequests
-		e.get("requests", &after)
+		after := e.emu.Requests()
 		sent := after.ByMethod["uploads"] - before.ByMethod["uploads"]
 		sentBytes := after.UploadBytes - before.UploadBytes
 		t.Logf("trial %d: kill after %v: %v; %d byte uploads for %d unsent contents", trial, delay, err, sent, unsent)
@@ -465,29 +272,26 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 	unsent, unsentBytes := e.contentsWithoutToken(files)
 	allowedBytes += unsentBytes
 	t.Logf("after the kills, %d of the contents have neither an item nor a token", unsent)
-	var before emuRequests
-	e.get("requests", &before)
+	before := e.emu.Requests()
 	res := e.sync()
-	if res.code != exitOK {
-		t.Fatalf("final sync exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("final sync exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 	e.checkExactlyOnce(files)
 
 	// The last run must send exactly the contents for which the store held
 	// neither an item nor a live upload token.
-	var after emuRequests
-	e.get("requests", &after)
+	after := e.emu.Requests()
 	if n := after.ByMethod["uploads"] - before.ByMethod["uploads"]; n != unsent {
 		t.Errorf("last run sent %d byte uploads, want %d: the contents with no item and no token in the store", n, unsent)
 	}
 
 	// Each content is sent at least once, and a run sends only contents
 	// that the store had no item and no token for when it started.
-	var reqs emuRequests
-	e.get("requests", &reqs)
+	reqs := e.emu.Requests()
 	distinct := map[string]int64{}
 	for _, f := range files {
-		distinct[f.sha] = f.size
+		distinct[f.SHA256] = f.Size
 	}
 	needed := sumSizes(distinct)
 	// A kill loses the tokens of the uploads in flight, one per worker,
@@ -510,13 +314,13 @@ func TestSyncCommandCrashLoop(t *testing.T) {
 // how many distinct contents of files have neither a media item nor a
 // pending upload with a token, and their total size. Without a store, every
 // content counts.
-func (e *syncEnv) contentsWithoutToken(files []mediaFile) (int, int64) {
+func (e *syncEnv) contentsWithoutToken(files []testenv.LocalFile) (int, int64) {
 	e.t.Helper()
 	unsent := map[string]int64{}
 	dbPath := filepath.Join(e.stateDir, "state.db")
 	if _, err := os.Stat(dbPath); os.IsNotExist(err) {
 		for _, f := range files {
-			unsent[f.sha] = f.size
+			unsent[f.SHA256] = f.Size
 		}
 		return len(unsent), sumSizes(unsent)
 	}
@@ -527,16 +331,16 @@ func (e *syncEnv) contentsWithoutToken(files []mediaFile) (int, int64) {
 	defer store.Close()
 	err = store.View(func(tx *state.Tx) error {
 		for _, f := range files {
-			_, hasItem, err := tx.MediaItemByHash(f.sha)
+			_, hasItem, err := tx.MediaItemByHash(f.SHA256)
 			if err != nil {
 				return err
 			}
-			u, pending, err := tx.GetUpload(f.sha)
+			u, pending, err := tx.GetUpload(f.SHA256)
 			if err != nil {
 				return err
 			}
 			if !hasItem && (!pending || u.Token == "") {
-				unsent[f.sha] = f.size
+				unsent[f.SHA256] = f.Size
 			}
 		}
 		return nil
@@ -558,53 +362,27 @@ func sumSizes(sizes map[string]int64) int64 {
 func TestSyncCommandEmbeddedEmulatorWithoutConfig(t *testing.T) {
 	e := newSyncEnv(t)
 	e.copyMedia()
-	run := func() result {
+	run := func() testenv.Result {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, binary, "sync", "--emulator", e.root)
-		cmd.Env = e.env
-		var stdout, stderr strings.Builder
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if exitErr, ok := err.(*exec.ExitError); ok {
-			code = exitErr.ExitCode()
-		} else if err != nil {
-			t.Fatalf("run photosync: %v", err)
-		}
-		return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+		return testenv.Run(t, binary, e.env, "sync", "--emulator", e.root)
 	}
 
 	first := run()
-	if first.code != exitOK {
-		t.Fatalf("first run exit %d, want 0; stdout:\n%s\nstderr:\n%s", first.code, first.stdout, first.stderr)
+	if first.Code != exitOK {
+		t.Fatalf("first run exit %d, want 0; stdout:\n%s\nstderr:\n%s", first.Code, first.Stdout, first.Stderr)
 	}
-	if !strings.Contains(first.stderr, "--emulator") {
-		t.Errorf("stderr does not announce the emulator:\n%s", first.stderr)
+	if !strings.Contains(first.Stderr, "--emulator") {
+		t.Errorf("stderr does not announce the emulator:\n%s", first.Stderr)
 	}
-	if strings.Contains(first.stdout, " 0 uploaded") {
-		t.Errorf("first run uploaded nothing:\n%s", first.stdout)
+	if strings.Contains(first.Stdout, " 0 uploaded") {
+		t.Errorf("first run uploaded nothing:\n%s", first.Stdout)
 	}
 	second := run()
-	if second.code != exitOK {
-		t.Fatalf("second run exit %d; stderr:\n%s", second.code, second.stderr)
+	if second.Code != exitOK {
+		t.Fatalf("second run exit %d; stderr:\n%s", second.Code, second.Stderr)
 	}
-	if !strings.Contains(second.stdout, " 0 uploaded") {
-		t.Errorf("second run against the kept emulator library uploaded files:\n%s", second.stdout)
-	}
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, deadline time.Duration, cond func() bool) {
-	t.Helper()
-	const pollInterval = 20 * time.Millisecond
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out after %v waiting for %s", deadline, what)
-		}
-		time.Sleep(pollInterval)
+	if !strings.Contains(second.Stdout, " 0 uploaded") {
+		t.Errorf("second run against the kept emulator library uploaded files:\n%s", second.Stdout)
 	}
 }
 
@@ -625,25 +403,23 @@ func TestSyncCommandRestartAfterKillBeforeCreate(t *testing.T) {
 			files := e.supportedFiles()
 			distinct := map[string]bool{}
 			for _, f := range files {
-				distinct[f.sha] = true
+				distinct[f.SHA256] = true
 			}
 			e.killBeforeCreate()
 			if tc.advance != "" {
-				e.post("clock", `{"advance":"`+tc.advance+`"}`)
+				e.emu.AdvanceClock(tc.advance)
 			}
-			var before emuRequests
-			e.get("requests", &before)
+			before := e.emu.Requests()
 			if n := before.ByMethod["uploads"]; n != len(distinct) {
 				t.Fatalf("killed run sent %d byte uploads, want %d", n, len(distinct))
 			}
 
 			res := e.sync()
-			if res.code != exitOK {
-				t.Fatalf("restart exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+			if res.Code != exitOK {
+				t.Fatalf("restart exit %d, want 0; stdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 			}
 			e.checkExactlyOnce(files)
-			var after emuRequests
-			e.get("requests", &after)
+			after := e.emu.Requests()
 			want := 0
 			if tc.resend {
 				want = len(distinct)
@@ -660,7 +436,7 @@ func TestSyncCommandRestartAfterKillBeforeCreate(t *testing.T) {
 // recorded and no item is created.
 func (e *syncEnv) killBeforeCreate() {
 	e.t.Helper()
-	e.fault(`{"method":"mediaItems.batchCreate","delay":"20s"}`)
+	e.emu.AddFault(`{"method":"mediaItems.batchCreate","delay":"20s"}`)
 	cmd := exec.Command(binary, "--config", e.config, "sync")
 	cmd.Env = e.env
 	var stderr strings.Builder
@@ -670,14 +446,13 @@ func (e *syncEnv) killBeforeCreate() {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	waitFor(e.t, "the first batchCreate", commandTimeout, func() bool {
+	testenv.WaitFor(e.t, "the first batchCreate", testenv.CommandTimeout, func() bool {
 		select {
 		case err := <-exited:
 			e.t.Fatalf("sync exited before its first batchCreate: %v; stderr:\n%s", err, stderr.String())
 		default:
 		}
-		var reqs emuRequests
-		e.get("requests", &reqs)
+		reqs := e.emu.Requests()
 		return reqs.ByMethod["mediaItems.batchCreate"] > 0
 	})
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -685,42 +460,14 @@ func (e *syncEnv) killBeforeCreate() {
 	}
 	<-exited
 
-	e.clearFaults()
-}
-
-// clearFaults removes every fault from the emulator.
-func (e *syncEnv) clearFaults() {
-	e.t.Helper()
-	req, err := http.NewRequest(http.MethodDelete, e.emu.URL+"/emulator/v1/faults", nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("clear faults: %v", err)
-	}
-	resp.Body.Close()
-}
-
-// post sends a JSON body to an emulator inspection endpoint.
-func (e *syncEnv) post(what, body string) {
-	e.t.Helper()
-	resp, err := http.Post(e.emu.URL+"/emulator/v1/"+what, "application/json", strings.NewReader(body))
-	if err != nil {
-		e.t.Fatalf("post %s: %v", what, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(resp.Body)
-		e.t.Fatalf("post %s %s: HTTP %d: %s", what, body, resp.StatusCode, msg)
-	}
+	e.emu.ClearFaults()
 }
 
 func TestSyncCommandInterruptStopsCleanly(t *testing.T) {
 	e := newSyncEnv(t)
 	e.copyMedia()
 	files := e.supportedFiles()
-	e.fault(`{"method":"mediaItems.batchCreate","delay":"20s"}`)
+	e.emu.AddFault(`{"method":"mediaItems.batchCreate","delay":"20s"}`)
 	cmd := exec.Command(binary, "--config", e.config, "sync")
 	cmd.Env = e.env
 	var stdout, stderr strings.Builder
@@ -728,9 +475,8 @@ func TestSyncCommandInterruptStopsCleanly(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first batchCreate", commandTimeout, func() bool {
-		var reqs emuRequests
-		e.get("requests", &reqs)
+	testenv.WaitFor(t, "the first batchCreate", testenv.CommandTimeout, func() bool {
+		reqs := e.emu.Requests()
 		return reqs.ByMethod["mediaItems.batchCreate"] > 0
 	})
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -748,15 +494,13 @@ func TestSyncCommandInterruptStopsCleanly(t *testing.T) {
 		t.Errorf("interrupted sync does not say so:\n%s", stderr.String())
 	}
 
-	e.clearFaults()
-	var before emuRequests
-	e.get("requests", &before)
-	if res := e.sync(); res.code != exitOK {
-		t.Fatalf("sync after the interrupt exit %d; stderr:\n%s", res.code, res.stderr)
+	e.emu.ClearFaults()
+	before := e.emu.Requests()
+	if res := e.sync(); res.Code != exitOK {
+		t.Fatalf("sync after the interrupt exit %d; stderr:\n%s", res.Code, res.Stderr)
 	}
 	e.checkExactlyOnce(files)
-	var after emuRequests
-	e.get("requests", &after)
+	after := e.emu.Requests()
 	if n := after.ByMethod["uploads"] - before.ByMethod["uploads"]; n != 0 {
 		t.Errorf("sync after the interrupt sent %d byte uploads, want 0 because every token was stored", n)
 	}

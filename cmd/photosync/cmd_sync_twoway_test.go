@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 // peerEnv returns a second install against e's emulator: its own folder,
@@ -20,7 +22,7 @@ func (e *syncEnv) peerEnv(name string) *syncEnv {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	token := writePrivate(e.t, filepath.Join(dir, "token.json"), `{"refresh_token":"`+name+`-refresh"}`)
+	token := testenv.WriteToken(e.t, filepath.Join(dir, "token.json"), name+"-refresh")
 	root := filepath.Join(dir, "Photos")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		e.t.Fatal(err)
@@ -30,7 +32,7 @@ func (e *syncEnv) peerEnv(name string) *syncEnv {
 	cfg = strings.Replace(cfg, "state_dir: "+e.stateDir, "state_dir: "+filepath.Join(dir, "state"), 1)
 	cfg = strings.Replace(cfg, "token_file: "+oldToken, "token_file: "+token, 1)
 	cfg = strings.Replace(cfg, "path: "+e.root, "path: "+root, 1)
-	return &syncEnv{t: e.t, emu: e.emu, config: writePrivate(e.t, filepath.Join(dir, "config.yaml"), cfg),
+	return &syncEnv{t: e.t, emu: e.emu, config: testenv.WritePrivate(e.t, filepath.Join(dir, "config.yaml"), cfg),
 		root: root, stateDir: filepath.Join(dir, "state"), env: e.env}
 }
 
@@ -82,10 +84,10 @@ func (e *syncEnv) files() []string {
 func (e *syncEnv) mustSync() string {
 	e.t.Helper()
 	r := e.sync()
-	if r.code != 0 {
-		e.t.Fatalf("sync of %s exited %d:\n%s\n%s", e.root, r.code, r.stdout, r.stderr)
+	if r.Code != 0 {
+		e.t.Fatalf("sync of %s exited %d:\n%s\n%s", e.root, r.Code, r.Stdout, r.Stderr)
 	}
-	return r.stdout + r.stderr
+	return r.Stdout + r.Stderr
 }
 
 func TestSyncCommandTwoInstallsConverge(t *testing.T) {
@@ -107,10 +109,8 @@ func TestSyncCommandTwoInstallsConverge(t *testing.T) {
 		t.Errorf("b's files (-want +got):\n%s", diff)
 	}
 
-	var items struct{ Items []struct{ ID string } }
-	a.get("items", &items)
-	if len(items.Items) != 2 {
-		t.Errorf("emulator holds %d items, want 2", len(items.Items))
+	if items := a.emu.Items(); len(items) != 2 {
+		t.Errorf("emulator holds %d items, want 2", len(items))
 	}
 	for _, e := range []*syncEnv{a, b} {
 		if out := e.mustSync(); strings.Contains(out, "downloaded") || !strings.Contains(out, "0 uploaded") {

@@ -14,7 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 // binary is the photosync binary that TestMain builds for the tests that
@@ -26,84 +27,40 @@ func TestMain(m *testing.M) {
 }
 
 func buildAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "photosync-test-")
+	var cleanup func()
+	var err error
+	binary, cleanup, err = testenv.BuildBinary(".")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "create build directory:", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-
-	binary = filepath.Join(dir, "photosync")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build photosync:", err)
-		return 1
-	}
+	defer cleanup()
 	return m.Run()
-}
-
-// commandTimeout bounds one run of the binary, so that a hang fails the
-// test instead of stalling the suite.
-const commandTimeout = 2 * time.Minute
-
-// result is the outcome of one run of the binary.
-type result struct {
-	code   int
-	stdout string
-	stderr string
 }
 
 // runBinary runs the binary with args in an environment that points the
 // XDG directories and HOME into a temporary directory.
-func runBinary(t *testing.T, args ...string) result {
+func runBinary(t *testing.T, args ...string) testenv.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
-	defer cancel()
-
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = isolatedEnv(t)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-
-	var exitErr *exec.ExitError
-	code := 0
-	switch {
-	case errors.As(err, &exitErr):
-		code = exitErr.ExitCode()
-	case err != nil:
-		t.Fatalf("run photosync %v: %v", args, err)
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return testenv.Run(t, binary, isolatedEnv(t), args...)
 }
 
 // isolatedEnv returns an environment whose home and XDG directories are
 // fresh temporary directories.
 func isolatedEnv(t *testing.T) []string {
 	t.Helper()
-	home := t.TempDir()
-	return []string{
-		"HOME=" + home,
-		"PATH=" + os.Getenv("PATH"),
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
-	}
+	return testenv.IsolatedEnv(t.TempDir())
 }
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testenv.WritePrivate(t, filepath.Join(t.TempDir(), name), content)
 }
 
 func TestHelpListsExitCodes(t *testing.T) {
 	res := runBinary(t, "--help")
-	if res.code != exitOK {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", res.code, exitOK, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", res.Code, exitOK, res.Stderr)
 	}
 	for _, want := range []string{
 		"Exit codes:",
@@ -115,8 +72,8 @@ func TestHelpListsExitCodes(t *testing.T) {
 		"--log-level",
 		"--log-format",
 	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("help does not contain %q:\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("help does not contain %q:\n%s", want, res.Stdout)
 		}
 	}
 }
@@ -138,11 +95,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runBinary(t, tc.args...)
-			if res.code != exitUsage {
-				t.Errorf("exit code %d, want %d", res.code, exitUsage)
+			if res.Code != exitUsage {
+				t.Errorf("exit code %d, want %d", res.Code, exitUsage)
 			}
-			if !strings.Contains(res.stderr, tc.want) {
-				t.Errorf("stderr does not contain %q:\n%s", tc.want, res.stderr)
+			if !strings.Contains(res.Stderr, tc.want) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.want, res.Stderr)
 			}
 		})
 	}
@@ -150,26 +107,26 @@ func TestUsageErrorsExit2(t *testing.T) {
 
 func TestVersionPrintsVersion(t *testing.T) {
 	res := runBinary(t, "version")
-	if res.code != exitOK {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", res.code, exitOK, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", res.Code, exitOK, res.Stderr)
 	}
-	if !strings.HasPrefix(res.stdout, "photosync ") {
-		t.Errorf("stdout %q does not start with \"photosync \"", res.stdout)
+	if !strings.HasPrefix(res.Stdout, "photosync ") {
+		t.Errorf("stdout %q does not start with \"photosync \"", res.Stdout)
 	}
 }
 
 func TestBrokenConfigExits2(t *testing.T) {
 	path := writeFile(t, "config.yaml", "folders:\n  - path: /photos\n    mode: twoway\nworkers: 0\n")
 	res := runBinary(t, "--config", path, "config", "check")
-	if res.code != exitUsage {
-		t.Errorf("exit code %d, want %d", res.code, exitUsage)
+	if res.Code != exitUsage {
+		t.Errorf("exit code %d, want %d", res.Code, exitUsage)
 	}
 	for _, want := range []string{
 		"photosync: " + path + `:3: folders[0].mode: invalid value "twoway"`,
 		"photosync: " + path + `:4: workers: 0 is out of range`,
 	} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("stderr does not contain %q:\n%s", want, res.stderr)
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, res.Stderr)
 		}
 	}
 }
@@ -177,24 +134,24 @@ func TestBrokenConfigExits2(t *testing.T) {
 func TestUnknownConfigKeyExits2(t *testing.T) {
 	path := writeFile(t, "config.yaml", "folders:\n  - path: /photos\nworker: 3\n")
 	res := runBinary(t, "--config", path, "config", "check")
-	if res.code != exitUsage {
-		t.Errorf("exit code %d, want %d", res.code, exitUsage)
+	if res.Code != exitUsage {
+		t.Errorf("exit code %d, want %d", res.Code, exitUsage)
 	}
 	want := path + `:3: unknown key "worker" (did you mean "workers"?)`
-	if !strings.Contains(res.stderr, want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, res.stderr)
+	if !strings.Contains(res.Stderr, want) {
+		t.Errorf("stderr does not contain %q:\n%s", want, res.Stderr)
 	}
 }
 
 func TestMissingConfigExits2(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "absent.yaml")
 	res := runBinary(t, "--config", path, "config", "check")
-	if res.code != exitUsage {
-		t.Errorf("exit code %d, want %d", res.code, exitUsage)
+	if res.Code != exitUsage {
+		t.Errorf("exit code %d, want %d", res.Code, exitUsage)
 	}
 	for _, want := range []string{path, "config.example.yaml"} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("stderr does not contain %q:\n%s", want, res.stderr)
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, res.Stderr)
 		}
 	}
 }
@@ -202,18 +159,18 @@ func TestMissingConfigExits2(t *testing.T) {
 func TestConfigCheckPrintsValues(t *testing.T) {
 	path := writeFile(t, "config.yaml", "folders:\n  - path: /photos\n    mode: upload-only\n")
 	res := runBinary(t, "--config", path, "config", "check")
-	if res.code != exitOK {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", res.code, exitOK, res.stderr)
+	if res.Code != exitOK {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", res.Code, exitOK, res.Stderr)
 	}
 	for _, want := range []string{`- path: "/photos"`, "mode: upload-only", "poll_interval: 5m0s", "state_dir: "} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("stdout does not contain %q:\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("stdout does not contain %q:\n%s", want, res.Stdout)
 		}
 	}
 }
 
 func TestEmulatorServesInspection(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), commandTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), testenv.CommandTimeout)
 	defer cancel()
 	// No --listen: the default must be a free port on loopback.
 	cmd := exec.CommandContext(ctx, binary, "emulator", "--data", t.TempDir())
@@ -303,10 +260,10 @@ func TestLayering(t *testing.T) {
 func TestEmulatorStartFailureExits3(t *testing.T) {
 	notADirectory := writeFile(t, "data", "")
 	res := runBinary(t, "emulator", "--data", notADirectory)
-	if res.code != exitFatal {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", res.code, exitFatal, res.stderr)
+	if res.Code != exitFatal {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", res.Code, exitFatal, res.Stderr)
 	}
-	if !strings.Contains(res.stderr, notADirectory) {
-		t.Errorf("stderr does not name %s:\n%s", notADirectory, res.stderr)
+	if !strings.Contains(res.Stderr, notADirectory) {
+		t.Errorf("stderr does not name %s:\n%s", notADirectory, res.Stderr)
 	}
 }
