@@ -3,6 +3,8 @@ package reliability
 import (
 	"strings"
 	"testing"
+
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 // TestCrashAlbumCreateInFlight kills a sync while its albums.create
@@ -13,30 +15,30 @@ import (
 func TestCrashAlbumCreateInFlight(t *testing.T) {
 	e := newEnv(t)
 	e.addPhotos("Trips", 2, "trip")
-	e.fault(`{"method":"albums.create","delay":"2s","count":1}`)
+	e.emu.AddFault(`{"method":"albums.create","delay":"2s","count":1}`)
 	cmd := e.command(t.Context(), "sync")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the album creation request", commandTimeout, func() bool {
-		return e.requests().ByMethod["albums.create"] >= 1
+	testenv.WaitFor(t, "the album creation request", testenv.CommandTimeout, func() bool {
+		return e.emu.Requests().ByMethod["albums.create"] >= 1
 	})
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 
 	res := e.run("sync")
-	if out := res.stdout + res.stderr; !strings.Contains(out, `album creation for "Trips" may still be in progress`) {
+	if out := res.Stdout + res.Stderr; !strings.Contains(out, `album creation for "Trips" may still be in progress`) {
 		t.Errorf("restart does not report the album creation in progress: %s", res)
 	}
-	if n := e.requests().ByMethod["albums.create"]; n != 1 {
+	if n := e.emu.Requests().ByMethod["albums.create"]; n != 1 {
 		t.Errorf("albums.create requests after the restart = %d, want 1", n)
 	}
-	waitFor(t, "the held album creation", commandTimeout, func() bool {
-		_, albums := e.remote()
+	testenv.WaitFor(t, "the held album creation", testenv.CommandTimeout, func() bool {
+		_, albums := e.emu.Library()
 		return len(albums) >= 1
 	})
 	e.syncOK()
-	if n := e.requests().ByMethod["albums.create"]; n != 1 {
+	if n := e.emu.Requests().ByMethod["albums.create"]; n != 1 {
 		t.Errorf("albums.create requests = %d, want 1", n)
 	}
 	e.checkConverged()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/state"
 )
 
@@ -21,7 +22,7 @@ func (e *env) openStore() *state.Store {
 
 func (e *env) syncOK() {
 	e.t.Helper()
-	if res := e.run("sync"); res.code != 0 {
+	if res := e.run("sync"); res.Code != 0 {
 		e.t.Fatalf("sync: %s", res)
 	}
 }
@@ -33,10 +34,10 @@ func TestStateCheckCleanAfterSync(t *testing.T) {
 	e.syncOK()
 
 	res := e.run("state", "check")
-	if res.code != 0 {
+	if res.Code != 0 {
 		t.Fatalf("state check after a sync: %s", res)
 	}
-	if !strings.Contains(res.stdout, "checked 5 files, 5 media items and 1 albums (compared with the server): 0 problems") {
+	if !strings.Contains(res.Stdout, "checked 5 files, 5 media items and 1 albums (compared with the server): 0 problems") {
 		t.Errorf("state check summary missing: %s", res)
 	}
 }
@@ -57,21 +58,21 @@ func TestStateCheckReportsLocalDisagreements(t *testing.T) {
 	e.addPhotos("Trips", 1, "new")
 
 	res := e.run("state", "check", "--local-only")
-	if res.code != 1 {
-		t.Fatalf("state check exit %d, want 1: %s", res.code, res)
+	if res.Code != 1 {
+		t.Fatalf("state check exit %d, want 1: %s", res.Code, res)
 	}
 	for _, want := range []string{
 		"file-gone " + e.root + "/Trips/a-0.jpg: synced file is gone from disk",
 		"file-unrecorded " + e.root + "/Trips/new-0.jpg:",
 		"(not compared with the server): 2 problems",
 	} {
-		if !strings.Contains(res.stdout, want) {
+		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("state check output lacks %q: %s", want, res)
 		}
 	}
 	// The changed file is no longer a supported photo, so the scan keeps
 	// it out and its record is still there: no finding of its own.
-	if strings.Contains(res.stdout, "a-1.jpg") {
+	if strings.Contains(res.Stdout, "a-1.jpg") {
 		t.Errorf("state check reports a file the scan skips: %s", res)
 	}
 }
@@ -86,7 +87,7 @@ func TestStateCheckReportsFileChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := e.run("state", "check", "--local-only")
-	if res.code != 1 || !strings.Contains(res.stdout, "file-changed "+e.root+"/Trips/a-0.jpg:") {
+	if res.Code != 1 || !strings.Contains(res.Stdout, "file-changed "+e.root+"/Trips/a-0.jpg:") {
 		t.Errorf("state check did not report the changed file: %s", res)
 	}
 }
@@ -121,11 +122,11 @@ func TestStateCheckRepairsMissingItem(t *testing.T) {
 	store.Close()
 
 	res := e.run("state", "check")
-	if res.code != 1 || !strings.Contains(res.stdout, "item-missing never-created:") {
+	if res.Code != 1 || !strings.Contains(res.Stdout, "item-missing never-created:") {
 		t.Fatalf("state check did not report the missing item: %s", res)
 	}
 	res = e.run("state", "check", "--repair")
-	if !strings.Contains(res.stdout, "repaired: dropped the record; 1 files are pending") {
+	if !strings.Contains(res.Stdout, "repaired: dropped the record; 1 files are pending") {
 		t.Fatalf("state check --repair did not repair: %s", res)
 	}
 	e.syncOK()
@@ -168,24 +169,24 @@ func TestStateCheckRepairsMissingAlbum(t *testing.T) {
 	store.Close()
 
 	res := e.run("state", "check")
-	if res.code != 1 || !strings.Contains(res.stdout, "album-missing unknown-album:") {
+	if res.Code != 1 || !strings.Contains(res.Stdout, "album-missing unknown-album:") {
 		t.Fatalf("state check did not report the missing album: %s", res)
 	}
-	uploadsBefore := e.requests().UploadBytes
-	if res := e.run("state", "check", "--repair"); !strings.Contains(res.stdout, "2 files are pending") {
+	uploadsBefore := e.emu.Requests().UploadBytes
+	if res := e.run("state", "check", "--repair"); !strings.Contains(res.Stdout, "2 files are pending") {
 		t.Fatalf("state check --repair did not repair: %s", res)
 	}
 	e.syncOK()
-	if sent := e.requests().UploadBytes - uploadsBefore; sent != 0 {
+	if sent := e.emu.Requests().UploadBytes - uploadsBefore; sent != 0 {
 		t.Errorf("the sync after the album repair sent %d upload bytes, want 0", sent)
 	}
 	// The test's first album still exists on the server, beside the new
 	// one that the repaired sync created.
-	items, albums := e.remote()
+	items, albums := e.emu.Library()
 	if len(items) != 2 {
 		t.Errorf("emulator has %d items, want 2", len(items))
 	}
-	var fresh []remoteAlbum
+	var fresh []testenv.Album
 	for _, a := range albums {
 		if a.Title == "Trips" && a.ID != oldID {
 			fresh = append(fresh, a)
@@ -205,10 +206,10 @@ func TestStateCheckMissingFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := e.run("state", "check", "--repair", "--local-only")
-	if res.code != 1 || !strings.Contains(res.stdout, "folder-missing "+e.root+":") {
+	if res.Code != 1 || !strings.Contains(res.Stdout, "folder-missing "+e.root+":") {
 		t.Fatalf("state check did not report the missing folder: %s", res)
 	}
-	if strings.Contains(res.stdout, "repaired") {
+	if strings.Contains(res.Stdout, "repaired") {
 		t.Errorf("state check repaired records of a missing folder: %s", res)
 	}
 	if err := os.Rename(e.root+"-unmounted", e.root); err != nil {
@@ -224,7 +225,7 @@ func TestStateCheckWhileLocked(t *testing.T) {
 	store := e.openStore()
 	defer store.Close()
 	res := e.run("state", "check")
-	if res.code != 3 || !strings.Contains(res.stderr, "stop the daemon or the running sync") {
+	if res.Code != 3 || !strings.Contains(res.Stderr, "stop the daemon or the running sync") {
 		t.Errorf("state check of a locked store: %s", res)
 	}
 }

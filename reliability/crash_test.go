@@ -18,6 +18,7 @@ import (
 
 	"github.com/photosync/photosync/config"
 	"github.com/photosync/photosync/daemon"
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/photosapi/emulator"
@@ -235,10 +236,10 @@ func (e *env) sessionBytes(u state.Upload) int64 {
 	return 0
 }
 
-func distinctSizes(files []localFile) map[string]int64 {
+func distinctSizes(files []testenv.LocalFile) map[string]int64 {
 	sizes := map[string]int64{}
 	for _, f := range files {
-		sizes[f.sha] = f.size
+		sizes[f.SHA256] = f.Size
 	}
 	return sizes
 }
@@ -366,7 +367,7 @@ func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.
 	t := e.t
 	t.Helper()
 	before := e.snapshot(time.Now())
-	sentBefore := e.requests().UploadBytes
+	sentBefore := e.emu.Requests().UploadBytes
 	err := killAfter(t, start(), delay)
 	if isKilled(err) {
 		stats.killed++
@@ -379,7 +380,7 @@ func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.
 	// albums is covered by TestCrashAlbumCreateInFlight instead.
 	e.waitRequestsDone()
 	stats.temporary += e.temporaryFiles()
-	sentAtKill := e.requests().UploadBytes
+	sentAtKill := e.emu.Requests().UploadBytes
 	if sent := sentAtKill - sentBefore; sent > before.unsentBytes {
 		t.Errorf("trial %d: the killed run sent %d upload bytes, but the store could account for all but %d bytes "+
 			"when it started", trial, sent, before.unsentBytes)
@@ -396,7 +397,7 @@ func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.
 	stats.albumWaits += e.ageAlbumCreations()
 	finish()
 	e.waitRequestsDone()
-	sent := e.requests().UploadBytes - sentAtKill
+	sent := e.emu.Requests().UploadBytes - sentAtKill
 	stats.restartBytes += sent
 	if sent > after.unsentBytes {
 		t.Errorf("trial %d: the restart sent %d upload bytes, but the store could account for all but %d bytes "+
@@ -416,7 +417,7 @@ func runCrashTrials(t *testing.T, e *env, k crashKind, start func() *exec.Cmd, f
 	// zero-byte file, which every later Open rejects as damaged, so the
 	// user must remove it by hand. A first run to completion keeps the
 	// trials off that known window.
-	if res := e.run("sync"); res.code != 0 {
+	if res := e.run("sync"); res.Code != 0 {
 		t.Fatalf("first sync: %s", res)
 	}
 	if k.samples {
@@ -432,7 +433,7 @@ func runCrashTrials(t *testing.T, e *env, k crashKind, start func() *exec.Cmd, f
 		}
 		var added []remoteAddition
 		if k.remote {
-			e.clearFaults()
+			e.emu.ClearFaults()
 			added = e.addRemoteTrial(k, trial, tag)
 			e.setFaults(k.delays)
 		}
@@ -471,7 +472,7 @@ func (e *env) addRemoteTrial(k crashKind, trial int, tag string) []remoteAdditio
 func (e *env) setFaults(specs []string) {
 	e.t.Helper()
 	for _, spec := range specs {
-		e.fault(spec)
+		e.emu.AddFault(spec)
 	}
 }
 
@@ -489,7 +490,7 @@ func isKilled(err error) bool {
 func syncRuns(e *env) (start func() *exec.Cmd, finish func()) {
 	start = func() *exec.Cmd { return e.command(e.t.Context(), "sync") }
 	finish = func() {
-		if res := e.run("sync"); res.code != 0 {
+		if res := e.run("sync"); res.Code != 0 {
 			e.t.Fatalf("sync after the kill: %s", res)
 		}
 	}
@@ -571,7 +572,7 @@ func (e *env) startDaemon() *runningDaemon {
 func (d *runningDaemon) status() (daemon.Status, bool) {
 	res := d.e.run("status", "--json")
 	var st daemon.Status
-	if res.code != 0 || json.Unmarshal([]byte(res.stdout), &st) != nil {
+	if res.Code != 0 || json.Unmarshal([]byte(res.Stdout), &st) != nil {
 		return st, false
 	}
 	return st, true
@@ -587,7 +588,7 @@ const daemonIdleTimeout = 90 * time.Second
 // the end of the pass a LastPoll in one that downloads.
 func (d *runningDaemon) waitIdle() {
 	d.e.t.Helper()
-	waitFor(d.e.t, "the daemon to finish its first pass", daemonIdleTimeout, func() bool {
+	testenv.WaitFor(d.e.t, "the daemon to finish its first pass", daemonIdleTimeout, func() bool {
 		st, ok := d.status()
 		if !ok || len(st.Folders) == 0 {
 			return false
@@ -616,7 +617,7 @@ func (d *runningDaemon) stop() {
 			d.e.t.Errorf("daemon exit after SIGTERM: %v", err)
 		}
 		d.done <- err
-	case <-time.After(commandTimeout):
+	case <-time.After(testenv.CommandTimeout):
 		d.e.t.Fatal("daemon did not exit within the command timeout after SIGTERM")
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/photosapi/emulator"
@@ -68,7 +69,7 @@ func newDownloadEnv(t *testing.T, mode string) *downloadEnv {
 		d.addPhotos("", 1, "local")
 		d.addPhotos("Home", 2, "home")
 		for _, f := range d.supported() {
-			d.want[f.sha+" "+path.Dir(f.rel)]++
+			d.want[f.SHA256+" "+path.Dir(f.Rel)]++
 		}
 	}
 	return d
@@ -232,10 +233,10 @@ func (d *downloadEnv) syncToConvergence() {
 	d.t.Helper()
 	for run := 1; ; run++ {
 		res := d.run("sync")
-		if res.code == 0 {
+		if res.Code == 0 {
 			break
 		}
-		if res.code != 1 || strings.TrimSpace(res.stderr) == "" {
+		if res.Code != 1 || strings.TrimSpace(res.Stderr) == "" {
 			d.t.Fatalf("sync run %d: want exit 0, or 1 with a message: %s", run, res)
 		}
 		if run == maxDownloadRuns {
@@ -247,12 +248,12 @@ func (d *downloadEnv) syncToConvergence() {
 
 // checkStopped checks that res stopped with code and a message that
 // contains text.
-func checkStopped(t *testing.T, res result, code int, text string) {
+func checkStopped(t *testing.T, res testenv.Result, code int, text string) {
 	t.Helper()
-	if res.code != code {
-		t.Errorf("sync exit %d, want %d: %s", res.code, code, res)
+	if res.Code != code {
+		t.Errorf("sync exit %d, want %d: %s", res.Code, code, res)
 	}
-	if !strings.Contains(strings.ToLower(res.stdout+res.stderr), text) {
+	if !strings.Contains(strings.ToLower(res.Stdout+res.Stderr), text) {
 		t.Errorf("sync output does not mention %q: %s", text, res)
 	}
 }
@@ -264,7 +265,7 @@ func (d *downloadEnv) faultsLeft() []map[string]any {
 	var list struct {
 		Faults []map[string]any `json:"faults"`
 	}
-	d.inspect("faults", &list)
+	d.emu.Get("faults", &list)
 	return list.Faults
 }
 
@@ -342,12 +343,12 @@ func TestDownloadFaults(t *testing.T) {
 				t.Parallel()
 				d := newDownloadEnv(t, mode)
 				for _, spec := range tc.faults {
-					d.fault(spec)
+					d.emu.AddFault(spec)
 				}
 				if tc.stopCode != 0 {
 					checkStopped(t, d.run("sync"), tc.stopCode, tc.stopText)
 					d.checkNoTemporaryFiles()
-					d.clearFaults()
+					d.emu.ClearFaults()
 				}
 				d.syncToConvergence()
 				d.checkFaultsUsed()
@@ -380,7 +381,7 @@ func TestDownloadFaultsMixed(t *testing.T) {
 				t.Parallel()
 				d := newDownloadEnv(t, mode)
 				for _, spec := range specs {
-					d.fault(spec)
+					d.emu.AddFault(spec)
 				}
 				t.Logf("faults: %s", strings.Join(specs, " "))
 				d.syncToConvergence()
@@ -392,10 +393,10 @@ func TestDownloadFaultsMixed(t *testing.T) {
 // startHeldDownload starts `photosync sync` with its first download held
 // for expiryDelay and waits until that download reaches the emulator. The
 // caller acts while the download waits, then calls wait for the result.
-func (d *downloadEnv) startHeldDownload() (wait func() result) {
+func (d *downloadEnv) startHeldDownload() (wait func() testenv.Result) {
 	d.t.Helper()
-	d.fault(`{"method":"download","delay":"` + expiryDelay + `","count":1}`)
-	ctx, cancel := context.WithTimeout(d.t.Context(), commandTimeout)
+	d.emu.AddFault(`{"method":"download","delay":"` + expiryDelay + `","count":1}`)
+	ctx, cancel := context.WithTimeout(d.t.Context(), testenv.CommandTimeout)
 	cmd := d.command(ctx, "sync")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -405,7 +406,7 @@ func (d *downloadEnv) startHeldDownload() (wait func() result) {
 	}
 
 	done := false
-	wait = func() result {
+	wait = func() testenv.Result {
 		d.t.Helper()
 		if done {
 			d.t.Fatal("wait called twice")
@@ -419,7 +420,7 @@ func (d *downloadEnv) startHeldDownload() (wait func() result) {
 		} else if err != nil {
 			d.t.Fatalf("run %v: %v", cmd.Args, err)
 		}
-		return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+		return testenv.Result{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 	}
 	d.t.Cleanup(func() {
 		if !done {
@@ -429,8 +430,8 @@ func (d *downloadEnv) startHeldDownload() (wait func() result) {
 		}
 	})
 
-	waitFor(d.t, "the first download", commandTimeout, func() bool {
-		return d.requests().ByMethod["download"] >= 1
+	testenv.WaitFor(d.t, "the first download", testenv.CommandTimeout, func() bool {
+		return d.emu.Requests().ByMethod["download"] >= 1
 	})
 	return wait
 }
@@ -440,7 +441,7 @@ func (d *downloadEnv) startHeldDownload() (wait func() result) {
 // first download was held.
 func (d *downloadEnv) checkExpiryMet() {
 	d.t.Helper()
-	if n := d.requests().ByMethod["mediaItems.batchGet"]; n == 0 {
+	if n := d.emu.Requests().ByMethod["mediaItems.batchGet"]; n == 0 {
 		d.t.Errorf("no mediaItems.batchGet: no download met an expired base URL")
 	}
 }
@@ -453,9 +454,9 @@ func TestDownloadExpiredBaseURLs(t *testing.T) {
 			wait := d.startHeldDownload()
 			// Every base URL the poll listed expires, and so does the
 			// access token, which lives 3599 s.
-			d.advance("2h")
+			d.emu.AdvanceClock("2h")
 			res := wait()
-			if res.code != 0 {
+			if res.Code != 0 {
 				t.Errorf("sync with expired base URLs: %s", res)
 			}
 			d.checkExpiryMet()
@@ -476,11 +477,11 @@ func TestDownloadBatchGetFaults(t *testing.T) {
 			t.Parallel()
 			d := newDownloadEnv(t, mode)
 			for _, status := range statuses {
-				d.fault(fmt.Sprintf(`{"method":"mediaItems.batchGet","status":%d,"count":1}`, status))
+				d.emu.AddFault(fmt.Sprintf(`{"method":"mediaItems.batchGet","status":%d,"count":1}`, status))
 			}
 			wait := d.startHeldDownload()
-			d.advance("2h")
-			if res := wait(); res.code != 0 {
+			d.emu.AdvanceClock("2h")
+			if res := wait(); res.Code != 0 {
 				t.Errorf("sync with batchGet failures: %s", res)
 			}
 			d.checkExpiryMet()
@@ -498,13 +499,13 @@ func TestDownloadRevokedToken(t *testing.T) {
 			wait := d.startHeldDownload()
 			// A base URL needs no token, so the revocation only shows when
 			// the pass must fetch an expired item again.
-			d.fault(`{"revokeRefreshToken":"` + refreshToken + `"}`)
-			d.advance("2h")
+			d.emu.AddFault(`{"revokeRefreshToken":"` + refreshToken + `"}`)
+			d.emu.AdvanceClock("2h")
 			checkStopped(t, wait(), 3, "auth login")
 			d.checkExpiryMet()
 			d.checkNoTemporaryFiles()
-			d.clearFaults()
-			writePrivate(t, d.token, `{"refresh_token":"reliability-refresh-after-revoke"}`)
+			d.emu.ClearFaults()
+			testenv.WriteToken(t, d.token, "reliability-refresh-after-revoke")
 			d.syncToConvergence()
 		})
 	}
@@ -518,7 +519,7 @@ func TestDownloadSlowListingPastTimeout(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			d := newDownloadEnv(t, mode)
-			d.fault(`{"method":"mediaItems.list","delay":"70s","count":1}`)
+			d.emu.AddFault(`{"method":"mediaItems.list","delay":"70s","count":1}`)
 			d.syncToConvergence()
 			d.checkFaultsUsed()
 		})

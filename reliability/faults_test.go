@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/photosync/photosync/daemon"
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/state"
 )
 
@@ -67,7 +68,7 @@ func faultMatrix() []faultCase {
 			faults:   []string{`{"revokeRefreshToken":"` + refreshToken + `"}`},
 			stopCode: 3, stopText: "auth login",
 			afterStop: func(e *env) {
-				writePrivate(e.t, e.token, `{"refresh_token":"reliability-refresh-2"}`)
+				testenv.WriteToken(e.t, e.token, "reliability-refresh-2")
 			}},
 	)
 	return cases
@@ -80,17 +81,17 @@ func TestRemoteFaults(t *testing.T) {
 			e.addPhotos("", 2, "root")
 			e.addPhotos("Trips/2024", 4, "trip")
 			for _, spec := range tc.faults {
-				e.fault(spec)
+				e.emu.AddFault(spec)
 			}
 			if tc.stopCode != 0 {
 				res := e.run("sync")
-				if res.code != tc.stopCode {
-					t.Errorf("first sync exit %d, want %d: %s", res.code, tc.stopCode, res)
+				if res.Code != tc.stopCode {
+					t.Errorf("first sync exit %d, want %d: %s", res.Code, tc.stopCode, res)
 				}
-				if !strings.Contains(strings.ToLower(res.stderr+res.stdout), tc.stopText) {
+				if !strings.Contains(strings.ToLower(res.Stderr+res.Stdout), tc.stopText) {
 					t.Errorf("first sync does not mention %q: %s", tc.stopText, res)
 				}
-				e.clearFaults()
+				e.emu.ClearFaults()
 				if tc.afterStop != nil {
 					tc.afterStop(e)
 				}
@@ -111,10 +112,10 @@ func (e *env) syncUntilConverged() {
 	e.vars = append(e.vars, daemon.DebugClockEnv+"="+e.emu.URL+"/emulator/v1/clock")
 	for run := 1; ; run++ {
 		res := e.run("sync")
-		if res.code == 0 {
+		if res.Code == 0 {
 			break
 		}
-		if res.code != 1 || strings.TrimSpace(res.stderr) == "" {
+		if res.Code != 1 || strings.TrimSpace(res.Stderr) == "" {
 			e.t.Fatalf("sync run %d: want exit 0, or 1 with a message: %s", run, res)
 		}
 		if run == maxRunsToConverge {
@@ -123,7 +124,7 @@ func (e *env) syncUntilConverged() {
 		// A failed albums.create may have made the album, so the next
 		// run waits the client's one-minute request timeout plus a
 		// margin of five minutes before it creates one.
-		e.emulatorCall("POST", "clock", `{"advance":"7m"}`)
+		e.emu.AdvanceClock("7m")
 	}
 	e.checkConverged()
 	e.checkStateClean()
@@ -150,7 +151,7 @@ func TestRemoteFaultsMixed(t *testing.T) {
 			for _, method := range methods {
 				spec := fmt.Sprintf(mixedFaults[rng.IntN(len(mixedFaults))], method, rng.Uint64()>>1)
 				specs = append(specs, spec)
-				e.fault(spec)
+				e.emu.AddFault(spec)
 			}
 			t.Logf("faults: %s", strings.Join(specs, " "))
 			e.syncUntilConverged()
@@ -163,29 +164,29 @@ func TestExpiredUploadTokens(t *testing.T) {
 	e.addPhotos("Trips", 4, "trip")
 	// Creation hangs long enough for the kill to land after every byte
 	// upload and before any creation.
-	e.fault(`{"method":"mediaItems.batchCreate","delay":"30s","count":1}`)
+	e.emu.AddFault(`{"method":"mediaItems.batchCreate","delay":"30s","count":1}`)
 	cmd := e.command(t.Context(), "sync")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	// The tokens are recorded after each upload's response; wait for the
 	// creation request, which follows the last of them.
-	waitFor(t, "the creation request", commandTimeout, func() bool {
-		return e.requests().ByMethod["mediaItems.batchCreate"] >= 1
+	testenv.WaitFor(t, "the creation request", testenv.CommandTimeout, func() bool {
+		return e.emu.Requests().ByMethod["mediaItems.batchCreate"] >= 1
 	})
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
-	e.clearFaults()
+	e.emu.ClearFaults()
 
 	snap := e.snapshot(time.Now())
 	if snap.stages[state.StageUploaded]+snap.stages[state.StageCreating] == 0 {
 		t.Fatalf("no pending upload with a token at the kill: %v", snap.stages)
 	}
 	// Upload tokens live one day; the engine drops them after 23 hours.
-	e.advance("25h")
-	sentBefore := e.requests().UploadBytes
+	e.emu.AdvanceClock("25h")
+	sentBefore := e.emu.Requests().UploadBytes
 	e.syncUntilConverged()
-	if sent := e.requests().UploadBytes - sentBefore; sent == 0 {
+	if sent := e.emu.Requests().UploadBytes - sentBefore; sent == 0 {
 		t.Errorf("the restart sent no bytes, but every upload token had expired")
 	}
 }
@@ -196,6 +197,6 @@ func TestSlowAnswerPastTimeout(t *testing.T) {
 	}
 	e := newEnv(t)
 	e.addPhotos("Trips", 2, "trip")
-	e.fault(`{"method":"mediaItems.batchCreate","delay":"70s","count":1}`)
+	e.emu.AddFault(`{"method":"mediaItems.batchCreate","delay":"70s","count":1}`)
 	e.syncUntilConverged()
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 // treeSums lists every entry under root except the metadata directory
@@ -176,10 +178,10 @@ func TestHostileNamesAndFiles(t *testing.T) {
 	// the exit code at 0.
 	for run := 1; run <= 2; run++ {
 		res := e.run("sync")
-		if res.code != 0 {
-			t.Errorf("sync run %d: exit %d, want 0: %s", run, res.code, res)
+		if res.Code != 0 {
+			t.Errorf("sync run %d: exit %d, want 0: %s", run, res.Code, res)
 		}
-		if !strings.Contains(res.stdout, "Large/huge-photo.jpg") {
+		if !strings.Contains(res.Stdout, "Large/huge-photo.jpg") {
 			t.Errorf("sync run %d does not list the oversized photo: %s", run, res)
 		}
 	}
@@ -218,16 +220,16 @@ func TestHostileMissingDisk(t *testing.T) {
 	e := newEnv(t)
 	e.addPhotos("Trips", 3, "trip")
 	e.syncOK()
-	_, albumsBefore := e.remote()
+	_, albumsBefore := e.emu.Library()
 
 	if err := os.Rename(e.root, e.root+"-unmounted"); err != nil {
 		t.Fatal(err)
 	}
 	res := e.run("sync")
-	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, e.root) {
+	if res.Code == 0 || !strings.Contains(res.Stdout+res.Stderr, e.root) {
 		t.Errorf("sync of a missing folder: want a failure that names %s: %s", e.root, res)
 	}
-	if _, albums := e.remote(); !cmp.Equal(albums, albumsBefore) {
+	if _, albums := e.emu.Library(); !cmp.Equal(albums, albumsBefore) {
 		t.Errorf("sync of a missing folder changed the albums: %v, want %v", albums, albumsBefore)
 	}
 
@@ -236,10 +238,10 @@ func TestHostileMissingDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = e.run("sync")
-	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "marker") {
+	if res.Code == 0 || !strings.Contains(res.Stdout+res.Stderr, "marker") {
 		t.Errorf("sync of an empty mount point: want a failure about the marker: %s", res)
 	}
-	if _, albums := e.remote(); !cmp.Equal(albums, albumsBefore) {
+	if _, albums := e.emu.Library(); !cmp.Equal(albums, albumsBefore) {
 		t.Errorf("sync of an empty mount point changed the albums: %v, want %v", albums, albumsBefore)
 	}
 	if err := os.Remove(e.root); err != nil {
@@ -285,7 +287,7 @@ func TestHostileStateFile(t *testing.T) {
 			e := newEnv(t)
 			e.addPhotos("Trips", 2, "trip")
 			e.syncOK()
-			itemsBefore, _ := e.remote()
+			itemsBefore, _ := e.emu.Library()
 			path := filepath.Join(e.stateDir, "state.db")
 			tc.damage(t, path)
 			damaged, err := fileSum(path)
@@ -295,7 +297,7 @@ func TestHostileStateFile(t *testing.T) {
 			tree := treeSums(t, e.root)
 
 			res := e.run("sync")
-			if res.code != 3 || !strings.Contains(strings.ToLower(res.stderr), tc.want) {
+			if res.Code != 3 || !strings.Contains(strings.ToLower(res.Stderr), tc.want) {
 				t.Errorf("sync with a %s state file: want exit 3 and %q: %s", tc.name, tc.want, res)
 			}
 			if after, _ := fileSum(path); after != damaged {
@@ -304,10 +306,10 @@ func TestHostileStateFile(t *testing.T) {
 			if diff := cmp.Diff(tree, treeSums(t, e.root)); diff != "" {
 				t.Errorf("sync changed the tree (-before +after):\n%s", diff)
 			}
-			if items, _ := e.remote(); len(items) != len(itemsBefore) {
+			if items, _ := e.emu.Library(); len(items) != len(itemsBefore) {
 				t.Errorf("sync with a damaged state file made %d items, want %d", len(items), len(itemsBefore))
 			}
-			if res := e.run("state", "check"); res.code != 3 {
+			if res := e.run("state", "check"); res.Code != 3 {
 				t.Errorf("state check of a %s state file: want exit 3: %s", tc.name, res)
 			}
 		})
@@ -321,7 +323,7 @@ func TestHostileStateLocked(t *testing.T) {
 	store := e.openStore()
 	defer store.Close()
 	res := e.run("sync")
-	if res.code != 3 || !strings.Contains(res.stderr, fmt.Sprint(os.Getpid())) {
+	if res.Code != 3 || !strings.Contains(res.Stderr, fmt.Sprint(os.Getpid())) {
 		t.Errorf("sync with a locked store: want exit 3 naming pid %d: %s", os.Getpid(), res)
 	}
 }
@@ -334,7 +336,7 @@ func TestHostileConfigAndToken(t *testing.T) {
 		want  string
 	}{
 		{"config syntax error", func(e *env) {
-			writePrivate(e.t, e.config, "folders: [\n  - path: x\n")
+			testenv.WritePrivate(e.t, e.config, "folders: [\n  - path: x\n")
 		}, 2, "config"},
 		{"config unknown key", func(e *env) { e.writeConfig("colour: blue\n") }, 2, "colour"},
 		{"config is a directory", func(e *env) {
@@ -345,7 +347,7 @@ func TestHostileConfigAndToken(t *testing.T) {
 				e.t.Fatal(err)
 			}
 		}, 2, configBaseName},
-		{"token not JSON", func(e *env) { writePrivate(e.t, e.token, "{refresh") }, 3, "token"},
+		{"token not JSON", func(e *env) { testenv.WritePrivate(e.t, e.token, "{refresh") }, 3, "token"},
 		{"token readable by others", func(e *env) {
 			if err := os.Chmod(e.token, 0o644); err != nil {
 				e.t.Fatal(err)
@@ -356,7 +358,7 @@ func TestHostileConfigAndToken(t *testing.T) {
 				e.t.Fatal(err)
 			}
 		}, 3, "auth login"},
-		{"credentials not JSON", func(e *env) { writePrivate(e.t, e.creds, "[]") }, 3, "client_secret"},
+		{"credentials not JSON", func(e *env) { testenv.WritePrivate(e.t, e.creds, "[]") }, 3, "client_secret"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -365,16 +367,16 @@ func TestHostileConfigAndToken(t *testing.T) {
 			tc.setup(e)
 			tree := treeSums(t, e.root)
 			res := e.run("sync")
-			if res.code != tc.code {
-				t.Errorf("exit %d, want %d: %s", res.code, tc.code, res)
+			if res.Code != tc.code {
+				t.Errorf("exit %d, want %d: %s", res.Code, tc.code, res)
 			}
-			if tc.want != "" && !strings.Contains(res.stderr, tc.want) {
+			if tc.want != "" && !strings.Contains(res.Stderr, tc.want) {
 				t.Errorf("stderr lacks %q: %s", tc.want, res)
 			}
 			if diff := cmp.Diff(tree, treeSums(t, e.root)); diff != "" {
 				t.Errorf("sync changed the tree (-before +after):\n%s", diff)
 			}
-			if items, _ := e.remote(); len(items) != 0 {
+			if items, _ := e.emu.Library(); len(items) != 0 {
 				t.Errorf("a failed start created %d items", len(items))
 			}
 		})
@@ -412,18 +414,18 @@ func TestHostileUnreadable(t *testing.T) {
 	tree := treeSums(t, e.root)
 
 	res := run("sync")
-	if res.code != 1 {
-		t.Errorf("sync exit %d, want 1 for the unreadable file: %s", res.code, res)
+	if res.Code != 1 {
+		t.Errorf("sync exit %d, want 1 for the unreadable file: %s", res.Code, res)
 	}
 	for _, name := range []string{"secret.jpg", "Locked"} {
-		if !strings.Contains(res.stdout+res.stderr, name) {
+		if !strings.Contains(res.Stdout+res.Stderr, name) {
 			t.Errorf("sync output does not name %s: %s", name, res)
 		}
 	}
 	if diff := cmp.Diff(tree, treeSums(t, e.root)); diff != "" {
 		t.Errorf("sync changed the tree (-before +after):\n%s", diff)
 	}
-	items, _ := e.remote()
+	items, _ := e.emu.Library()
 	if len(items) != 2 {
 		t.Errorf("emulator has %d items, want the 2 readable photos", len(items))
 	}
@@ -431,7 +433,7 @@ func TestHostileUnreadable(t *testing.T) {
 
 // runAsNobody hands the install to the user nobody and returns a run
 // function that starts photosync as that user through setpriv.
-func (e *env) runAsNobody() func(args ...string) result {
+func (e *env) runAsNobody() func(args ...string) testenv.Result {
 	e.t.Helper()
 	// Every directory above the install must be searchable by nobody.
 	for dir := e.dir; dir != "/" && dir != "."; dir = filepath.Dir(dir) {
@@ -463,11 +465,11 @@ func (e *env) runAsNobody() func(args ...string) result {
 	}
 	chown(e.dir)
 	chown(filepath.Dir(e.socket))
-	return func(args ...string) result {
+	return func(args ...string) testenv.Result {
 		e.t.Helper()
 		full := append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", binary, "--config", e.config}, args...)
 		cmd := exec.CommandContext(e.t.Context(), "setpriv", full...)
 		cmd.Env = e.vars
-		return runCommand(e.t, cmd)
+		return testenv.RunCommand(e.t, cmd)
 	}
 }

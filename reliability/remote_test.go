@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/photosync/photosync/internal/media"
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/api"
 )
@@ -84,7 +85,7 @@ func (e *env) addRemote(album string, n int, tag string) []remoteAddition {
 	c := e.remoteClient()
 	var albumID string
 	if album != "" {
-		_, albums := e.remote()
+		_, albums := e.emu.Library()
 		for _, a := range albums {
 			if a.Title == album {
 				albumID = a.ID
@@ -131,10 +132,10 @@ func (e *env) addRemote(album string, n int, tag string) []remoteAddition {
 }
 
 // localSet counts the supported local files by content and directory.
-func localSet(files []localFile) map[string]int {
+func localSet(files []testenv.LocalFile) map[string]int {
 	set := map[string]int{}
 	for _, f := range files {
-		set[f.sha+" "+dirOf(f.rel)]++
+		set[f.SHA256+" "+dirOf(f.Rel)]++
 	}
 	return set
 }
@@ -155,8 +156,8 @@ func (e *env) checkLocal(want map[string]int) {
 	got := localSet(files)
 	names := map[string][]string{}
 	for _, f := range files {
-		k := f.sha + " " + dirOf(f.rel)
-		names[k] = append(names[k], f.rel)
+		k := f.SHA256 + " " + dirOf(f.Rel)
+		names[k] = append(names[k], f.Rel)
 	}
 	var keys []string
 	for k := range want {
@@ -186,7 +187,5 @@ const requestsDoneTimeout = 30 * time.Second
 // effects, and their upload bytes, then belong to the run that sent them.
 func (e *env) waitRequestsDone() {
 	e.t.Helper()
-	waitFor(e.t, "the emulator to finish the killed run's requests", requestsDoneTimeout, func() bool {
-		return e.requests().InFlight == 0
-	})
+	e.emu.WaitIdle(requestsDoneTimeout)
 }
