@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,12 +155,7 @@ func TestDeletePauseAndConfirm(t *testing.T) {
 
 func TestDailyQuotaErrorPausesUploads(t *testing.T) {
 	h := startHarness(t, "A")
-	resp, err := http.Post(h.emu.URL+"/emulator/v1/faults", "application/json",
-		strings.NewReader(`{"method":"uploads","preset":"dailyQuota"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	h.emu.AddFault(`{"method":"uploads","preset":"dailyQuota"}`)
 	writeSettledPNG(t, filepath.Join(h.dir, "A", "a.png"), 1)
 
 	final, err := h.client.Sync(t.Context(), SyncRequest{}, nil)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/photosync/photosync/config"
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/emulator"
 	"github.com/photosync/photosync/state"
@@ -33,7 +34,7 @@ const waitTimeout = time.Minute
 // loopback HTTP, with a real store and real folders.
 type harness struct {
 	t      testing.TB
-	emu    *emulator.Running
+	emu    *testenv.Emulator
 	dir    string
 	socket string
 	d      *Daemon
@@ -63,11 +64,7 @@ func (h *harness) newConfig(folders ...string) *config.Config {
 // directory and waits for its first pass.
 func startHarness(t testing.TB, folders ...string) *harness {
 	t.Helper()
-	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: -1}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := testenv.StartEmulator(t, emulator.Options{VideoProcessingTime: -1})
 	dir := t.TempDir()
 	h := &harness{t: t, emu: emu, dir: dir, socket: filepath.Join(dir, "photosync.sock")}
 	for _, f := range folders {
@@ -168,21 +165,8 @@ func (h *harness) waitStatus(what string, cond func(*Status) bool) *Status {
 // remoteSHAs returns the SHA-256 of every item in the emulator.
 func (h *harness) remoteSHAs() map[string]bool {
 	h.t.Helper()
-	resp, err := http.Get(h.emu.URL + "/emulator/v1/items")
-	if err != nil {
-		h.t.Fatalf("inspect items: %v", err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Items []struct {
-			SHA256 string `json:"sha256"`
-		} `json:"items"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		h.t.Fatalf("inspect items: %v", err)
-	}
 	shas := map[string]bool{}
-	for _, it := range body.Items {
+	for _, it := range h.emu.Items() {
 		shas[it.SHA256] = true
 	}
 	return shas

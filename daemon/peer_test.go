@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi"
 	"github.com/photosync/photosync/photosapi/emulator"
 	"github.com/photosync/photosync/state"
@@ -112,11 +113,7 @@ func (b *lockedBuffer) String() string {
 // so the first pass uploads it and refreshes the access token.
 func startPeerHarness(t *testing.T) (*harness, *lockedBuffer) {
 	t.Helper()
-	emu, err := emulator.Start(emulator.Options{VideoProcessingTime: -1}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := testenv.StartEmulator(t, emulator.Options{VideoProcessingTime: -1})
 	dir := t.TempDir()
 	h := &harness{t: t, emu: emu, dir: dir, socket: filepath.Join(dir, "photosync.sock")}
 	writeSettledPNG(t, filepath.Join(dir, "A", "p.png"), 1)
