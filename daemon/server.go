@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -51,9 +50,9 @@ func listen(path string, d *Daemon) (*server, error) {
 	// The umask makes the socket 0600 from its creation on, so no other
 	// user can connect between Listen and Chmod. The daemon sets it before
 	// it starts writing other files.
-	old := syscall.Umask(0o077)
-	ln, err := net.Listen("unix", path)
-	syscall.Umask(old)
+	var ln net.Listener
+	var err error
+	withUmask(0o077, func() { ln, err = net.Listen("unix", path) })
 	if err != nil {
 		return nil, fmt.Errorf("open status socket %s: %w", path, err)
 	}
