@@ -14,6 +14,42 @@ import (
 	"github.com/photosync/photosync/state"
 )
 
+// setAlbumRoom sets the stored item count of the album of dir so that it
+// has room for room more items before Google's cap.
+func (h *harness) setAlbumRoom(root, dir string, room int) {
+	h.t.Helper()
+	err := h.store.Update(func(tx *state.Tx) error {
+		a, ok, err := tx.AlbumForDir(root, dir, 0)
+		if err != nil || !ok {
+			return fmt.Errorf("album of %s: found %v, %w", dir, ok, err)
+		}
+		a.ItemCount = maxAlbumItems - room
+		return tx.PutAlbum(a)
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// plannedExecutor scans and plans root with a new Syncer and returns an
+// executor for the plan, for tests that drive the upload steps one by one.
+func (h *harness) plannedExecutor(root string) *executor {
+	h.t.Helper()
+	s, err := New(Options{Store: h.store, Remote: NewRemote(h.client)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sum := newSummary()
+	fr, err := s.prepare(h.t.Context(), folderAt(root), sum)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := s.plan(fr, sum); err != nil {
+		h.t.Fatal(err)
+	}
+	return &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}}
+}
+
 // writeNoiseJPEGs writes n distinct small JPEGs of random pixels under
 // root/dir.
 func writeNoiseJPEGs(t *testing.T, root, dir string, n int) {
@@ -51,17 +87,7 @@ func TestSyncAlbumCapCountsUnrecordedItems(t *testing.T) {
 	// The store's count leaves room for 60 more items: one full batch and
 	// ten of the next.
 	const room = 60
-	err := h.store.Update(func(tx *state.Tx) error {
-		a, ok, err := tx.AlbumForDir(root, "Trips", 0)
-		if err != nil || !ok {
-			return fmt.Errorf("album of Trips: found %v, %w", ok, err)
-		}
-		a.ItemCount = maxAlbumItems - room
-		return tx.PutAlbum(a)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.setAlbumRoom(root, "Trips", room)
 	writeNoiseJPEGs(t, root, "Trips", 2*MaxBatch)
 	sum := h.sync(folderAt(root))
 	if sum.Uploaded != 2*MaxBatch {
@@ -87,32 +113,11 @@ func TestRecordCommitCountsItemsOnce(t *testing.T) {
 	writeFrom(t, root, "Trips/a.jpg", orientation(1))
 	h.sync(folderAt(root))
 	const room = 20
-	err := h.store.Update(func(tx *state.Tx) error {
-		a, ok, err := tx.AlbumForDir(root, "Trips", 0)
-		if err != nil || !ok {
-			return fmt.Errorf("album of Trips: found %v, %w", ok, err)
-		}
-		a.ItemCount = maxAlbumItems - room
-		return tx.PutAlbum(a)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.setAlbumRoom(root, "Trips", room)
 	writeNoiseJPEGs(t, root, "Trips", 10)
 
-	s, err := New(Options{Store: h.store, Remote: NewRemote(h.client)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := newSummary()
-	fr, err := s.prepare(t.Context(), folderAt(root), sum)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.plan(fr, sum); err != nil {
-		t.Fatal(err)
-	}
-	e := &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}}
+	e := h.plannedExecutor(root)
+	fr := e.fr
 	lane := newCreateLane(e)
 	for _, op := range fr.plan.Ops {
 		job, err := e.upload(t.Context(), op, false)

@@ -64,17 +64,7 @@ func TestSyncAlbumOverflow(t *testing.T) {
 	// album for real takes 20,000 uploads and 400 batchCreate calls, too
 	// slow for a unit test, so the emulator's rejection of an add to a full
 	// album is never reached from this package.
-	err := h.store.Update(func(tx *state.Tx) error {
-		a, ok, err := tx.AlbumForDir(root, "Trips", 0)
-		if err != nil || !ok {
-			return fmt.Errorf("album of Trips: found %v, %w", ok, err)
-		}
-		a.ItemCount = maxAlbumItems - 1
-		return tx.PutAlbum(a)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.setAlbumRoom(root, "Trips", 1)
 	writeFrom(t, root, "Trips/b.jpg", orientation(2))
 	writeFrom(t, root, "Trips/c.jpg", orientation(3))
 	h.sync(folderAt(root))
@@ -143,20 +133,8 @@ func TestCreateLaneFlushesWaitingBatch(t *testing.T) {
 	if err := CheckMarker(root, false, false, t0); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Store: h.store, Remote: NewRemote(h.client)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := newSummary()
-	fr, err := s.prepare(t.Context(), folderAt(root), sum)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.plan(fr, sum); err != nil {
-		t.Fatal(err)
-	}
-	e := &executor{s: s, fr: fr, sum: sum, unremoved: map[string]bool{}}
-	op := fr.plan.Ops[0]
+	e := h.plannedExecutor(root)
+	op := e.fr.plan.Ops[0]
 	job, err := e.upload(t.Context(), op, false)
 	if err != nil || job == nil {
 		t.Fatalf("upload: job %v, error %v", job, err)

@@ -12,6 +12,17 @@ import (
 	"github.com/photosync/photosync/state"
 )
 
+// openQuotaStore opens a new store that the test closes at its end.
+func openQuotaStore(t *testing.T) *state.Store {
+	t.Helper()
+	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
 func storedRequests(t *testing.T, store *state.Store, day string) int {
 	t.Helper()
 	var total int
@@ -27,11 +38,7 @@ func storedRequests(t *testing.T, store *state.Store, day string) int {
 }
 
 func TestRequestCounterFlushesInBatches(t *testing.T) {
-	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openQuotaStore(t)
 	// 20:00 UTC is noon in Los Angeles, so the quota day is the same date.
 	now := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
 	c := NewRequestCounter(store, func() time.Time { return now })
@@ -68,11 +75,7 @@ func TestRequestCounterFlushesInBatches(t *testing.T) {
 }
 
 func TestRequestCounterHookSkipsTokenRefresh(t *testing.T) {
-	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openQuotaStore(t)
 	c := NewRequestCounter(store, nil)
 	c.Hook(photosapi.RequestInfo{Method: api.MethodToken, WroteHeaders: true})
 	c.Hook(photosapi.RequestInfo{Method: api.MethodDownload, WroteHeaders: true})
@@ -83,11 +86,7 @@ func TestRequestCounterHookSkipsTokenRefresh(t *testing.T) {
 }
 
 func TestBudgetExhausted(t *testing.T) {
-	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openQuotaStore(t)
 	now := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
 	c := NewRequestCounter(store, func() time.Time { return now })
 	b := Budget{DailyLimit: 10, PollReserve: 4}
@@ -106,11 +105,7 @@ func TestBudgetExhausted(t *testing.T) {
 // The counts ride on the store's other commits, so a busy pass writes them
 // without commits of their own.
 func TestRequestCounterRidesOnCommits(t *testing.T) {
-	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openQuotaStore(t)
 	now := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
 	c := NewRequestCounter(store, func() time.Time { return now })
 	day := state.QuotaDay(now)
@@ -148,11 +143,7 @@ func TestRequestCounterRidesOnCommits(t *testing.T) {
 // Flush may run while other goroutines record requests, and every request
 // ends up counted once.
 func TestRequestCounterFlushWhileRecording(t *testing.T) {
-	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openQuotaStore(t)
 	now := time.Date(2026, 3, 10, 20, 0, 0, 0, time.UTC)
 	c := NewRequestCounter(store, func() time.Time { return now })
 
