@@ -56,17 +56,21 @@
 //     connections accepted, when the emulator serves through Start. DELETE
 //     requests resets the counts but not inFlight.
 //   - POST faults: {"method","status","body","headers","delay",
-//     "dropAfterBytes","count","after","probability","seed","preset",
-//     "itemStatus"} adds a fault and returns {"id"}. A request takes the
-//     first fault that matches its method, before authentication. count 0
-//     means until cleared. after lets that many matching requests pass
-//     first, so {"method":"uploads","status":503,"count":1,"after":2}
-//     fails the third upload request, such as the second chunk after a
-//     session start. A status or preset fault on "uploads" reads the
-//     request body before it responds, and counts it in uploadBytes.
-//     dropAfterBytes closes the connection without a response,
-//     after reading that many request-body bytes or, for "download",
-//     after writing that many response-body bytes. itemStatus fails the
+//     "dropAfterBytes","bytesPerSecond","count","after","probability",
+//     "seed","preset","itemStatus"} adds a fault and returns {"id"}. A
+//     request takes the first fault that matches its method, before
+//     authentication. count 0 means until cleared. after lets that many
+//     matching requests pass first, so
+//     {"method":"uploads","status":503,"count":1,"after":2} fails the
+//     third upload request, such as the second chunk after a session
+//     start. A status or preset fault on "uploads" reads the request body
+//     before it responds, and counts it in uploadBytes. dropAfterBytes
+//     closes the connection without a response, after reading that many
+//     request-body bytes or, for "download", after writing that many
+//     response-body bytes. bytesPerSecond, only for "download" and not
+//     with status, preset or body, sends the download's body at that rate
+//     in flushed chunks of a twentieth of it, and stops when the client
+//     goes away. A rate of 0 or below is rejected. itemStatus fails the
 //     next count items of batchCreate inside an HTTP 200. preset is
 //     dailyQuota, perMinuteQuota, storageFull or unavailable, with
 //     Google's bodies. {"revokeRefreshToken":"…"} revokes a refresh token

@@ -61,7 +61,7 @@ func parseImageParams(s string) (imageParams, error) {
 // URL is the capability, signed and valid for 60 minutes of emulator clock.
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	s.counters.record(methodDownload)
-	handled, dropAfter := s.faults.apply(w, r, methodDownload)
+	handled, bodyFault := s.faults.applyDownload(w, r)
 	if handled {
 		return
 	}
@@ -85,12 +85,7 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	if dropAfter > 0 && dropAfter < int64(len(body)) {
-		w.Write(body[:dropAfter])
-		http.NewResponseController(w).Flush()
-		abortConnection()
-	}
-	w.Write(body)
+	bodyFault.write(w, r, body)
 }
 
 // writeDownloadError sends a base-URL failure. Like Google's image server,

@@ -30,6 +30,11 @@ type faultSpec struct {
 	// that many request-body bytes, or for downloads after writing that
 	// many response-body bytes.
 	DropAfterBytes int64 `json:"dropAfterBytes,omitempty"`
+	// BytesPerSecond sends the response body of a download at this rate,
+	// in flushed chunks with waits between them, so that a client is still
+	// reading the body a measurable time after the headers. It is a
+	// pointer so that an explicit 0 is rejected and not taken as unset.
+	BytesPerSecond *int64 `json:"bytesPerSecond,omitempty"`
 	// Count applies the fault to the next Count matching requests, or for
 	// ItemStatus to the next Count created items. Zero means until cleared.
 	Count int `json:"count,omitempty"`
@@ -109,6 +114,9 @@ func (f *faultSet) add(spec faultSpec) (string, error) {
 	if spec.Count < 0 || spec.DropAfterBytes < 0 || spec.After < 0 {
 		return "", fmt.Errorf("count %d, after %d and dropAfterBytes %d must not be negative", spec.Count, spec.After, spec.DropAfterBytes)
 	}
+	if err := checkBytesPerSecond(spec); err != nil {
+		return "", err
+	}
 	if spec.ItemStatus != nil && spec.Method != "mediaItems.batchCreate" {
 		return "", fmt.Errorf("itemStatus needs method mediaItems.batchCreate, not %q", spec.Method)
 	}
@@ -127,6 +135,26 @@ func (f *faultSet) add(spec faultSpec) (string, error) {
 	a.spec.ID = fmt.Sprintf("fault-%d", f.nextID)
 	f.faults = append(f.faults, a)
 	return a.spec.ID, nil
+}
+
+// checkBytesPerSecond rejects a rate that is not positive, or one set on a
+// method other than "download" or together with a response that replaces
+// the download's body.
+func checkBytesPerSecond(spec faultSpec) error {
+	if spec.BytesPerSecond == nil {
+		return nil
+	}
+	rate := *spec.BytesPerSecond
+	if rate <= 0 {
+		return fmt.Errorf("bytesPerSecond %d must be positive", rate)
+	}
+	if spec.Method != methodDownload {
+		return fmt.Errorf("bytesPerSecond %d needs method download, not %q", rate, spec.Method)
+	}
+	if spec.Status != 0 || spec.Preset != "" || spec.Body != "" {
+		return fmt.Errorf("bytesPerSecond %d throttles the download's own body: remove status, preset and body", rate)
+	}
+	return nil
 }
 
 func (f *faultSet) list() []faultSpec {
@@ -194,11 +222,23 @@ func (f *faultSet) takeMatching(method string, itemLevel bool) *activeFault {
 // apply takes a fault for the request and acts on it. It reports whether
 // the fault responded to the request, in which case the caller must not.
 // A dropAfterBytes fault on uploads or downloads is left to their handlers:
-// apply returns the byte count for them to act on.
+// apply returns the byte count for them to act on. Downloads use
+// applyDownload, which also returns the bytesPerSecond rate.
 func (f *faultSet) apply(w http.ResponseWriter, r *http.Request, method string) (handled bool, dropAfter int64) {
+	handled, body := f.applyWithBody(w, r, method)
+	return handled, body.dropAfter
+}
+
+// applyDownload is apply for a base-URL download. The returned bodyFault
+// writes the download's body as the fault directs.
+func (f *faultSet) applyDownload(w http.ResponseWriter, r *http.Request) (handled bool, body bodyFault) {
+	return f.applyWithBody(w, r, methodDownload)
+}
+
+func (f *faultSet) applyWithBody(w http.ResponseWriter, r *http.Request, method string) (handled bool, body bodyFault) {
 	a := f.take(method)
 	if a == nil {
-		return false, 0
+		return false, bodyFault{}
 	}
 	f.log.Info().Str("fault", a.spec.ID).Str("method", method).Msg("Injecting fault")
 	if a.delay > 0 {
@@ -207,13 +247,19 @@ func (f *faultSet) apply(w http.ResponseWriter, r *http.Request, method string) 
 		case <-timer.C:
 		case <-r.Context().Done():
 			timer.Stop()
-			return true, 0
+			return true, bodyFault{}
+		}
+	}
+	if method == methodUploads || method == methodDownload {
+		body := bodyFault{dropAfter: a.spec.DropAfterBytes}
+		if a.spec.BytesPerSecond != nil {
+			body.bytesPerSecond = *a.spec.BytesPerSecond
+		}
+		if body.dropAfter > 0 || body.bytesPerSecond > 0 {
+			return false, body
 		}
 	}
 	if a.spec.DropAfterBytes > 0 {
-		if method == methodUploads || method == methodDownload {
-			return false, a.spec.DropAfterBytes
-		}
 		io.CopyN(io.Discard, r.Body, a.spec.DropAfterBytes)
 		abortConnection()
 	}
@@ -229,14 +275,14 @@ func (f *faultSet) apply(w http.ResponseWriter, r *http.Request, method string) 
 	}
 	if a.spec.Preset != "" {
 		writeAPIError(w, presetError(a.spec.Preset))
-		return true, 0
+		return true, bodyFault{}
 	}
 	if a.spec.Status == 0 {
-		return false, 0
+		return false, bodyFault{}
 	}
 	if a.spec.Body == "" {
 		writeAPIError(w, errorForStatus(a.spec.Status))
-		return true, 0
+		return true, bodyFault{}
 	}
 	if w.Header().Get("Content-Type") == "" {
 		if body := bytes.TrimSpace([]byte(a.spec.Body)); len(body) > 0 && (body[0] == '{' || body[0] == '[') {
@@ -247,7 +293,74 @@ func (f *faultSet) apply(w http.ResponseWriter, r *http.Request, method string) 
 	}
 	w.WriteHeader(a.spec.Status)
 	io.WriteString(w, a.spec.Body)
-	return true, 0
+	return true, bodyFault{}
+}
+
+// bodyFault is what a fault does to the response body of a download: drop
+// the connection after dropAfter bytes, send at most bytesPerSecond bytes
+// a second, or both. Zero fields do nothing.
+type bodyFault struct {
+	dropAfter      int64
+	bytesPerSecond int64
+}
+
+// throttleChunksPerSecond is how many chunks a second a throttled body is
+// split into, so that a client reads it in many small pieces.
+const throttleChunksPerSecond = 20
+
+// write sends body to w as the fault directs. A throttled body goes out in
+// chunks, each flushed, and the handler waits in real time after each
+// chunk until the bytes sent so far match the rate. It stops early when
+// the client goes away.
+func (b bodyFault) write(w http.ResponseWriter, r *http.Request, body []byte) {
+	drop := b.dropAfter > 0 && b.dropAfter < int64(len(body))
+	if drop {
+		body = body[:b.dropAfter]
+	}
+	if b.bytesPerSecond > 0 {
+		if !writeThrottled(w, r, body, b.bytesPerSecond) {
+			return
+		}
+	} else {
+		w.Write(body)
+	}
+	if drop {
+		http.NewResponseController(w).Flush()
+		abortConnection()
+	}
+}
+
+// writeThrottled writes body at rate bytes a second. It returns false when
+// a write failed or the request's context ended before the last byte.
+func writeThrottled(w http.ResponseWriter, r *http.Request, body []byte, rate int64) bool {
+	rc := http.NewResponseController(w)
+	chunk := max(1, rate/throttleChunksPerSecond)
+	start := time.Now()
+	var sent int64
+	for sent < int64(len(body)) {
+		n := min(chunk, int64(len(body))-sent)
+		if _, err := w.Write(body[sent : sent+n]); err != nil {
+			return false
+		}
+		if err := rc.Flush(); err != nil {
+			return false
+		}
+		sent += n
+		if sent == int64(len(body)) {
+			break
+		}
+		// The wait paces the total against the start, so that the time
+		// spent writing does not slow the rate down.
+		due := start.Add(time.Duration(float64(sent) / float64(rate) * float64(time.Second)))
+		timer := time.NewTimer(time.Until(due))
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			timer.Stop()
+			return false
+		}
+	}
+	return true
 }
 
 // abortConnection ends the handler and makes net/http close the connection
