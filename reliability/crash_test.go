@@ -57,6 +57,9 @@ type crashKind struct {
 	// install: two in a new album Remote/NNN, one in the album of the
 	// previous trial's directory, and one outside every album.
 	remote bool
+	// large makes each trial add one large photo, of about
+	// largePhotoSize bytes, to the trial's new remote album.
+	large bool
 	// samples makes the sample media of testdata/media join the first
 	// trial.
 	samples bool
@@ -342,6 +345,11 @@ type crashStats struct {
 	// albumWaits counts the interrupted album creations that
 	// ageAlbumCreations moved past the engine's wait.
 	albumWaits int
+	// largeSize is the size of the trial's large photo after its
+	// download, or 0 when the trial adds none. partialLarge counts the
+	// kills after which a temporary file held part of it.
+	largeSize    int64
+	partialLarge int
 }
 
 func newCrashStats() *crashStats {
@@ -352,11 +360,12 @@ func (s *crashStats) String() string {
 	return fmt.Sprintf("%d trials, %d runs killed before they ended; pending uploads at the kill: "+
 		"%d sending, %d uploaded, %d creating; journaled downloads at the kill: %d, temporary files: %d; "+
 		"resumable sessions without a token at the kill: %d, %d partly and %d completely sent, "+
-		"%d bytes confirmed; bytes sent by the restarts: %d; interrupted album creations aged: %d",
+		"%d bytes confirmed; bytes sent by the restarts: %d; interrupted album creations aged: %d; "+
+		"partial temporary files of the large photo: %d",
 		s.trials, s.killed,
 		s.stages[state.StageSending], s.stages[state.StageUploaded], s.stages[state.StageCreating],
 		s.downloads, s.temporary, s.sessions, s.partial, s.complete, s.confirmed, s.restartBytes,
-		s.albumWaits)
+		s.albumWaits, s.partialLarge)
 }
 
 // killAndRestart runs one trial: it starts a process, kills it after
@@ -380,6 +389,9 @@ func (e *env) killAndRestart(trial int, delay time.Duration, start func() *exec.
 	// albums is covered by TestCrashAlbumCreateInFlight instead.
 	e.waitRequestsDone()
 	stats.temporary += e.temporaryFiles()
+	if stats.largeSize > 0 {
+		stats.partialLarge += e.partialLargeFiles(stats.largeSize)
+	}
 	sentAtKill := e.emu.Requests().UploadBytes
 	if sent := sentAtKill - sentBefore; sent > before.unsentBytes {
 		t.Errorf("trial %d: the killed run sent %d upload bytes, but the store could account for all but %d bytes "+
@@ -435,6 +447,11 @@ func runCrashTrials(t *testing.T, e *env, k crashKind, start func() *exec.Cmd, f
 		if k.remote {
 			e.emu.ClearFaults()
 			added = e.addRemoteTrial(k, trial, tag)
+			if k.large {
+				large, size := e.addRemoteLarge(fmt.Sprintf("Remote/%03d", trial), tag, rng)
+				added = append(added, large)
+				stats.largeSize = size
+			}
 			e.setFaults(k.delays)
 		}
 		want := localSet(e.supported())

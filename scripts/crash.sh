@@ -3,8 +3,9 @@
 # kind is killed with SIGKILL at TRIALS seeded random moments, restarted,
 # and checked: the one-shot sync and the daemon over an upload-only, a
 # download-only and a two-way folder, and the one-shot sync inside
-# resumable upload sessions. The figures in docs/RELIABILITY.md come from
-# this script.
+# resumable upload sessions. TestCrashLargeDownloadSync kills the one-shot
+# sync inside the throttled body of a large download. The figures in
+# docs/RELIABILITY.md come from this script.
 #
 # Usage: scripts/crash.sh [TRIALS [SEED [PATTERN]]]
 #   (defaults: 200 trials, seed 1, every crash test)
@@ -23,7 +24,7 @@ if [ "${LONG:-0}" = 1 ]; then
 fi
 
 cd "$(dirname "$0")/.."
-# The seven crash tests take about 15 seconds per trial together on a
+# The eight crash tests take about 18 seconds per trial together on a
 # shared 2-core machine (an estimate from the runs in docs/RELIABILITY.md);
 # the timeout leaves room for a loaded machine.
 go test -count=1 -timeout "$((trials * 40 + 600))s" -v \
