@@ -34,8 +34,8 @@
 // folder ID, path or directory contains. Every value starts with a format
 // byte. File records (format 2) and media items (format 2) use the compact
 // binary encodings described at encodeFile and encodeMediaItem in
-// codec.go, with the SHA-256 as 32 raw bytes; the other records are JSON of
-// the exported structs (format 1). The older formats of files and media
+// codec.go, with the SHA-256 as 32 raw bytes. The other records are JSON
+// of the exported structs (format 1). The older formats of files and media
 // items, format 1 with the SHA-256 in hex and JSON media items, are still
 // read, and a record takes the new format when it is next written.
 //

@@ -104,9 +104,8 @@ func TestSyncAlbumCapCountsUnrecordedItems(t *testing.T) {
 }
 
 // A record commit adds its items to the album's stored count and takes
-// them out of the uncounted ones in one step, so the lane never counts
-// them twice and never moves to an overflow album while the album still
-// has room.
+// them out of the uncounted ones in one step. So the lane never counts them
+// twice, and never moves to an overflow album while the album has room.
 func TestRecordCommitCountsItemsOnce(t *testing.T) {
 	h := newHarness(t)
 	root := t.TempDir()

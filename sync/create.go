@@ -27,11 +27,11 @@ const laneQueue = 2 * MaxBatch
 // The lane records created items in the background, in groups: when
 // recordGroup items wait to be recorded, when the oldest has waited
 // recordWait, and at the end. Larger transactions write fewer pages per
-// item, because the items' keys are spread over the store's indexes, but
-// they hold more pages in memory: a group reads pages all over the state
-// file, and their dirty copies, and Linux maps 64 KiB of the file around
-// each page read. 200 items kept the first sync of 100,000 files under
-// 200 MB. A kill before the record costs one batchCreate per MaxBatch
+// item, because the items' keys are spread over the store's indexes. But
+// they hold more pages in memory. A group reads pages all over the state
+// file and keeps dirty copies of them, and Linux maps 64 KiB of the file
+// around each page read. Groups of 200 items kept the first sync of
+// 100,000 files under 200 MB. A kill before the record costs one batchCreate per MaxBatch
 // items on the next pass, from the journaled tokens. maxRecording bounds
 // the group commits in flight.
 const (

@@ -1,9 +1,10 @@
 // Package testenv sets up the tests that run the real photosync binary
-// against an emulator on 127.0.0.1: it builds the binary, starts the
-// emulator, writes credentials and a config, runs commands in an isolated
-// environment, reads the emulator's inspection API and checks that a local
-// tree is in the library exactly once. Only tests import it, and every
-// helper fails the test through the testing.TB it is given.
+// against an emulator on 127.0.0.1. It builds the binary, starts the
+// emulator, writes credentials and a config, and runs commands in an
+// isolated environment. It also reads the emulator's inspection API and
+// checks that a local tree is in the library exactly once. Only tests
+// import it, and every helper fails the test through the testing.TB it is
+// given.
 package testenv
 
 import (

@@ -118,8 +118,8 @@ func WriteConfig(tb testing.TB, name string, c Config) string {
 }
 
 // CopyTree copies the directories and files under src to dst with the
-// modification time mtime, such as an hour ago so that a sync sees every
-// file as settled.
+// modification time mtime. A time an hour ago makes a sync take every file
+// as settled.
 func CopyTree(tb testing.TB, src, dst string, mtime time.Time) {
 	tb.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {

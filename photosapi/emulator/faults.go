@@ -296,9 +296,9 @@ func (f *faultSet) applyWithBody(w http.ResponseWriter, r *http.Request, method 
 	return true, bodyFault{}
 }
 
-// bodyFault is what a fault does to the response body of a download: drop
-// the connection after dropAfter bytes, send at most bytesPerSecond bytes
-// a second, or both. Zero fields do nothing.
+// bodyFault is the effect of a fault on the response body of a download.
+// It drops the connection after dropAfter bytes, sends at most
+// bytesPerSecond bytes a second, or both. Zero fields do nothing.
 type bodyFault struct {
 	dropAfter      int64
 	bytesPerSecond int64
