@@ -1,14 +1,12 @@
 package bench
 
 import (
-	"bufio"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/photosync/photosync/config"
+	"github.com/photosync/photosync/internal/testenv"
 )
 
 // TestResyncReleasesStateFile checks that a re-run does not leave the
@@ -54,48 +52,11 @@ func checkStateFileReleased(t *testing.T, eng *engine, when string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resident := residentKiB(t, eng.store.Path())
+	resident := testenv.ResidentKiB(t, eng.store.Path())
 	size := info.Size() / 1024
 	t.Logf("after %s, %d KiB of the %d KiB state file are resident", when, resident, size)
 	if resident > size/8 {
 		t.Errorf("after %s, %d KiB of the %d KiB state file are resident, want at most an eighth",
 			when, resident, size)
 	}
-}
-
-// residentKiB returns the resident KiB of the process's maps of the file
-// at path, from /proc/self/smaps.
-func residentKiB(t *testing.T, path string) int64 {
-	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		t.Skipf("no /proc/self/smaps: %v", err)
-	}
-	defer f.Close()
-	var total int64
-	inFile := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			continue
-		}
-		// A map's header line starts with its address range, such as
-		// "7f12a000-7f12c000", and ends with the mapped file.
-		if !strings.HasSuffix(fields[0], ":") && strings.Contains(fields[0], "-") {
-			inFile = fields[len(fields)-1] == path
-			continue
-		}
-		if inFile && fields[0] == "Rss:" && len(fields) >= 2 {
-			kib, err := strconv.ParseInt(fields[1], 10, 64)
-			if err != nil {
-				t.Fatalf("smaps line %q: %v", sc.Text(), err)
-			}
-			total += kib
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return total
 }

@@ -1,51 +1,12 @@
 package state_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/state"
 )
-
-// mappedKiB returns the resident KiB of the process's maps of the file at
-// path, from /proc/self/smaps.
-func mappedKiB(t *testing.T, path string) int {
-	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		t.Skipf("no /proc/self/smaps: %v", err)
-	}
-	defer f.Close()
-	total, inFile := 0, false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			continue
-		}
-		// A map's header line starts with its address range, such as
-		// "7f12a000-7f12c000", and ends with the mapped file.
-		if !strings.HasSuffix(fields[0], ":") && strings.Contains(fields[0], "-") {
-			inFile = fields[len(fields)-1] == path
-			continue
-		}
-		if inFile && fields[0] == "Rss:" && len(fields) >= 2 {
-			kib, err := strconv.Atoi(fields[1])
-			if err != nil {
-				t.Fatalf("smaps line %q: %v", sc.Text(), err)
-			}
-			total += kib
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return total
-}
 
 func TestReleaseMappedPages(t *testing.T) {
 	s, path := openStore(t)
@@ -82,14 +43,14 @@ func TestReleaseMappedPages(t *testing.T) {
 	if got := countFiles(); got != n {
 		t.Fatalf("read %d files, want %d", got, n)
 	}
-	before := mappedKiB(t, path)
+	before := testenv.ResidentKiB(t, path)
 	if before == 0 {
 		t.Fatalf("no page of %s is resident after reading every record", path)
 	}
 	if err := s.ReleaseMappedPages(); err != nil {
 		t.Fatalf("ReleaseMappedPages: %v", err)
 	}
-	if after := mappedKiB(t, path); after != 0 {
+	if after := testenv.ResidentKiB(t, path); after != 0 {
 		t.Errorf("%d KiB of %s still resident after ReleaseMappedPages, %d KiB before", after, path, before)
 	}
 	// The records read the same after the release.
