@@ -49,7 +49,7 @@ func (c *checker) missingItems(ctx context.Context) ([]string, error) {
 }
 
 // getItemsAttempts is how often absentItems sends one batch when the server
-// answers with a transient per-item status, which the client does not
+// responds with a transient per-item status, which the client does not
 // retry itself.
 const getItemsAttempts = 3
 
