@@ -22,10 +22,8 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/photosync/photosync/internal/media"
 	"github.com/photosync/photosync/internal/testenv"
 	"github.com/photosync/photosync/photosapi"
-	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/photosapi/emulator"
 )
 
@@ -126,42 +124,19 @@ func (d *downloadEnv) addRemoteItems(album string, n int, tag string) {
 		albumID = a.ID
 	}
 
-	req := api.BatchCreateMediaItemsRequest{AlbumID: albumID}
+	batch := remoteBatch{t: d.t, client: c, albumID: albumID}
 	dir := album
 	if dir == "" {
 		dir = "."
 	}
 	for i := range n {
 		data := distinctJPEG(d.t, fmt.Sprintf("%s download-fault photo %d", tag, i))
-		name := fmt.Sprintf("%s-%d.jpg", tag, i)
-		token, err := c.UploadRaw(ctx, bytes.NewReader(data), int64(len(data)), name, "image/jpeg")
-		if err != nil {
-			d.t.Fatalf("upload remote photo %s: %v", name, err)
-		}
-		req.NewMediaItems = append(req.NewMediaItems, api.NewMediaItem{
-			SimpleMediaItem: &api.SimpleMediaItem{UploadToken: token, FileName: name}})
-		// A download carries the bytes without the location, which this
-		// JPEG does not have; strip it all the same, as the server does.
-		stripped, err := media.StripLocation(data, media.Detect(data))
-		if err != nil {
-			d.t.Fatal(err)
-		}
-		remoteSum, localSum := sha256.Sum256(data), sha256.Sum256(stripped)
-		remote, local := hex.EncodeToString(remoteSum[:]), hex.EncodeToString(localSum[:])
+		remote, local := batch.upload(data, fmt.Sprintf("%s-%d.jpg", tag, i))
 		d.localSHA[remote] = local
 		d.remoteSHA[local] = remote
 		d.want[local+" "+dir]++
 	}
-
-	results, err := c.BatchCreate(ctx, req)
-	if err != nil {
-		d.t.Fatalf("create remote photos in %q: %v", album, err)
-	}
-	for _, r := range results {
-		if r.Status != nil && r.Status.Code != 0 {
-			d.t.Fatalf("create remote photo in %q: %+v", album, *r.Status)
-		}
-	}
+	batch.create(album)
 }
 
 // checkTree walks every file of the folder outside its .photosync

@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -99,36 +100,61 @@ func (e *env) addRemote(album string, n int, tag string) []remoteAddition {
 			albumID = a.ID
 		}
 	}
-	req := api.BatchCreateMediaItemsRequest{AlbumID: albumID}
+	batch := remoteBatch{t: e.t, client: c, albumID: albumID}
 	var out []remoteAddition
 	for i := range n {
 		data := append(bytes.Clone(plainJPEG), fmt.Sprintf("%s remote photo %d", tag, i)...)
-		name := fmt.Sprintf("%s-%d.jpg", tag, i)
-		token, err := c.UploadRaw(ctx, bytes.NewReader(data), int64(len(data)), name, "image/jpeg")
-		if err != nil {
-			e.t.Fatalf("upload remote photo %s: %v", name, err)
-		}
-		req.NewMediaItems = append(req.NewMediaItems, api.NewMediaItem{
-			SimpleMediaItem: &api.SimpleMediaItem{UploadToken: token, FileName: name}})
-		stripped, err := media.StripLocation(data, media.Detect(data))
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		remote, local := sha256.Sum256(data), sha256.Sum256(stripped)
-		e.localSHA[hex.EncodeToString(remote[:])] = hex.EncodeToString(local[:])
-		e.remoteSHA[hex.EncodeToString(local[:])] = hex.EncodeToString(remote[:])
-		out = append(out, remoteAddition{dir: album, sha: hex.EncodeToString(local[:])})
+		remote, local := batch.upload(data, fmt.Sprintf("%s-%d.jpg", tag, i))
+		e.localSHA[remote] = local
+		e.remoteSHA[local] = remote
+		out = append(out, remoteAddition{dir: album, sha: local})
 	}
-	results, err := c.BatchCreate(ctx, req)
+	batch.create(album)
+	return out
+}
+
+// remoteBatch uploads photos as another client of the same OAuth client id
+// would, and creates them in one batchCreate in the album albumID, or
+// outside albums when it is "".
+type remoteBatch struct {
+	t       testing.TB
+	client  *photosapi.Client
+	albumID string
+	req     api.BatchCreateMediaItemsRequest
+}
+
+// upload sends data as name and returns the SHA-256 of the bytes the server
+// stores and of the bytes a download returns, which lack the location.
+func (b *remoteBatch) upload(data []byte, name string) (remote, local string) {
+	b.t.Helper()
+	token, err := b.client.UploadRaw(b.t.Context(), bytes.NewReader(data), int64(len(data)), name, "image/jpeg")
 	if err != nil {
-		e.t.Fatalf("create remote photos in %q: %v", album, err)
+		b.t.Fatalf("upload remote photo %s: %v", name, err)
+	}
+	b.req.NewMediaItems = append(b.req.NewMediaItems, api.NewMediaItem{
+		SimpleMediaItem: &api.SimpleMediaItem{UploadToken: token, FileName: name}})
+	stripped, err := media.StripLocation(data, media.Detect(data))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	remoteSum, localSum := sha256.Sum256(data), sha256.Sum256(stripped)
+	return hex.EncodeToString(remoteSum[:]), hex.EncodeToString(localSum[:])
+}
+
+// create creates the uploaded photos, titled album in messages, and fails
+// the test on any error.
+func (b *remoteBatch) create(album string) {
+	b.t.Helper()
+	b.req.AlbumID = b.albumID
+	results, err := b.client.BatchCreate(b.t.Context(), b.req)
+	if err != nil {
+		b.t.Fatalf("create remote photos in %q: %v", album, err)
 	}
 	for _, r := range results {
 		if r.Status != nil && r.Status.Code != 0 {
-			e.t.Fatalf("create remote photo in %q: %+v", album, *r.Status)
+			b.t.Fatalf("create remote photo in %q: %+v", album, *r.Status)
 		}
 	}
-	return out
 }
 
 // localSet counts the supported local files by content and directory.
