@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -55,13 +57,16 @@ func BenchmarkFirstSync(b *testing.B) {
 			b.StopTimer()
 			for i := range b.N {
 				if i%2 == 0 {
-					rawTime += rawPass(b, data, workers)
+					rawTime += labeled("raw", func() time.Duration { return rawPass(b, data, workers) })
 				}
-				out := firstSyncPass(b, b, tree, workers)
-				syncTime += out.elapsed
+				var out firstSync
+				syncTime += labeled("sync", func() time.Duration {
+					out = firstSyncPass(b, b, tree, workers)
+					return out.elapsed
+				})
 				requestTotal += out.requests.Total
 				if i%2 == 1 {
-					rawTime += rawPass(b, data, workers)
+					rawTime += labeled("raw", func() time.Duration { return rawPass(b, data, workers) })
 				}
 			}
 			synced := float64(b.N * files)
@@ -71,6 +76,19 @@ func BenchmarkFirstSync(b *testing.B) {
 			b.ReportMetric(float64(requestTotal)/synced, "requests/file")
 		})
 	}
+}
+
+// labeled runs pass with the pprof label pass=name. Goroutines inherit
+// labels from the goroutine that starts them, and each pass starts its own
+// emulator, so a CPU profile (-cpuprofile) splits the emulator's work by
+// pass as well: go tool pprof -tags shows the CPU time of each, and
+// -tagfocus pass=sync shows where the sync's time goes.
+func labeled(name string, pass func() time.Duration) time.Duration {
+	var elapsed time.Duration
+	pprof.Do(context.Background(), pprof.Labels("pass", name), func(context.Context) {
+		elapsed = pass()
+	})
+	return elapsed
 }
 
 // BenchmarkResync syncs a tree of tiny photos once, then measures passes
