@@ -2,6 +2,8 @@ package state
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -61,13 +63,7 @@ func (c *checker) run() {
 	c.checkFiles()
 	c.checkMediaItems()
 	c.checkAlbums()
-	c.checkJSONKeys(bucketUploads, func(k, v []byte) (string, error) {
-		var u Upload
-		if err := decodeJSON(v, &u); err != nil {
-			return "", err
-		}
-		return u.SHA256, u.validate()
-	})
+	c.checkUploads()
 	c.checkJSONKeys(bucketTombstones, func(k, v []byte) (string, error) {
 		var t Tombstone
 		err := decodeJSON(v, &t)
@@ -220,6 +216,62 @@ func (c *checker) checkMediaItems() {
 		}
 		if err := decodeJSON(v, &m); err == nil && m.SHA256 != sha {
 			c.add(bucketMediaHash, k, "index entry for media item %s has SHA-256 %s but the item has %q", id, sha, m.SHA256)
+		}
+		return nil
+	})
+}
+
+// checkUploads checks the pending uploads and their hash index. It
+// reports the binary keys of both buckets in hex.
+func (c *checker) checkUploads() {
+	records := c.tx.Bucket(bucketUploads)
+	index := c.tx.Bucket(bucketUploadHash)
+	if records == nil || index == nil {
+		return
+	}
+	next := records.Sequence()
+	records.ForEach(func(k, v []byte) error {
+		hexKey := []byte(hex.EncodeToString(k))
+		if v == nil {
+			c.add(bucketUploads, hexKey, "unexpected nested bucket")
+			return nil
+		}
+		if len(k) != uploadSeqLen {
+			c.add(bucketUploads, hexKey, "key has %d bytes, want a %d-byte sequence number", len(k), uploadSeqLen)
+			return nil
+		}
+		// NextSequence would give a later upload this key.
+		if seq := binary.BigEndian.Uint64(k); seq > next {
+			c.add(bucketUploads, hexKey, "sequence number %d is beyond the bucket's sequence %d", seq, next)
+		}
+		u, err := decodeUpload(v)
+		if err == nil {
+			err = u.validate()
+		}
+		if err != nil {
+			c.add(bucketUploads, hexKey, "invalid record: %v", err)
+			return nil
+		}
+		if !bytes.Equal(index.Get(uploadHashKey(u.SHA256)), k) {
+			c.add(bucketUploadHash, hexKey, "upload with SHA-256 %s is missing from the index", u.SHA256)
+		}
+		return nil
+	})
+
+	index.ForEach(func(k, key []byte) error {
+		hexKey := []byte(hex.EncodeToString(k))
+		if len(k) != sha256HexLen/2 || len(key) != uploadSeqLen {
+			c.add(bucketUploadHash, hexKey, "malformed index entry")
+			return nil
+		}
+		sha := string(hexKey)
+		v := records.Get(key)
+		if v == nil {
+			c.add(bucketUploadHash, hexKey, "index entry for %s points at missing upload %x", sha, key)
+			return nil
+		}
+		if u, err := decodeUpload(v); err == nil && u.SHA256 != sha {
+			c.add(bucketUploadHash, hexKey, "index entry for %s points at upload %x, which has SHA-256 %q", sha, key, u.SHA256)
 		}
 		return nil
 	})

@@ -41,6 +41,12 @@ func fillForCheck(t *testing.T, path string) {
 	}
 }
 
+// plantUpload stores value as a pending upload of sha under the next
+// sequence number, with its index entry, bypassing the store's checks.
+func plantUpload(tx *bolt.Tx, sha string, value []byte) error {
+	return putNewUpload(tx.Bucket(bucketUploads), tx.Bucket(bucketUploadHash), sha, value)
+}
+
 func TestCheckFindsPlantedProblems(t *testing.T) {
 	shaA := strings.Repeat("a", 64)
 	tests := []struct {
@@ -87,13 +93,34 @@ func TestCheckFindsPlantedProblems(t *testing.T) {
 			return tx.Bucket(bucketAlbumDir).Put(albumDirKey(checkRoot, "trips", 1), []byte("A1"))
 		}, "albums_by_dir", "which mirrors directory"},
 		{"undecodable upload", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketUploads).Put([]byte(strings.Repeat("d", 64)), []byte{1, '{'})
+			return plantUpload(tx, strings.Repeat("d", 64), []byte{formatUploadV2, 0})
 		}, "uploads", "invalid record"},
 		{"invalid upload", func(tx *bolt.Tx) error {
 			sha := strings.Repeat("e", 64)
-			v, _ := encodeJSON(Upload{SHA256: sha, Stage: 7})
-			return tx.Bucket(bucketUploads).Put([]byte(sha), v)
+			return plantUpload(tx, sha, encodeUpload(Upload{SHA256: sha, Stage: 7}))
 		}, "uploads", "invalid stage"},
+		{"upload missing from index", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketUploadHash).Delete(uploadHashKey(strings.Repeat("c", 64)))
+		}, "uploads_by_hash", "missing from the index"},
+		{"upload index entry without upload", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketUploadHash).Put(uploadHashKey(strings.Repeat("f", 64)), uploadSeqKey(99))
+		}, "uploads_by_hash", "points at missing upload 0000000000000063"},
+		{"upload index entry with other hash", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketUploadHash).Put(uploadHashKey(strings.Repeat("f", 64)), uploadSeqKey(1))
+		}, "uploads_by_hash", "which has SHA-256 \"cccc"},
+		{"malformed upload index entry", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketUploadHash).Put([]byte("short"), uploadSeqKey(1))
+		}, "uploads_by_hash", "malformed index entry"},
+		{"upload key beyond sequence", func(tx *bolt.Tx) error {
+			sha := strings.Repeat("9", 64)
+			if err := tx.Bucket(bucketUploads).Put(uploadSeqKey(1000), encodeUpload(Upload{SHA256: sha})); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketUploadHash).Put(uploadHashKey(sha), uploadSeqKey(1000))
+		}, "uploads", "sequence number 1000 is beyond the bucket's sequence 1"},
+		{"upload key not a sequence number", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketUploads).Put([]byte("abc"), encodeUpload(Upload{SHA256: strings.Repeat("9", 64)}))
+		}, "uploads", "key has 3 bytes"},
 		{"bad request day", func(tx *bolt.Tx) error {
 			v, _ := encodeJSON(map[string]int{"upload": 1})
 			return tx.Bucket(bucketRequests).Put([]byte("yesterday"), v)

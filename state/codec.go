@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
 // Every record value starts with a format byte so that a migration can tell
 // old encodings from new ones. File records and media items, the bulk of a
-// store, use compact binary forms. The other records are JSON.
+// store, and pending uploads, which a first sync writes once per file, use
+// compact binary forms. The other records are JSON.
 const (
 	// formatFileV1 stores the SHA-256 of a file as 64 hex digits. Schema
 	// versions 1 and 2 wrote it, and a record keeps it until it is next
@@ -23,6 +25,10 @@ const (
 	// formatMediaV2 is the binary form of a media item. Schema versions 1
 	// and 2 stored media items as JSON (formatJSONV1), which is still read.
 	formatMediaV2 = 2
+	// formatUploadV2 is the binary form of a pending upload. Schema
+	// versions 1 to 3 stored uploads as JSON (formatJSONV1), which is still
+	// read.
+	formatUploadV2 = 2
 )
 
 var errTruncated = errors.New("record is truncated")
@@ -350,6 +356,75 @@ func decodeMediaItem(v []byte) (MediaItem, error) {
 		return MediaItem{}, fmt.Errorf("media item record has %d trailing bytes", len(r.b))
 	}
 	return m, nil
+}
+
+// encodeUpload returns the value stored for u, in format formatUploadV2:
+//
+//	format byte, stage byte,
+//	size (varint), attempts (uvarint),
+//	session started and token created (each varint seconds, uvarint
+//	nanoseconds),
+//	SHA256 as appendSHA256 writes it,
+//	then Folder, Path, FileName, MimeType, SessionURL, Token, AlbumID and
+//	LastError, each a uvarint length followed by the bytes.
+func encodeUpload(u Upload) []byte {
+	n := 2 + 6*binary.MaxVarintLen64 + 8*binary.MaxVarintLen16 + len(u.SHA256) +
+		len(u.Folder) + len(u.Path) + len(u.FileName) + len(u.MimeType) +
+		len(u.SessionURL) + len(u.Token) + len(u.AlbumID) + len(u.LastError)
+	b := make([]byte, 0, n)
+	b = append(b, formatUploadV2, byte(u.Stage))
+	b = binary.AppendVarint(b, u.Size)
+	b = binary.AppendUvarint(b, uint64(u.Attempts))
+	b = appendTime(b, u.SessionStarted)
+	b = appendTime(b, u.TokenCreated)
+	b = appendSHA256(b, u.SHA256)
+	for _, s := range [...]string{u.Folder, u.Path, u.FileName, u.MimeType,
+		u.SessionURL, u.Token, u.AlbumID, u.LastError} {
+		b = appendString(b, s)
+	}
+	return b
+}
+
+// decodeUpload decodes a pending upload in either of its formats: the
+// binary formatUploadV2 or the JSON of schema versions 1 to 3.
+func decodeUpload(v []byte) (Upload, error) {
+	if len(v) == 0 {
+		return Upload{}, errTruncated
+	}
+	switch v[0] {
+	case formatJSONV1:
+		var u Upload
+		err := json.Unmarshal(v[1:], &u)
+		return u, err
+	case formatUploadV2:
+	default:
+		return Upload{}, fmt.Errorf("unknown upload format %d", v[0])
+	}
+	if len(v) < 2 {
+		return Upload{}, errTruncated
+	}
+	u := Upload{Stage: UploadStage(v[1])}
+	r := reader{b: v[2:]}
+	u.Size = r.varint()
+	attempts := r.uvarint()
+	if r.err == nil && attempts > math.MaxInt {
+		r.err = fmt.Errorf("attempt count %d out of range", attempts)
+	}
+	u.Attempts = int(attempts)
+	u.SessionStarted = r.time()
+	u.TokenCreated = r.time()
+	u.SHA256 = r.sha256()
+	for _, s := range [...]*string{&u.Folder, &u.Path, &u.FileName, &u.MimeType,
+		&u.SessionURL, &u.Token, &u.AlbumID, &u.LastError} {
+		*s = string(r.bytes())
+	}
+	if r.err != nil {
+		return Upload{}, r.err
+	}
+	if len(r.b) != 0 {
+		return Upload{}, fmt.Errorf("upload record has %d trailing bytes", len(r.b))
+	}
+	return u, nil
 }
 
 // encodeJSON returns the format byte followed by the JSON form of v.

@@ -264,3 +264,93 @@ func TestFileDecoderSharesAlbumIDs(t *testing.T) {
 		t.Errorf("media item IDs = %q, %q; want m1, m2", first.MediaItemID, second.MediaItemID)
 	}
 }
+
+func FuzzDecodeUpload(f *testing.F) {
+	f.Add([]byte(nil))
+	f.Add([]byte{formatUploadV2, 0})
+	f.Add([]byte{formatUploadV2, 1, 2, 1, 0, 0, 0, 0, shaEmpty, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(append([]byte{formatJSONV1}, `{"SHA256":"ab","Token":"t","Attempts":2}`...))
+	f.Add(encodeUpload(Upload{SHA256: strings.Repeat("ab", 32), Folder: "/f", Path: "a/b.jpg", Token: "CAIS"}))
+	f.Fuzz(func(t *testing.T, value []byte) {
+		got, err := decodeUpload(value)
+		if err != nil {
+			return
+		}
+		again, err := decodeUpload(encodeUpload(got))
+		if err != nil {
+			t.Fatalf("re-encoded upload does not decode: %v", err)
+		}
+		if diff := cmp.Diff(got, again); diff != "" {
+			t.Fatalf("round trip changed the upload (-first +second):\n%s", diff)
+		}
+	})
+}
+
+func FuzzUploadRoundTrip(f *testing.F) {
+	f.Add(strings.Repeat("0f", 32), "/photos", "a/v.mp4", "v.mp4", "video/mp4", "http://127.0.0.1:9/u?id=1",
+		"CAIS", "A1", "reset", int64(1<<30), 3, int64(1700000000), int64(5), uint8(1))
+	f.Add("", "", "", "", "", "", "", "", "", int64(-1), 0, int64(-62135596800), int64(0), uint8(0))
+	f.Add("not hex", "x", "y", "z", "", "", "", "", "", int64(0), 1<<40, int64(0), int64(999999999), uint8(2))
+	f.Fuzz(func(t *testing.T, sha, folder, path, name, mime, session, token, album, lastErr string,
+		size int64, attempts int, sec, nsec int64, stage uint8) {
+		if nsec < 0 || nsec >= 1e9 || attempts < 0 {
+			t.Skip()
+		}
+		want := Upload{SHA256: sha, Folder: folder, Path: path, FileName: name, MimeType: mime, Size: size,
+			SessionURL: session, SessionStarted: time.Unix(sec, nsec).UTC(), Token: token,
+			TokenCreated: time.Unix(sec/3, nsec).UTC(), AlbumID: album, Stage: UploadStage(stage),
+			Attempts: attempts, LastError: lastErr}
+		got, err := decodeUpload(encodeUpload(want))
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("round trip (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestDecodeUploadErrors(t *testing.T) {
+	valid := encodeUpload(Upload{SHA256: strings.Repeat("ab", 32), Token: "t"})
+	tests := []struct {
+		name  string
+		value []byte
+		want  string
+	}{
+		{"empty", nil, "truncated"},
+		{"unknown format", []byte{9, 0}, "unknown upload format 9"},
+		{"format only", []byte{formatUploadV2}, "truncated"},
+		{"cut short", valid[:len(valid)-1], "truncated"},
+		{"trailing bytes", append(append([]byte(nil), valid...), 0), "1 trailing bytes"},
+		{"attempts out of range", []byte{formatUploadV2, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+			"attempt count 18446744073709551615 out of range"},
+		{"unknown hash encoding", []byte{formatUploadV2, 0, 0, 0, 0, 0, 0, 0, 7}, "unknown SHA-256 encoding 7"},
+		{"invalid JSON", []byte{formatJSONV1, '{'}, "unexpected end of JSON input"},
+	}
+	for _, tc := range tests {
+		_, err := decodeUpload(tc.value)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: decode error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestDecodeUploadJSON(t *testing.T) {
+	want := Upload{SHA256: strings.Repeat("c", 64), Folder: "/photos", Path: "a/v.mp4", FileName: "v.mp4",
+		MimeType: "video/mp4", Size: 7, Token: "tok", TokenCreated: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+		Stage: StageUploaded, Attempts: 2, LastError: "reset"}
+	old, err := encodeJSON(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeUpload(old)
+	if err != nil {
+		t.Fatalf("decode JSON upload: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON upload (-want +got):\n%s", diff)
+	}
+	if n, old := len(encodeUpload(want)), len(old); n >= old/2 {
+		t.Errorf("binary upload has %d bytes, not under half the %d of its JSON", n, old)
+	}
+}

@@ -123,6 +123,31 @@ func writeVersion2(t *testing.T, edit func(tx *bolt.Tx) error) string {
 	})
 }
 
+// writeVersion3 creates a state file in the layout of schema version 3,
+// with the records of writeVersion2 and uploads stored as schema version 3
+// stored them: JSON under their hex SHA-256. It returns the file's path.
+func writeVersion3(t *testing.T, uploads []Upload, edit func(tx *bolt.Tx) error) string {
+	t.Helper()
+	return writeVersion1(t, "3", func(tx *bolt.Tx) error {
+		if err := migrateAddHashIndexes(tx); err != nil {
+			return err
+		}
+		for _, u := range uploads {
+			v, err := encodeJSON(u)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketUploads).Put([]byte(u.SHA256), v); err != nil {
+				return err
+			}
+		}
+		if edit != nil {
+			return edit(tx)
+		}
+		return nil
+	})
+}
+
 // storedRecords returns the values of the file records and media items of
 // a closed state file, keyed by "files/" or "media/" and the key.
 func storedRecords(t *testing.T, path string) map[string][]byte {
@@ -344,6 +369,135 @@ func wantNoCheckProblems(t *testing.T, s *Store) {
 	for _, p := range problems {
 		t.Errorf("Check: %s", p)
 	}
+}
+
+func TestMigrateVersion3(t *testing.T) {
+	started := time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC)
+	uploads := []Upload{
+		{SHA256: strings.Repeat("e", 64), Folder: migrateRoot, Path: "x/v.mp4", FileName: "v.mp4",
+			MimeType: "video/mp4", Size: 1 << 30, SessionURL: "http://127.0.0.1:9/upload?id=1",
+			SessionStarted: started, Stage: StageSending, Attempts: 2, LastError: "connection reset"},
+		{SHA256: strings.Repeat("4", 64), Folder: migrateRoot, Path: "x/d.jpg", FileName: "d.jpg",
+			MimeType: "image/jpeg", Size: 10, Token: "CAIS-token", TokenCreated: started.Add(time.Minute),
+			AlbumID: "A", Stage: StageUploaded, Attempts: 1},
+	}
+	path := writeVersion3(t, uploads, nil)
+	before := storedRecords(t, path)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a version 3 file: %v", err)
+	}
+
+	for _, want := range uploads {
+		got, ok, err := s.GetUpload(want.SHA256)
+		if err != nil || !ok {
+			t.Fatalf("GetUpload(%s) after migration = %v, %v", want.SHA256, ok, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("upload after migration (-want +got):\n%s", diff)
+		}
+	}
+	var order []string
+	err = s.ForEachUpload(func(u Upload) error {
+		order = append(order, u.Path)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("ForEachUpload after migration: %v", err)
+	}
+	if diff := cmp.Diff([]string{"x/d.jpg", "x/v.mp4"}, order); diff != "" {
+		t.Errorf("ForEachUpload order after migration (-want +got):\n%s", diff)
+	}
+	// A new upload takes the sequence number after the migrated ones.
+	added := Upload{SHA256: strings.Repeat("0", 64), Path: "x/new.jpg"}
+	if err := s.PutUpload(added); err != nil {
+		t.Fatalf("PutUpload after migration: %v", err)
+	}
+	wantNoCheckProblems(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if v := storedVersion(t, path); v != SchemaVersion {
+		t.Errorf("stored schema version = %d, want %d", v, SchemaVersion)
+	}
+	if diff := cmp.Diff(before, storedRecords(t, path)); diff != "" {
+		t.Errorf("migration changed file records or media items (-before +after):\n%s", diff)
+	}
+	wantStoredUploads(t, path, map[uint64]string{1: uploads[1].SHA256, 2: uploads[0].SHA256, 3: added.SHA256})
+}
+
+// wantStoredUploads checks that a closed state file holds, in the binary
+// format, exactly the pending uploads of want, by sequence number, and
+// index entries for them.
+func wantStoredUploads(t *testing.T, path string, want map[uint64]string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := map[uint64]string{}
+	err = db.View(func(tx *bolt.Tx) error {
+		index := tx.Bucket(bucketUploadHash)
+		return tx.Bucket(bucketUploads).ForEach(func(k, v []byte) error {
+			if len(k) != uploadSeqLen {
+				t.Errorf("uploads key %x is not a sequence number", k)
+				return nil
+			}
+			if v[0] != formatUploadV2 {
+				t.Errorf("upload %x has format %d, want %d", k, v[0], formatUploadV2)
+			}
+			u, err := decodeUpload(v)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(index.Get(uploadHashKey(u.SHA256)), k) {
+				t.Errorf("index entry of upload %x of %s does not point at it", k, u.SHA256)
+			}
+			got[binary.BigEndian.Uint64(k)] = u.SHA256
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stored uploads by sequence number (-want +got):\n%s", diff)
+	}
+}
+
+func TestMigrateVersion3Failure(t *testing.T) {
+	path := writeVersion3(t, []Upload{{SHA256: strings.Repeat("e", 64)}}, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketUploads).Put([]byte(strings.Repeat("f", 64)), []byte{formatJSONV1, '{'})
+	})
+	_, err := Open(path, Options{})
+	if err == nil {
+		t.Fatal("Open migrated a file with an undecodable upload")
+	}
+	for _, want := range []string{"migrate schema version 3 to", "key pending uploads by sequence number",
+		strings.Repeat("f", 64)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	if v := storedVersion(t, path); v != 3 {
+		t.Errorf("stored schema version = %d after a failed migration, want 3", v)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketUploadHash) != nil {
+			t.Error("a failed migration left the uploads_by_hash bucket behind")
+		}
+		if v := tx.Bucket(bucketUploads).Get([]byte(strings.Repeat("e", 64))); v == nil || v[0] != formatJSONV1 {
+			t.Error("a failed migration changed the stored uploads")
+		}
+		return nil
+	})
 }
 
 func TestOpenNewerSchema(t *testing.T) {

@@ -264,55 +264,6 @@ func (tx *Tx) AlbumForDir(folder, dir string, overflow int) (Album, bool, error)
 	return a, true, nil
 }
 
-// GetUpload returns the pending upload of the content with the given
-// SHA-256 and reports whether one exists.
-func (tx *Tx) GetUpload(sha256 string) (Upload, bool, error) {
-	if err := validateSHA256(sha256, false); err != nil {
-		return Upload{}, false, fmt.Errorf("get upload: %w", err)
-	}
-	var u Upload
-	ok, err := tx.getJSON(bucketUploads, []byte(sha256), &u)
-	if err != nil {
-		return Upload{}, false, fmt.Errorf("get upload %s: %w", sha256, err)
-	}
-	return u, ok, nil
-}
-
-// PutUpload creates or replaces the pending upload of u.SHA256.
-func (tx *Tx) PutUpload(u Upload) error {
-	if err := tx.writable("put upload"); err != nil {
-		return err
-	}
-	if err := u.validate(); err != nil {
-		return fmt.Errorf("put upload: %w", err)
-	}
-	if err := tx.putJSON(bucketUploads, []byte(u.SHA256), u); err != nil {
-		return fmt.Errorf("put upload %s: %w", u.SHA256, err)
-	}
-	return nil
-}
-
-// DeleteUpload removes a pending upload. Deleting an unknown one is not an
-// error.
-func (tx *Tx) DeleteUpload(sha256 string) error {
-	if err := tx.writable("delete upload"); err != nil {
-		return err
-	}
-	if err := validateSHA256(sha256, false); err != nil {
-		return fmt.Errorf("delete upload: %w", err)
-	}
-	if err := tx.delete(bucketUploads, []byte(sha256)); err != nil {
-		return fmt.Errorf("delete upload %s: %w", sha256, err)
-	}
-	return nil
-}
-
-// ForEachUpload calls fn for each pending upload in hash order. It stops at
-// and returns the first error from fn.
-func (tx *Tx) ForEachUpload(fn func(Upload) error) error {
-	return forEachJSON(tx, bucketUploads, fn)
-}
-
 // PutTombstone creates or replaces the tombstone of t.MediaItemID.
 func (tx *Tx) PutTombstone(t Tombstone) error {
 	if err := tx.writable("put tombstone"); err != nil {
