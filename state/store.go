@@ -355,6 +355,22 @@ func (s *Store) quickCheck() error {
 // Path returns the path of the state file.
 func (s *Store) Path() string { return s.path }
 
+// Size returns the size in bytes of the state file's pages as of the last
+// commit, which is about the size of the file.
+func (s *Store) Size() (int64, error) {
+	var size int64
+	err := s.guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			size = tx.Size()
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("size of state %s: %w", s.path, err)
+	}
+	return size, nil
+}
+
 // Close waits for running transactions, closes the state file and releases
 // the process lock. Calls after the first return the first call's result.
 func (s *Store) Close() error {

@@ -3,6 +3,7 @@ package state_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -127,5 +128,41 @@ func TestTxAfterTransaction(t *testing.T) {
 	wantErrorContaining(t, err, "transaction is closed")
 	if errors.As(err, new(*state.CorruptError)) {
 		t.Errorf("use of a closed transaction reported as damage: %v", err)
+	}
+}
+
+func TestSizeFollowsFile(t *testing.T) {
+	s, path := openStore(t)
+	before, err := s.Size()
+	if err != nil {
+		t.Fatalf("Size: %v", err)
+	}
+	if err := s.PutFolder(state.Folder{ID: rootA}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(func(tx *state.Tx) error {
+		for i := range 2000 {
+			if err := tx.PutFile(state.File{Folder: rootA, Path: fmt.Sprintf("IMG_%04d.jpg", i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Size()
+	if err != nil {
+		t.Fatalf("Size: %v", err)
+	}
+	if after <= before {
+		t.Errorf("Size = %d after 2,000 files, want more than the %d of a new store", after, before)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after > info.Size() {
+		t.Errorf("Size = %d, more than the file's %d bytes", after, info.Size())
 	}
 }

@@ -24,21 +24,37 @@ const partialBatchWait = 5 * time.Minute
 // the journal goes on while the lane waits for batchCreate.
 const laneQueue = 2 * MaxBatch
 
-// The lane records created items in the background, in groups: when
-// recordGroup items wait to be recorded, when the oldest has waited
+// The lane records created items in the background, in groups: when a
+// group's worth of items wait to be recorded, when the oldest has waited
 // recordWait, and at the end. Larger transactions write fewer pages per
 // item, because the items' keys are spread over the store's indexes. But
 // they hold more pages in memory. A group reads pages all over the state
 // file and keeps dirty copies of them, and Linux maps 64 KiB of the file
-// around each page read. Groups of 200 items kept the first sync of
-// 100,000 files under 200 MB. A kill before the record costs one batchCreate per MaxBatch
-// items on the next pass, from the journaled tokens. maxRecording bounds
-// the group commits in flight.
+// around each page read. Groups of recordGroup items kept the first sync
+// of 100,000 files under 200 MB. While the state file is smaller than
+// smallStateFile, a group can map no more than the file, so groups take
+// up to largeRecordGroup items. In BenchmarkFirstSync, whose state file
+// ends at 19 MB, that cut the store's CPU per file by about 30%, on the
+// shared 2-core machine of docs/BENCHMARKS.md.
+// A kill before the record costs one batchCreate per MaxBatch items on
+// the next pass, from the journaled tokens. maxRecording bounds the group
+// commits in flight.
 const (
-	recordGroup  = 4 * MaxBatch
-	recordWait   = time.Second
-	maxRecording = 2
+	recordGroup      = 4 * MaxBatch
+	largeRecordGroup = 20 * MaxBatch
+	smallStateFile   = 32 << 20
+	recordWait       = time.Second
+	maxRecording     = 2
 )
+
+// recordGroupFor returns the number of created items that one record
+// commit takes when the state file has size bytes.
+func recordGroupFor(size int64) int {
+	if size < smallStateFile {
+		return largeRecordGroup
+	}
+	return recordGroup
+}
 
 // created is a batch whose new items wait to be recorded.
 type created struct {
@@ -67,10 +83,12 @@ type createLane struct {
 	retry []Op
 
 	// unrecorded are the created batches not yet handed to a recording
-	// commit, and unrecordedItems their items. recordDue fires recordWait
-	// after the first of them arrived.
+	// commit, and unrecordedItems their items. groupSize is the number of
+	// items of the group they start, from recordGroupFor. recordDue fires
+	// recordWait after the first of them arrived.
 	unrecorded      []created
 	unrecordedItems int
+	groupSize       int
 	recordDue       <-chan time.Time
 	recordTimer     *time.Timer
 	// slots bounds the recording commits in flight, and recording waits
@@ -239,11 +257,15 @@ func (l *createLane) record(albumID string, batch []createJob, results []CreateR
 		if len(l.unrecorded) == 0 {
 			l.recordTimer = time.NewTimer(recordWait)
 			l.recordDue = l.recordTimer.C
+			l.groupSize = recordGroup
+			if size, err := l.e.s.opts.Store.Size(); err == nil {
+				l.groupSize = recordGroupFor(size)
+			}
 		}
 		l.e.addUncounted(albumID, len(createdItems))
 		l.unrecorded = append(l.unrecorded, created{albumID: albumID, batch: batch, results: results, items: createdItems})
 		l.unrecordedItems += len(createdItems)
-		if l.unrecordedItems >= recordGroup {
+		if l.unrecordedItems >= l.groupSize {
 			l.recordWaiting()
 		}
 	}
