@@ -34,14 +34,14 @@ const laneQueue = 2 * MaxBatch
 // of 100,000 files under 200 MB. While the state file is smaller than
 // smallStateFile, a group can map no more than the file, so groups take
 // up to largeRecordGroup items. In BenchmarkFirstSync, whose state file
-// ends at 19 MB, that cut the store's CPU per file by about 30%, on the
-// shared 2-core machine of docs/BENCHMARKS.md.
-// A kill before the record costs one batchCreate per MaxBatch items on
-// the next pass, from the journaled tokens. maxRecording bounds the group
-// commits in flight.
+// ends at 19 MB, that cut the store's CPU per file by about a third, on
+// the shared 2-core machine of docs/BENCHMARKS.md. A kill before the
+// record costs one batchCreate per MaxBatch items on the next pass, from
+// the journaled tokens: 40 requests for a large group. maxRecording
+// bounds the group commits in flight.
 const (
 	recordGroup      = 4 * MaxBatch
-	largeRecordGroup = 20 * MaxBatch
+	largeRecordGroup = 40 * MaxBatch
 	smallStateFile   = 32 << 20
 	recordWait       = time.Second
 	maxRecording     = 2
