@@ -151,15 +151,9 @@ func recordBenchRecordCommit(b *testing.B, s *Store, jobs []recordBenchJob, albu
 		counts := make([]int, len(albums))
 		for _, j := range jobs {
 			u, album := j.upload, albums[j.album]
-			m, ok, err := tx.GetMediaItem(j.mediaID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				m = MediaItem{ID: j.mediaID, SHA256: u.SHA256, Filename: u.FileName,
-					MimeType: u.MimeType, CreatedAt: now, AlbumIDs: []string{album.ID}}
-			}
-			if err := tx.PutMediaItem(m); err != nil {
+			m := MediaItem{ID: j.mediaID, SHA256: u.SHA256, Filename: u.FileName,
+				MimeType: u.MimeType, CreatedAt: now, AlbumIDs: []string{album.ID}}
+			if err := tx.MergeMediaItem(m); err != nil {
 				return err
 			}
 			f := File{Folder: u.Folder, Path: u.Path, Size: u.Size, ModTime: now.Add(-time.Hour),

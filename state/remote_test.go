@@ -481,6 +481,7 @@ func TestViewRejectsWrites(t *testing.T) {
 		"DeleteFile":      func(tx *state.Tx) error { return tx.DeleteFile(rootA, "a") },
 		"PutMediaItem":    func(tx *state.Tx) error { return tx.PutMediaItem(state.MediaItem{ID: "m"}) },
 		"DeleteMediaItem": func(tx *state.Tx) error { return tx.DeleteMediaItem("m") },
+		"MergeMediaItem":  func(tx *state.Tx) error { return tx.MergeMediaItem(state.MediaItem{ID: "m"}) },
 		"PutAlbum":        func(tx *state.Tx) error { return tx.PutAlbum(state.Album{ID: "a"}) },
 		"PutUpload":       func(tx *state.Tx) error { return tx.PutUpload(state.Upload{SHA256: hash('1')}) },
 		"DeleteUpload":    func(tx *state.Tx) error { return tx.DeleteUpload(hash('1')) },
@@ -497,4 +498,58 @@ func TestViewRejectsWrites(t *testing.T) {
 			t.Errorf("%s in View succeeded", name)
 		}
 	}
+}
+
+func TestMergeMediaItem(t *testing.T) {
+	s, _ := openStore(t)
+	created := testNow.Add(-time.Hour)
+	stored := state.MediaItem{ID: "m1", Filename: "a.jpg", MimeType: "image/jpeg", CreatedAt: created,
+		AlbumIDs: []string{"A1"}, Origin: state.OriginDownloaded}
+	if err := s.PutMediaItem(stored); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Update(func(tx *state.Tx) error {
+		return tx.MergeMediaItem(state.MediaItem{ID: "m1", SHA256: hash('a'), Filename: "b.jpg",
+			CreatedAt: testNow, AlbumIDs: []string{"A1", "A2"}})
+	})
+	if err != nil {
+		t.Fatalf("MergeMediaItem of a stored item: %v", err)
+	}
+	want := stored
+	want.SHA256, want.AlbumIDs = hash('a'), []string{"A1", "A2"}
+	got, _, err := s.GetMediaItem("m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("merged media item (-want +got):\n%s", diff)
+	}
+	if byHash, ok, err := s.MediaItemByHash(hash('a')); err != nil || !ok || byHash.ID != "m1" {
+		t.Errorf("MediaItemByHash after merge = %q, %v, %v; want m1", byHash.ID, ok, err)
+	}
+
+	// A stored hash stays, and a new item is stored as given.
+	err = s.Update(func(tx *state.Tx) error {
+		if err := tx.MergeMediaItem(state.MediaItem{ID: "m1", SHA256: hash('b')}); err != nil {
+			return err
+		}
+		return tx.MergeMediaItem(state.MediaItem{ID: "m2", SHA256: hash('c'), Filename: "c.jpg", CreatedAt: testNow})
+	})
+	if err != nil {
+		t.Fatalf("MergeMediaItem: %v", err)
+	}
+	if got, _, _ := s.GetMediaItem("m1"); got.SHA256 != hash('a') {
+		t.Errorf("merge replaced the stored hash with %q", got.SHA256)
+	}
+	wantNew := state.MediaItem{ID: "m2", SHA256: hash('c'), Filename: "c.jpg", CreatedAt: testNow}
+	if got, _, _ := s.GetMediaItem("m2"); !cmp.Equal(wantNew, got) {
+		t.Errorf("merged new item = %+v, want %+v", got, wantNew)
+	}
+	if _, ok, _ := s.MediaItemByHash(hash('b')); ok {
+		t.Error("the hash index has the hash that the merge did not store")
+	}
+	wantNoProblems(t, s)
+
+	err = s.Update(func(tx *state.Tx) error { return tx.MergeMediaItem(state.MediaItem{}) })
+	wantErrorContaining(t, err, "merge media item", "media item ID is empty")
 }

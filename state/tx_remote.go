@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // GetMediaItem returns the media item with the given ID and reports whether
@@ -54,6 +55,45 @@ func (tx *Tx) putMediaItem(m MediaItem) error {
 	if err != nil {
 		return err
 	}
+	return tx.replaceMediaItem(old, existed, m)
+}
+
+// MergeMediaItem stores m when no media item has its ID. Otherwise it
+// keeps the stored item, sets its SHA256 from m when it has none, and adds
+// the IDs of m.AlbumIDs that it lacks. It reads the stored item once,
+// where GetMediaItem followed by PutMediaItem reads it twice.
+func (tx *Tx) MergeMediaItem(m MediaItem) error {
+	if err := tx.writable("merge media item"); err != nil {
+		return err
+	}
+	if err := m.validate(); err != nil {
+		return fmt.Errorf("merge media item: %w", err)
+	}
+	old, existed, err := tx.getMediaItem(m.ID)
+	if err == nil {
+		merged := m
+		if existed {
+			merged = old
+			if merged.SHA256 == "" {
+				merged.SHA256 = m.SHA256
+			}
+			for _, a := range m.AlbumIDs {
+				if !slices.Contains(merged.AlbumIDs, a) {
+					merged.AlbumIDs = append(merged.AlbumIDs, a)
+				}
+			}
+		}
+		err = tx.replaceMediaItem(old, existed, merged)
+	}
+	if err != nil {
+		return fmt.Errorf("merge media item %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// replaceMediaItem writes m over old, the stored item of the same ID when
+// existed is set, and keeps the hash index in step.
+func (tx *Tx) replaceMediaItem(old MediaItem, existed bool, m MediaItem) error {
 	if err := tx.put(bucketMedia, []byte(m.ID), encodeMediaItem(m)); err != nil {
 		return err
 	}

@@ -389,19 +389,10 @@ func (e *executor) recordCreated(group []created) error {
 // recordItem stores a media item with its content hash, adding albumID to
 // the albums it is known to be in.
 func recordItem(tx *state.Tx, id, sha, fileName, mimeType, albumID string, now time.Time) error {
-	m, ok, err := tx.GetMediaItem(id)
-	if err != nil {
-		return err
+	m := state.MediaItem{ID: id, SHA256: sha, Filename: fileName, MimeType: mimeType,
+		CreatedAt: now, Origin: state.OriginLocal}
+	if albumID != "" {
+		m.AlbumIDs = []string{albumID}
 	}
-	if !ok {
-		m = state.MediaItem{ID: id, SHA256: sha, Filename: fileName, MimeType: mimeType,
-			CreatedAt: now, Origin: state.OriginLocal}
-	}
-	if m.SHA256 == "" {
-		m.SHA256 = sha
-	}
-	if albumID != "" && !slices.Contains(m.AlbumIDs, albumID) {
-		m.AlbumIDs = append(m.AlbumIDs, albumID)
-	}
-	return tx.PutMediaItem(m)
+	return tx.MergeMediaItem(m)
 }
