@@ -14,14 +14,15 @@ import (
 // The sizes of BenchmarkFirstSyncRecords, which copy those of the first
 // sync that BenchmarkFirstSync in package bench runs: 10,000 photos in 20
 // directories, the journal's commits of about 500 upload tokens and the
-// creation lane's groups of 200 created items. The 2,000 tokens journaled
-// but not yet recorded are an estimate of that pass's backlog.
+// creation lane's groups of 2,000 created items, its size for a state file
+// under 32 MiB. The 2,000 tokens journaled but not yet recorded are an
+// estimate of that pass's backlog.
 const (
 	recordBenchFiles   = 10_000
 	recordBenchDirs    = 20
 	recordBenchJournal = 500
 	recordBenchLag     = 2_000
-	recordBenchGroup   = 200
+	recordBenchGroup   = 2_000
 )
 
 // recordBenchID returns an ID shaped like the emulator's and Google's: 76
