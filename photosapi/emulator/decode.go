@@ -61,7 +61,19 @@ func decodeJSON(r *http.Request, dst any) *apiError {
 	return decodeJSONBytes(data, dst)
 }
 
+// decodeJSONBytes decodes a request body into dst, a pointer to a request
+// struct with its zero value. A plain body takes the fast path of
+// decodePlainJSON, and every other body the full path.
 func decodeJSONBytes(data []byte, dst any) *apiError {
+	if decodePlainJSON(data, dst) {
+		return nil
+	}
+	return decodeJSONFull(data, dst)
+}
+
+// decodeJSONFull decodes data generically, checks it against dst's type
+// with normalizeValue, and decodes the normalized value into dst.
+func decodeJSONFull(data []byte, dst any) *apiError {
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = []byte("{}")
 	}

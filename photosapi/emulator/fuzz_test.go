@@ -62,23 +62,30 @@ func fuzzJSONMethod(f *testing.F, path string, seeds []string) {
 	})
 }
 
-func FuzzSearchRequest(f *testing.F) {
-	fuzzJSONMethod(f, "/v1/mediaItems:search", []string{
+// searchSeeds and batchCreateSeeds seed the fuzz tests of the request
+// bodies of mediaItems.search and mediaItems.batchCreate.
+var (
+	searchSeeds = []string{
 		`{}`,
 		`{"pageSize":100,"orderBy":"MediaMetadata.creation_time desc","filters":{"dateFilter":{"dates":[{"year":2024,"month":7}]}}}`,
 		`{"filters":{"dateFilter":{"ranges":[{"startDate":{"year":2020,"month":1,"day":1},"endDate":{"year":2021}}]}}}`,
 		`{"filters":{"contentFilter":{"includedContentCategories":["PETS"],"excludedContentCategories":["PETS"]}}}`,
 		`{"filters":{"mediaTypeFilter":{"mediaTypes":["PHOTO","VIDEO"]}},"albumId":"x"}`,
 		`{"pageSize":-1}`, `{"pageSize":"x"}`, `{"pageToken":"eyJzIjoiIn0"}`, `[`, `null`, `{"filters":null}`,
-	})
-}
-
-func FuzzBatchCreateRequest(f *testing.F) {
-	fuzzJSONMethod(f, "/v1/mediaItems:batchCreate", []string{
+	}
+	batchCreateSeeds = []string{
 		`{"newMediaItems":[{"simpleMediaItem":{"uploadToken":"t","fileName":"a.jpg"}}]}`,
 		`{"albumId":"a","albumPosition":{"position":"AFTER_MEDIA_ITEM","relativeMediaItemId":"x"},"newMediaItems":[]}`,
 		`{"newMediaItems":[{"description":1}]}`, `{"newMediaItems":{}}`, `{"x":1}`, ``, `"str"`,
-	})
+	}
+)
+
+func FuzzSearchRequest(f *testing.F) {
+	fuzzJSONMethod(f, "/v1/mediaItems:search", searchSeeds)
+}
+
+func FuzzBatchCreateRequest(f *testing.F) {
+	fuzzJSONMethod(f, "/v1/mediaItems:batchCreate", batchCreateSeeds)
 }
 
 func FuzzUploadHeaders(f *testing.F) {
