@@ -265,12 +265,33 @@ func (s *Server) scopeAllows(spec *methodSpec, granted []string) bool {
 	return false
 }
 
+// writeJSON sends v as the JSON response body. A jsonAppender encodes
+// itself into a pooled buffer, and any other value goes through
+// json.Marshal.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if a, ok := v.(jsonAppender); ok {
+		buf := responseBuffers.Get().(*[]byte)
+		body, ok := a.appendJSON((*buf)[:0])
+		if ok {
+			writeJSONBody(w, status, body)
+		}
+		if cap(body) <= maxPooledResponse {
+			*buf = body[:0]
+			responseBuffers.Put(buf)
+		}
+		if ok {
+			return
+		}
+	}
 	body, err := json.Marshal(v)
 	if err != nil {
 		writeAPIError(w, internalError("Internal error encountered."))
 		return
 	}
+	writeJSONBody(w, status, body)
+}
+
+func writeJSONBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(status)
 	w.Write(body)
