@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -106,6 +108,10 @@ type Server struct {
 	// without holding mu.
 	sessionLocks sync.Map
 
+	// macs holds HMAC-SHA256 hashes keyed with st.Secret, which does not
+	// change after New, so that signing a base URL needs no new key setup.
+	macs sync.Pool
+
 	// mu guards st, dirty, closed and every write of st to disk.
 	mu sync.Mutex
 	st *state
@@ -133,6 +139,8 @@ func New(opts Options) (*Server, error) {
 	if opts.DataDir == "" {
 		s.blobs = newMemBlobs()
 		s.st = newState()
+		// Nothing saves the state, so the changes need no record.
+		s.st.changes = nil
 	} else {
 		s.blobs, err = newDirBlobs(opts.DataDir)
 		if err != nil {
@@ -143,6 +151,8 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("new emulator: %w", err)
 		}
 	}
+	secret := s.st.Secret
+	s.macs.New = func() any { return hmac.New(sha256.New, secret) }
 	s.mux = s.routes()
 	return s, nil
 }

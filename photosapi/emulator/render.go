@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"strconv"
 	"time"
 )
@@ -24,17 +25,30 @@ const productURLPrefix = "https://photos.google.com/lr/"
 // baseURLToken signs an item id, the client it was handed to and an expiry
 // into the last path segment of a base URL, so that fetching it needs no
 // lookup table and no Authorization header. The client pays the media-bytes
-// quota for the fetch.
+// quota for the fetch. The token is the 16-byte signature followed by the
+// payload, base64url-encoded.
 func (s *Server) baseURLToken(itemID, clientID string, expiry time.Time) string {
-	payload := make([]byte, 9, 9+len(itemID)+len(clientID))
+	raw := make([]byte, 16+9, 16+9+len(itemID)+len(clientID))
+	payload := raw[16:]
 	binary.BigEndian.PutUint64(payload, uint64(expiry.Unix()))
 	payload[8] = byte(len(itemID))
 	payload = append(payload, itemID...)
 	payload = append(payload, clientID...)
-	mac := hmac.New(sha256.New, s.st.Secret)
+	sig := s.baseURLSignature(payload)
+	copy(raw, sig[:])
+	return base64.RawURLEncoding.EncodeToString(raw[:16+len(payload)])
+}
+
+// baseURLSignature returns the first 16 bytes of the HMAC-SHA256 of a base
+// URL token's payload under the state's secret.
+func (s *Server) baseURLSignature(payload []byte) [16]byte {
+	mac := s.macs.Get().(hash.Hash)
+	mac.Reset()
 	mac.Write(payload)
-	sig := mac.Sum(nil)[:16]
-	return base64.RawURLEncoding.EncodeToString(append(sig, payload...))
+	var sum [sha256.Size]byte
+	mac.Sum(sum[:0])
+	s.macs.Put(mac)
+	return [16]byte(sum[:16])
 }
 
 // baseURLRef is the content of a base URL token.
@@ -52,9 +66,8 @@ func (s *Server) parseBaseURLToken(token string) (baseURLRef, error) {
 		return baseURLRef{}, fmt.Errorf("malformed base URL")
 	}
 	sig, payload := raw[:16], raw[16:]
-	mac := hmac.New(sha256.New, s.st.Secret)
-	mac.Write(payload)
-	if !hmac.Equal(sig, mac.Sum(nil)[:16]) {
+	want := s.baseURLSignature(payload)
+	if !hmac.Equal(sig, want[:]) {
 		return baseURLRef{}, fmt.Errorf("base URL signature does not match")
 	}
 	idLen := int(payload[8])

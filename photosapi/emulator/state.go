@@ -36,13 +36,18 @@ type state struct {
 	// albumsByShareToken maps a share token to its album. It is rebuilt on
 	// load.
 	albumsByShareToken map[string]string
-	// changes lists, by bucket, the keys changed since the last save.
+	// changes lists, by bucket, the keys changed since the last save. It
+	// is nil when no store saves the state.
 	changes map[string]map[string]bool
 }
 
 // mark records that the entry under key in bucket changed or was deleted,
 // so that the next save writes it. Marking an unchanged entry is harmless.
+// A state kept only in memory has nil changes and records nothing.
 func (st *state) mark(bucket, key string) {
+	if st.changes == nil {
+		return
+	}
 	keys, ok := st.changes[bucket]
 	if !ok {
 		keys = map[string]bool{}
