@@ -289,3 +289,32 @@ func escapeAll(s string) string {
 	}
 	return b.String()
 }
+
+func TestBatchCreateIntoAlbumAddsEachItemOnce(t *testing.T) {
+	env := startEnv(t, Options{})
+	a := env.create(sample(t, "Camera Roll/IMG_1811.JPG"), "a.jpg")
+	albumID := env.createAlbum("Trips")
+	env.mustJSON("POST", "/v1/albums/"+albumID+":batchAddMediaItems", map[string]any{"mediaItemIds": []string{a.ID}}, nil)
+	tokens := []string{
+		env.uploadRaw(sample(t, "Camera Roll/IMG_1811.JPG"), "a-again.jpg"),
+		env.uploadRaw(sample(t, "Camera Roll/portrait.jpg"), "b.jpg"),
+		env.uploadRaw(sample(t, "Camera Roll/portrait.jpg"), "b-again.jpg"),
+	}
+	var items []any
+	for _, token := range tokens {
+		items = append(items, map[string]any{"simpleMediaItem": map[string]any{"uploadToken": token}})
+	}
+	var resp batchCreateResponse
+	env.mustJSON("POST", "/v1/mediaItems:batchCreate", map[string]any{"albumId": albumID, "newMediaItems": items}, &resp)
+	if len(resp.NewMediaItemResults) != 3 {
+		t.Fatalf("batchCreate returned %d results, want 3", len(resp.NewMediaItemResults))
+	}
+	if got := resp.NewMediaItemResults[0].MediaItem.ID; got != a.ID {
+		t.Errorf("bytes already in the library created %s, want the existing item %s", got, a.ID)
+	}
+	b := resp.NewMediaItemResults[1].MediaItem.ID
+	if got := resp.NewMediaItemResults[2].MediaItem.ID; got != b {
+		t.Errorf("the same bytes twice in one request created %s and %s, want one item", b, got)
+	}
+	assertAlbum(t, env, albumID, []string{a.ID, b})
+}

@@ -102,15 +102,18 @@ func (c *call) batchCreate() (any, *apiError) {
 		}
 	}
 	resp := batchCreateResponse{NewMediaItemResults: make([]newMediaItemResultJSON, 0, len(req.NewMediaItems))}
+	rendered := make([]mediaItemJSON, len(req.NewMediaItems))
 	var added []albumEntry
-	for _, n := range req.NewMediaItems {
+	for i, n := range req.NewMediaItems {
 		result := newMediaItemResultJSON{UploadToken: n.SimpleMediaItem.UploadToken}
-		it, status := c.createOneLocked(n)
+		it, created, status := c.createOneLocked(n)
 		result.Status = status
 		if it != nil {
-			rendered := c.renderItemLocked(it)
-			result.MediaItem = &rendered
-			if target != nil && !target.contains(it.ID) && entryIndex(&album{Entries: added}, albumEntry{MediaItemID: it.ID}) < 0 {
+			rendered[i] = c.renderItemLocked(it)
+			result.MediaItem = &rendered[i]
+			// A new item has a new id, so only an existing one can be in
+			// the album or earlier in this request already.
+			if target != nil && (created || !target.contains(it.ID) && entryIndex(&album{Entries: added}, albumEntry{MediaItemID: it.ID}) < 0) {
 				added = append(added, albumEntry{MediaItemID: it.ID})
 			}
 		}
@@ -126,23 +129,24 @@ func (c *call) batchCreate() (any, *apiError) {
 	return resp, nil
 }
 
-// createOneLocked creates or finds the item for one newMediaItems entry.
-func (c *call) createOneLocked(n newMediaItemJSON) (*item, *statusJSON) {
+// createOneLocked creates or finds the item for one newMediaItems entry. It
+// reports whether the item is new.
+func (c *call) createOneLocked(n newMediaItemJSON) (*item, bool, *statusJSON) {
 	if injected := c.s.faults.takeItemStatus(); injected != nil {
-		return nil, injected
+		return nil, false, injected
 	}
 	ut := c.s.st.UploadTokens[n.SimpleMediaItem.UploadToken]
 	if c.now.Sub(ut.Created) >= uploadTokenLifetime {
-		return nil, statusTokenExpired
+		return nil, false, statusTokenExpired
 	}
 	if existing, ok := c.s.st.itemsBySHA[ut.SHA256]; ok {
-		return c.s.st.Items[existing], statusSuccess
+		return c.s.st.Items[existing], false, statusSuccess
 	}
 	if !ut.Supported {
-		return nil, statusCreateFailed
+		return nil, false, statusCreateFailed
 	}
 	if status := checkMediaSize(ut); status != nil {
-		return nil, status
+		return nil, false, status
 	}
 	name := n.SimpleMediaItem.FileName
 	if name == "" {
@@ -165,7 +169,7 @@ func (c *call) createOneLocked(n newMediaItemJSON) (*item, *statusJSON) {
 	c.s.st.Items[it.ID] = it
 	c.s.st.mark(bucketItems, it.ID)
 	c.s.st.itemsBySHA[it.SHA256] = it.ID
-	return it, statusSuccess
+	return it, true, statusSuccess
 }
 
 func (c *call) getMediaItem() (any, *apiError) {

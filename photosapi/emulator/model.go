@@ -167,9 +167,12 @@ type quotaUsage struct {
 // 76-character ids Google's look like.
 func newID() string {
 	const idBytes = 57
-	b := make([]byte, idBytes)
-	rand.Read(b)
-	return "A" + base64.RawURLEncoding.EncodeToString(b)[1:]
+	var b [idBytes]byte
+	rand.Read(b[:])
+	var text [76]byte // base64.RawURLEncoding.EncodedLen(idBytes)
+	base64.RawURLEncoding.Encode(text[:], b[:])
+	text[0] = 'A'
+	return string(text[:])
 }
 
 // newSecret returns a random token of n bytes, base64url-encoded.

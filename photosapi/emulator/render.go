@@ -162,5 +162,8 @@ func (c *call) renderShareInfo(a *album) *shareInfoJSON {
 // baseURL returns a fresh base URL for an item on the host the request came
 // in on.
 func (c *call) baseURL(itemID string) string {
-	return requestBase(c.r) + baseURLPath + c.s.baseURLToken(itemID, c.clientID, c.now.Add(baseURLLifetime))
+	if c.baseURLPrefix == "" {
+		c.baseURLPrefix = requestBase(c.r) + baseURLPath
+	}
+	return c.baseURLPrefix + c.s.baseURLToken(itemID, c.clientID, c.now.Add(baseURLLifetime))
 }

@@ -32,6 +32,9 @@ type call struct {
 	// dropAfter, when positive, is a fault's request-body byte count after
 	// which the upload handler drops the connection.
 	dropAfter int64
+	// baseURLPrefix is the start of the base URLs the call hands out, set
+	// by the first one.
+	baseURLPrefix string
 }
 
 // jsonHandler serves a method with a JSON response. It runs with s.mu held
