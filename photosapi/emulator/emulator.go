@@ -166,12 +166,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer s.counters.begin()()
 	}
 	if !s.log.Debug().Enabled() {
-		s.mux.ServeHTTP(w, r)
+		s.dispatch(w, r)
 		return
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(rec, r)
+	s.dispatch(rec, r)
 	s.log.Debug().Str("method", r.Method).Str("path", r.URL.Path).Int("status", rec.status).Msg("Request served")
+}
+
+// dispatch sends a Library API request whose escaped path is clean straight
+// to serveAPI, as the mux would after matching every pattern. Any other
+// request goes through the mux, which redirects a path that is not clean
+// and matches a CONNECT request's path uncleaned.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodConnect && isCleanAPIPath(r.URL.EscapedPath()) {
+		s.serveAPI(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// isCleanAPIPath reports whether an escaped path starts with /v1/ and has
+// no empty segment except a last one, and no "." or ".." segment, so that
+// the mux's cleaning leaves it unchanged.
+func isCleanAPIPath(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/v1/")
+	if !ok {
+		return false
+	}
+	for {
+		segment, after, more := strings.Cut(rest, "/")
+		if segment == "." || segment == ".." || segment == "" && more {
+			return false
+		}
+		if !more {
+			return true
+		}
+		rest = after
+	}
 }
 
 // statusRecorder remembers the status a handler sends, for the request log.
@@ -228,30 +260,35 @@ type Running struct {
 	closeOnce  sync.Once
 	closeErr   error
 
-	// connsMu guards conns, the state of every open connection, and
-	// closing, which is set once Close has begun.
+	// connsMu guards unused, the open connections that have not started a
+	// request, and closing, which is set once Close has begun.
 	connsMu sync.Mutex
-	conns   map[net.Conn]http.ConnState
+	unused  map[net.Conn]struct{}
 	closing bool
 }
 
-// trackConn records connection states, so that Close can close the
-// connections that never carried a request. http.Server.Shutdown waits
-// five seconds for those, and HTTP clients open them when they dial
-// ahead for concurrent requests.
+// trackConn records the connections that have not carried a request yet,
+// so that Close can close them. http.Server.Shutdown waits five seconds
+// for those, and HTTP clients open them when they dial ahead for
+// concurrent requests.
 func (r *Running) trackConn(c net.Conn, state http.ConnState) {
+	if state == http.StateIdle {
+		// An idle connection has carried a request, so StateActive has
+		// taken it out of unused already.
+		return
+	}
 	r.connsMu.Lock()
 	defer r.connsMu.Unlock()
-	if state == http.StateNew {
-		r.Server.counters.addConnection()
-	}
 	switch {
-	case state == http.StateClosed || state == http.StateHijacked:
-		delete(r.conns, c)
-	case state == http.StateNew && r.closing:
-		c.Close()
+	case state == http.StateNew:
+		r.Server.counters.addConnection()
+		if r.closing {
+			c.Close()
+			return
+		}
+		r.unused[c] = struct{}{}
 	default:
-		r.conns[c] = state
+		delete(r.unused, c)
 	}
 }
 
@@ -261,10 +298,8 @@ func (r *Running) closeUnusedConns() {
 	r.connsMu.Lock()
 	defer r.connsMu.Unlock()
 	r.closing = true
-	for c, state := range r.conns {
-		if state == http.StateNew {
-			c.Close()
-		}
+	for c := range r.unused {
+		c.Close()
 	}
 }
 
@@ -287,7 +322,7 @@ func Start(opts Options, addr string) (*Running, error) {
 		URL:    "http://" + ln.Addr().String(),
 		Server: srv,
 		done:   make(chan error, 1),
-		conns:  map[net.Conn]http.ConnState{},
+		unused: map[net.Conn]struct{}{},
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ConnState: r.trackConn}
 	r.httpServer = hs
