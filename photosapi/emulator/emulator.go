@@ -108,9 +108,10 @@ type Server struct {
 	// without holding mu.
 	sessionLocks sync.Map
 
-	// macs holds HMAC-SHA256 hashes keyed with st.Secret, which does not
-	// change after New, so that signing a base URL needs no new key setup.
-	macs sync.Pool
+	// signers holds *baseURLSigner values keyed with st.Secret, which does
+	// not change after New, so that signing a base URL needs no new key
+	// setup.
+	signers sync.Pool
 
 	// mu guards st, dirty, closed and every write of st to disk.
 	mu sync.Mutex
@@ -152,7 +153,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	secret := s.st.Secret
-	s.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	s.signers.New = func() any { return &baseURLSigner{mac: hmac.New(sha256.New, secret)} }
 	s.mux = s.routes()
 	return s, nil
 }

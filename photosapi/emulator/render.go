@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -22,33 +23,42 @@ const baseURLLifetime = 60 * time.Minute
 // people, so the emulator leaves them pointing at Google.
 const productURLPrefix = "https://photos.google.com/lr/"
 
-// baseURLToken signs an item id, the client it was handed to and an expiry
-// into the last path segment of a base URL, so that fetching it needs no
-// lookup table and no Authorization header. The client pays the media-bytes
-// quota for the fetch. The token is the 16-byte signature followed by the
-// payload, base64url-encoded.
-func (s *Server) baseURLToken(itemID, clientID string, expiry time.Time) string {
-	raw := make([]byte, 16+9, 16+9+len(itemID)+len(clientID))
-	payload := raw[16:]
-	binary.BigEndian.PutUint64(payload, uint64(expiry.Unix()))
-	payload[8] = byte(len(itemID))
-	payload = append(payload, itemID...)
-	payload = append(payload, clientID...)
-	sig := s.baseURLSignature(payload)
-	copy(raw, sig[:])
-	return base64.RawURLEncoding.EncodeToString(raw[:16+len(payload)])
+// baseURLSigner is an HMAC-SHA256 keyed with the state's secret, with
+// scratch space for building one base URL.
+type baseURLSigner struct {
+	mac  hash.Hash
+	sum  [sha256.Size]byte
+	raw  []byte
+	text []byte
 }
 
-// baseURLSignature returns the first 16 bytes of the HMAC-SHA256 of a base
-// URL token's payload under the state's secret.
-func (s *Server) baseURLSignature(payload []byte) [16]byte {
-	mac := s.macs.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(payload)
-	var sum [sha256.Size]byte
-	mac.Sum(sum[:0])
-	s.macs.Put(mac)
-	return [16]byte(sum[:16])
+// sign returns the first 16 bytes of the HMAC of a token's payload. They
+// stay valid until the next call.
+func (sg *baseURLSigner) sign(payload []byte) []byte {
+	sg.mac.Reset()
+	sg.mac.Write(payload)
+	return sg.mac.Sum(sg.sum[:0])[:16]
+}
+
+// appendBaseURLToken returns prefix followed by a token that signs an item
+// id, the client it was handed to and an expiry, so that fetching the base
+// URL needs no lookup table and no Authorization header. The client pays
+// the media-bytes quota for the fetch. The token is the 16-byte signature
+// followed by the payload, base64url-encoded.
+func (s *Server) appendBaseURLToken(prefix, itemID, clientID string, expiry time.Time) string {
+	sg := s.signers.Get().(*baseURLSigner)
+	raw := slices.Grow(sg.raw[:0], 16+9+len(itemID)+len(clientID))[:16+9]
+	binary.BigEndian.PutUint64(raw[16:], uint64(expiry.Unix()))
+	raw[24] = byte(len(itemID))
+	raw = append(raw, itemID...)
+	raw = append(raw, clientID...)
+	copy(raw, sg.sign(raw[16:]))
+	text := append(sg.text[:0], prefix...)
+	text = base64.RawURLEncoding.AppendEncode(text, raw)
+	url := string(text)
+	sg.raw, sg.text = raw, text
+	s.signers.Put(sg)
+	return url
 }
 
 // baseURLRef is the content of a base URL token.
@@ -66,8 +76,10 @@ func (s *Server) parseBaseURLToken(token string) (baseURLRef, error) {
 		return baseURLRef{}, fmt.Errorf("malformed base URL")
 	}
 	sig, payload := raw[:16], raw[16:]
-	want := s.baseURLSignature(payload)
-	if !hmac.Equal(sig, want[:]) {
+	sg := s.signers.Get().(*baseURLSigner)
+	valid := hmac.Equal(sig, sg.sign(payload))
+	s.signers.Put(sg)
+	if !valid {
 		return baseURLRef{}, fmt.Errorf("base URL signature does not match")
 	}
 	idLen := int(payload[8])
@@ -165,5 +177,5 @@ func (c *call) baseURL(itemID string) string {
 	if c.baseURLPrefix == "" {
 		c.baseURLPrefix = requestBase(c.r) + baseURLPath
 	}
-	return c.baseURLPrefix + c.s.baseURLToken(itemID, c.clientID, c.now.Add(baseURLLifetime))
+	return c.s.appendBaseURLToken(c.baseURLPrefix, itemID, c.clientID, c.now.Add(baseURLLifetime))
 }
