@@ -113,12 +113,14 @@ type Server struct {
 	// setup.
 	signers sync.Pool
 
-	// mu guards st, dirty, closed and every write of st to disk.
+	// mu guards st, dirty, closed, quotaDay and every write of st to disk.
 	mu sync.Mutex
 	st *state
 	// dirty is set when st has changes that are not saved yet.
 	dirty  bool
 	closed bool
+	// quotaDay is the Pacific day of the last quota charge.
+	quotaDay quotaDayCache
 }
 
 // New creates a Server. With Options.DataDir set it loads the state saved

@@ -25,6 +25,28 @@ func quotaDay(t time.Time) string {
 	return t.In(pacific).Format(time.DateOnly)
 }
 
+// quotaDayCache is the Pacific day of the last request: its name and the
+// instants it starts and ends, so that most requests need no formatting.
+type quotaDayCache struct {
+	name       string
+	start, end time.Time
+}
+
+// quotaDayLocked returns quotaDay(t), from the cache when t falls in the
+// cached day.
+func (s *Server) quotaDayLocked(t time.Time) string {
+	c := &s.quotaDay
+	if c.name != "" && !t.Before(c.start) && t.Before(c.end) {
+		return c.name
+	}
+	local := t.In(pacific)
+	year, month, day := local.Date()
+	c.name = local.Format(time.DateOnly)
+	c.start = time.Date(year, month, day, 0, 0, 0, 0, pacific)
+	c.end = time.Date(year, month, day+1, 0, 0, 0, 0, pacific)
+	return c.name
+}
+
 // usageLocked returns the client's counters, reset when a new Pacific day
 // has begun.
 func (s *Server) usageLocked(clientID string, now time.Time) *quotaUsage {
@@ -35,7 +57,7 @@ func (s *Server) usageLocked(clientID string, now time.Time) *quotaUsage {
 	}
 	// Every caller changes a counter.
 	s.st.mark(bucketUsage, clientID)
-	if day := quotaDay(now); u.Day != day {
+	if day := s.quotaDayLocked(now); u.Day != day {
 		u.Day = day
 		u.Requests = 0
 		u.Downloads = 0

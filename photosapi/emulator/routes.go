@@ -236,6 +236,9 @@ func (s *Server) admitLocked(c *call, spec *methodSpec) *apiError {
 	if e := s.chargeQuotaLocked(c.clientID, spec.write, c.now); e != nil {
 		return e
 	}
+	if c.r.URL.RawQuery == "" {
+		return nil
+	}
 	return checkQuery(c.r.URL.Query(), spec.query...)
 }
 
