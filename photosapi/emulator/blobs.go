@@ -13,7 +13,8 @@ import (
 // blobStore keeps uploaded bytes by key: finished uploads under their
 // SHA-256 and resumable sessions under their upload id.
 type blobStore interface {
-	// put stores data under key, replacing what was there.
+	// put stores data under key, replacing what was there. It may keep
+	// data, so the caller must not change it afterwards.
 	put(key string, data []byte) error
 	// writeAt stores data at offset in key and drops any bytes after
 	// offset, which a crash between a write and the save of the session
@@ -26,10 +27,11 @@ type blobStore interface {
 	remove(key string) error
 }
 
-// memBlobs keeps blobs in memory. mu guards only the map: put copies the
-// bytes before taking it and writeAt locks just its own blob, so parallel
-// uploads do not wait on each other's copies. Keys stay exact, so two
-// identical uploads at once still leave one blob under their SHA-256.
+// memBlobs keeps blobs in memory. mu guards only the map: put keeps the
+// caller's slice without copying it and writeAt locks just its own blob,
+// so parallel uploads do not wait on each other's copies. Keys stay exact,
+// so two identical uploads at once still leave one blob under their
+// SHA-256.
 type memBlobs struct {
 	mu   sync.Mutex
 	data map[string]*memBlob
@@ -46,7 +48,9 @@ type memBlob struct {
 func newMemBlobs() *memBlobs { return &memBlobs{data: map[string]*memBlob{}} }
 
 func (m *memBlobs) put(key string, data []byte) error {
-	b := &memBlob{data: append([]byte(nil), data...)}
+	// The full slice expression keeps a later writeAt from appending into
+	// the caller's array.
+	b := &memBlob{data: data[:len(data):len(data)]}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.data[key] = b

@@ -65,7 +65,7 @@ func (c *call) readBody() ([]byte, bool, *apiError) {
 	if c.dropAfter > 0 {
 		limit = c.dropAfter
 	}
-	data, err := io.ReadAll(io.LimitReader(c.r.Body, limit+1))
+	data, err := readAll(io.LimitReader(c.r.Body, limit+1), min(c.r.ContentLength, limit, maxBodyPrealloc))
 	c.s.counters.addUploadBytes(int64(min(int64(len(data)), limit)))
 	if c.dropAfter > 0 {
 		return data[:min(int64(len(data)), limit)], true, nil
@@ -77,6 +77,35 @@ func (c *call) readBody() ([]byte, bool, *apiError) {
 		return nil, false, invalidArgument(fmt.Sprintf("The upload is larger than %d bytes.", limit))
 	}
 	return data, false, nil
+}
+
+// maxBodyPrealloc caps the buffer readAll allocates on the strength of a
+// request's Content-Length, so that a client announcing a huge body it
+// never sends does not make the emulator allocate it.
+const maxBodyPrealloc = 16 << 20
+
+// readAll reads r to its end, as io.ReadAll does, into a buffer that first
+// holds size bytes and one more, so that a body of the announced size needs
+// no growing and no final copy. A negative size, an unknown Content-Length,
+// leaves the reading to io.ReadAll.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func (c *call) rawUpload() {

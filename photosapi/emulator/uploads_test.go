@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"sync"
 	"testing"
+	"testing/iotest"
 )
 
 // startSession starts a resumable upload and returns the session URL.
@@ -375,5 +377,48 @@ func TestConcurrentChunksAtSameOffset(t *testing.T) {
 	}
 	if !bytes.Equal(stored, data) {
 		t.Errorf("finished upload stored %d bytes that differ from the %d sent", len(stored), len(data))
+	}
+}
+
+func TestReadAllMatchesIOReadAll(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789"), 500)
+	failure := errors.New("connection reset")
+	readers := []struct {
+		name string
+		make func() io.Reader
+	}{
+		{"plain", func() io.Reader { return bytes.NewReader(body) }},
+		{"one byte at a time", func() io.Reader { return iotest.OneByteReader(bytes.NewReader(body)) }},
+		{"data with EOF", func() io.Reader { return iotest.DataErrReader(bytes.NewReader(body)) }},
+		{"error midway", func() io.Reader { return io.MultiReader(bytes.NewReader(body[:700]), iotest.ErrReader(failure)) }},
+		{"empty", func() io.Reader { return bytes.NewReader(nil) }},
+	}
+	for _, r := range readers {
+		for _, size := range []int64{-1, 0, 1, 700, int64(len(body)) - 1, int64(len(body)), int64(len(body)) + 1, 3 * int64(len(body))} {
+			want, wantErr := io.ReadAll(r.make())
+			got, err := readAll(r.make(), size)
+			if !bytes.Equal(got, want) || err != wantErr {
+				t.Errorf("%s with size %d: readAll = %d bytes, %v; io.ReadAll = %d bytes, %v", r.name, size, len(got), err, len(want), wantErr)
+			}
+		}
+	}
+}
+
+func TestMemBlobsPutKeepsCallerArray(t *testing.T) {
+	blobs := newMemBlobs()
+	data := make([]byte, 3, 8)
+	copy(data, "abc")
+	if err := blobs.put("k", data); err != nil {
+		t.Fatal(err)
+	}
+	if err := blobs.writeAt("k", 3, []byte("def")); err != nil {
+		t.Fatal(err)
+	}
+	if spare := data[3:cap(data)]; !bytes.Equal(spare, make([]byte, len(spare))) {
+		t.Errorf("writeAt after put wrote %q into the caller's spare capacity", spare)
+	}
+	got, err := blobs.get("k")
+	if err != nil || string(got) != "abcdef" {
+		t.Errorf("get = %q, %v, want abcdef", got, err)
 	}
 }
