@@ -78,12 +78,16 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	})
 }
 
-// send adds the common headers and the access token, then sends req.
+// send adds the common headers and the access token, then sends req. Like
+// an http.RoundTripper, it closes the request body on every path.
 func (c *Client) send(req *http.Request) (*http.Response, error) {
 	if c.opts.UserAgent != "" {
 		req.Header.Set("User-Agent", c.opts.UserAgent)
 	}
 	if err := c.authorize(req); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
 		return nil, err
 	}
 	resp, err := c.http.Do(req)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/photosync/photosync/photosapi/api"
 )
@@ -41,22 +43,41 @@ const maxUploadTokenBody = 64 << 10
 // again: when r is an io.ReaderAt or an io.Seeker, or when the failed
 // attempt read no byte of r. A retry is safe because a token not used by
 // BatchCreate creates nothing, and the server deduplicates identical bytes.
+//
+// UploadRaw reads r only until it returns, so the caller may reuse the
+// memory behind r afterwards.
 func (c *Client) UploadRaw(ctx context.Context, r io.Reader, size int64, fileName, mimeType string) (string, error) {
 	const method = api.MethodUploads
 	if err := checkUpload(method, size, fileName); err != nil {
 		return "", err
 	}
 	body, canResend := rewinder(r, size)
+	// The transport may go on reading a request body after the response
+	// came, so each attempt waits until the previous body is closed, and
+	// UploadRaw waits for the last one.
+	var last *closeTracker
+	defer func() {
+		if last != nil {
+			last.wait()
+		}
+	}()
 	var token string
 	send := func(ctx context.Context) (*http.Response, error) {
+		if last != nil {
+			last.wait()
+			last = nil
+		}
 		src, err := body()
 		if err != nil {
 			return nil, err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.uploadURL, src)
+		tracked := newCloseTracker(src)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.uploadURL, tracked)
 		if err != nil {
 			return nil, err
 		}
+		// From here on, c.send closes the body on every path.
+		last = tracked
 		req.ContentLength = size
 		req.Header.Set("Content-Type", "application/octet-stream")
 		req.Header.Set(headerProtocol, "raw")
@@ -110,6 +131,34 @@ func rewinder(r io.Reader, size int64) (func() (io.Reader, error), func() bool) 
 	once := &trackingReader{r: io.LimitReader(r, size)}
 	return func() (io.Reader, error) { return once, nil }, func() bool { return !once.read }
 }
+
+// closeTracker is a request body that records when the transport closes
+// it, after which no goroutine of the transport reads it.
+type closeTracker struct {
+	r      io.Reader
+	closed atomic.Bool
+	done   sync.WaitGroup
+}
+
+func newCloseTracker(r io.Reader) *closeTracker {
+	t := &closeTracker{r: r}
+	t.done.Add(1)
+	return t
+}
+
+func (t *closeTracker) Read(p []byte) (int, error) { return t.r.Read(p) }
+
+// Close marks the body closed. The transport may call it more than once.
+func (t *closeTracker) Close() error {
+	if t.closed.CompareAndSwap(false, true) {
+		t.done.Done()
+	}
+	return nil
+}
+
+// wait blocks until the body is closed. An http.RoundTripper closes the
+// request body on every path, also after errors.
+func (t *closeTracker) wait() { t.done.Wait() }
 
 // trackingReader records whether any byte was read, so a request that
 // failed before reading its body can still be sent again.
