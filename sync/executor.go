@@ -150,22 +150,29 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 	journalDone := make(chan error, 1)
 	go func() { journalDone <- jl.run() }()
 
+	// A fixed set of workers takes the operations in order. A goroutine per
+	// file would grow a new stack for every upload.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.s.opts.Workers)
-	for _, op := range ops {
-		if gctx.Err() != nil || e.sum.stopped() != "" {
-			break
-		}
+	var next atomic.Int64
+	for range min(e.s.opts.Workers, len(ops)) {
 		g.Go(func() error {
-			job, err := e.upload(gctx, op, fresh)
-			if err != nil || job == nil {
-				return err
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(ops)) || gctx.Err() != nil || e.sum.stopped() != "" {
+					return nil
+				}
+				job, err := e.upload(gctx, ops[i], fresh)
+				if err != nil {
+					return err
+				}
+				if job == nil {
+					continue
+				}
+				// The journal reads until the workers are done, so the
+				// send cannot block for good. A token whose bytes went out
+				// is journaled even when the pass is being cancelled.
+				jl.in <- *job
 			}
-			// The journal reads until the workers are done, so the send
-			// cannot block for good. A token whose bytes went out is
-			// journaled even when the pass is being cancelled.
-			jl.in <- *job
-			return nil
 		})
 	}
 	uploadErr := g.Wait()
