@@ -38,6 +38,8 @@ type executor struct {
 	// pendingUploads are the stored pending uploads by content hash, read
 	// once before the uploads start.
 	pendingUploads map[string]state.Upload
+	// buffers are the read buffers of the uploads that send from memory.
+	buffers bufferPool
 
 	// relinkMu guards relinked.
 	relinkMu gosync.Mutex

@@ -21,7 +21,8 @@ type Remote interface {
 	// interrupted after the request went out.
 	FindAlbum(ctx context.Context, title string) (albumID string, found bool, err error)
 	// UploadRaw sends size bytes from r in one request and returns the
-	// upload token.
+	// upload token. It reads r only until it returns, so the caller may
+	// reuse the memory behind r afterwards.
 	UploadRaw(ctx context.Context, r io.Reader, size int64, fileName, mimeType string) (token string, err error)
 	// StartResumable opens a resumable upload session and returns its URL.
 	StartResumable(ctx context.Context, size int64, fileName, mimeType string) (sessionURL string, err error)

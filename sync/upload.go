@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -147,10 +148,20 @@ func (e *executor) abs(rel string) string {
 // errChanged reports a file that changed between the scan and the upload.
 var errChanged = errors.New("changed during the sync")
 
+// maxBufferedUpload is the largest file that send reads into memory before
+// uploading it. Reading a small file in one call into a reused buffer takes
+// fewer system calls than streaming it to the connection. Each worker holds
+// at most one buffer, so the buffers take at most about Workers times this.
+const maxBufferedUpload = 256 << 10
+
 // send opens the file, checks that it is the version the scan saw, sends its
 // bytes while hashing them, and returns the upload token when the bytes sent
-// have the scanned SHA-256.
+// have the scanned SHA-256. Files up to maxBufferedUpload bytes are hashed
+// before the upload instead.
 func (e *executor) send(ctx context.Context, op Op, u *state.Upload) (string, error) {
+	if op.Size < e.s.opts.ResumableThreshold && op.Size <= maxBufferedUpload {
+		return e.sendBuffered(ctx, op, u)
+	}
 	f, err := os.Open(e.abs(op.Path))
 	if err != nil {
 		return "", err
@@ -183,6 +194,112 @@ func (e *executor) send(ctx context.Context, op Op, u *state.Upload) (string, er
 		return "", fmt.Errorf("%w: the bytes sent have SHA-256 %s, the scan saw %s", errChanged, sum, op.SHA256)
 	}
 	return token, nil
+}
+
+// sendBuffered reads a small file into memory, checks that it is the
+// version the scan saw, and sends it from there. Because the bytes are
+// hashed before the upload, a changed file costs no request, and every
+// retry sends the same checked bytes. A change after the read leaves the
+// upload of the scanned version intact, and the next scan detects the change.
+func (e *executor) sendBuffered(ctx context.Context, op Op, u *state.Upload) (string, error) {
+	// One byte more than the scanned size shows a file that grew.
+	buf := e.buffers.get(int(op.Size) + 1)
+	defer e.buffers.put(buf, e.s.opts.Workers)
+	n, meta, err := readSmallFile(e.abs(op.Path), buf)
+	if err != nil {
+		return "", err
+	}
+	if !meta.regular {
+		return "", fmt.Errorf("%w: no longer a regular file", errChanged)
+	}
+	if meta.size != op.Size || int64(n) != op.Size || !meta.modTime.Equal(op.ModTime) {
+		return "", fmt.Errorf("%w: size or modification time differ from the scan", errChanged)
+	}
+	data := buf[:n]
+	digest := sha256.Sum256(data)
+	var text [2 * sha256.Size]byte
+	hex.Encode(text[:], digest[:])
+	if string(text[:]) != op.SHA256 {
+		return "", fmt.Errorf("%w: the file's bytes have SHA-256 %s, the scan saw %s", errChanged, text[:], op.SHA256)
+	}
+	// Remote.UploadRaw stops reading the body before it returns, so the
+	// buffer can go back to the pool then.
+	return e.s.opts.Remote.UploadRaw(ctx, bytes.NewReader(data), op.Size, u.FileName, u.MimeType)
+}
+
+// fileMeta is the metadata of an open file.
+type fileMeta struct {
+	size    int64
+	modTime time.Time
+	regular bool
+}
+
+// readFull reads a file with read into buf until buf is full or the file
+// ends, and returns the number of bytes read. size is the file's size as
+// fstat returned it. A regular file returns fewer bytes than asked only at
+// its end, so a short read that reaches size ends the loop without the
+// read that would return the end.
+func readFull(buf []byte, size int64, read func([]byte) (int, error)) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := read(buf[n:])
+		short := m < len(buf)-n
+		n += max(m, 0)
+		switch {
+		case err == io.EOF || (err == nil && m <= 0):
+			return n, nil
+		case err != nil:
+			return n, err
+		case short && int64(n) >= size:
+			return n, nil
+		}
+	}
+	return n, nil
+}
+
+// bufferPool keeps the read buffers of buffered uploads for reuse. It keeps
+// at most as many as the caller of put allows, so that its memory stays flat
+// however many files a pass sends.
+type bufferPool struct {
+	mu   gosync.Mutex
+	free [][]byte
+}
+
+// bufferGranule rounds buffer capacities, so that files of similar sizes
+// share buffers.
+const bufferGranule = 64 << 10
+
+// get returns a buffer of n bytes.
+func (p *bufferPool) get(n int) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, b := range p.free {
+		if cap(b) >= n {
+			last := len(p.free) - 1
+			p.free[i] = p.free[last]
+			p.free[last] = nil
+			p.free = p.free[:last]
+			return b[:n]
+		}
+	}
+	return make([]byte, n, (n+bufferGranule-1)/bufferGranule*bufferGranule)
+}
+
+// put returns a buffer from get to the pool, which keeps at most max. A
+// smaller buffer makes room for a larger one.
+func (p *bufferPool) put(b []byte, max int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < max {
+		p.free = append(p.free, b)
+		return
+	}
+	for i, old := range p.free {
+		if cap(old) < cap(b) {
+			p.free[i] = b
+			return
+		}
+	}
 }
 
 // sendResumable sends a large file through a resumable session. The session

@@ -38,19 +38,27 @@ func (r startHookRemote) StartResumable(ctx context.Context, size int64, fileNam
 }
 
 func TestSyncFileChangedDuringUpload(t *testing.T) {
+	// The video is larger than maxBufferedUpload, so its bytes stream from
+	// the file while the upload runs.
 	h := newHarness(t)
 	root := t.TempDir()
-	writeFrom(t, root, "A/photo.jpg", orientation(1))
-	oldSHA := shaOfFile(t, filepath.Join(root, "A", "photo.jpg"))
-	replacement, err := os.ReadFile(filepath.Join(repoMedia(t), orientation(3)))
+	writeFrom(t, root, "Big/clip.mp4", "Videos/clip-2010.mp4")
+	name := filepath.Join(root, "Big", "clip.mp4")
+	oldSHA := shaOfFile(t, name)
+	replacement, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if int64(len(replacement)) <= maxBufferedUpload {
+		t.Fatalf("the video has %d bytes, want more than %d", len(replacement), maxBufferedUpload)
+	}
+	// Other bytes in the middle of the media data, same size.
+	replacement[len(replacement)/2] ^= 0xff
 	h.settings = func(o *Options) {
 		o.Remote = hookedRemote{Remote: o.Remote, beforeUpload: func(string) {
-			// Same size, other bytes: only the hash of the bytes sent can
-			// tell.
-			if err := os.WriteFile(filepath.Join(root, "A", "photo.jpg"), replacement, 0o644); err != nil {
+			// The size and modification time were checked before the
+			// upload started, so only the hash of the bytes sent can tell.
+			if err := os.WriteFile(name, replacement, 0o644); err != nil {
 				t.Error(err)
 			}
 		}}
@@ -66,11 +74,80 @@ func TestSyncFileChangedDuringUpload(t *testing.T) {
 	h.settings = nil
 	h.sync(folderAt(root))
 	bySHA := h.itemsBySHA()
-	if _, ok := bySHA[shaOfFile(t, filepath.Join(root, "A", "photo.jpg"))]; !ok {
+	if _, ok := bySHA[shaOfFile(t, name)]; !ok {
 		t.Error("the new content was not uploaded on the next pass")
 	}
 	if _, ok := bySHA[oldSHA]; ok {
 		t.Error("the content seen by the scan but never sent whole became an item")
+	}
+}
+
+func TestSyncSmallFileChangedBeforeUpload(t *testing.T) {
+	tests := []struct {
+		name string
+		// keepModTime puts the scanned modification time back, so that
+		// only the hash of the bytes read can tell.
+		keepModTime bool
+	}{
+		{name: "new modification time", keepModTime: false},
+		{name: "same modification time", keepModTime: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			root := t.TempDir()
+			writeFrom(t, root, "A/first.jpg", orientation(1))
+			writeFrom(t, root, "B/second.jpg", orientation(2))
+			second := filepath.Join(root, "B", "second.jpg")
+			oldSHA := shaOfFile(t, second)
+			info, err := os.Stat(second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			replacement, err := os.ReadFile(filepath.Join(repoMedia(t), orientation(4)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(len(replacement)) != info.Size() {
+				t.Fatalf("replacement has %d bytes, want the %d of the file it replaces", len(replacement), info.Size())
+			}
+			h.settings = func(o *Options) {
+				o.Workers = 1
+				o.Remote = hookedRemote{Remote: o.Remote, beforeUpload: func(name string) {
+					if name != "first.jpg" {
+						return
+					}
+					if err := os.WriteFile(second, replacement, 0o644); err != nil {
+						t.Error(err)
+					}
+					if tc.keepModTime {
+						if err := os.Chtimes(second, info.ModTime(), info.ModTime()); err != nil {
+							t.Error(err)
+						}
+					}
+				}}
+			}
+			sum := h.sync(folderAt(root))
+			if n := len(sum.Skipped["changed during the sync, retried next run"]); n != 1 {
+				t.Errorf("files skipped as changed = %d, want 1; summary %+v", n, sum.Skipped)
+			}
+			if n := h.requests().ByMethod["uploads"]; n != 1 {
+				t.Errorf("upload requests = %d, want 1: the changed file must not be sent", n)
+			}
+			if n := len(h.items()); n != 1 {
+				t.Errorf("emulator has %d items, want the unchanged file's", n)
+			}
+
+			h.settings = nil
+			h.sync(folderAt(root))
+			bySHA := h.itemsBySHA()
+			if _, ok := bySHA[shaOfFile(t, second)]; !ok {
+				t.Error("the new content was not uploaded on the next pass")
+			}
+			if _, ok := bySHA[oldSHA]; ok {
+				t.Error("the content seen by the scan but never read became an item")
+			}
+		})
 	}
 }
 
