@@ -24,33 +24,90 @@ const MediaItemFieldDescription = "description"
 // again after a lost response is safe in practice: the server deduplicates
 // identical bytes and returns the existing item.
 func (c *Client) BatchCreate(ctx context.Context, req api.BatchCreateMediaItemsRequest) ([]api.NewMediaItemResult, error) {
-	const method = "mediaItems.batchCreate"
-	if err := checkBatchCreate(method, &req); err != nil {
+	var out api.BatchCreateMediaItemsResponse
+	if err := c.batchCreate(ctx, &req, &out); err != nil {
 		return nil, err
 	}
-	var out api.BatchCreateMediaItemsResponse
-	err := c.do(ctx, &call{
-		method:     method,
+	return out.NewMediaItemResults, checkResultCount(len(out.NewMediaItemResults), len(req.NewMediaItems))
+}
+
+// CreatedItem is the outcome of creating one media item in
+// BatchCreateItems: the fields that identify the new item, or Err with the
+// item's status as an *api.Error.
+type CreatedItem struct {
+	ID       string
+	Filename string
+	MimeType string
+	Err      error
+}
+
+// createdItemsResponse is the part of a batchCreate response that
+// BatchCreateItems decodes.
+type createdItemsResponse struct {
+	NewMediaItemResults []struct {
+		Status    *api.Status `json:"status"`
+		MediaItem *struct {
+			ID       string `json:"id"`
+			MimeType string `json:"mimeType"`
+			Filename string `json:"filename"`
+		} `json:"mediaItem"`
+	} `json:"newMediaItemResults"`
+}
+
+// BatchCreateItems is BatchCreate for callers that need only the id, file
+// name and MIME type of each new item. It decodes only those fields and
+// each item's status, which takes less CPU time and fewer allocations than
+// decoding whole media items. The request and its retries are the same.
+func (c *Client) BatchCreateItems(ctx context.Context, req api.BatchCreateMediaItemsRequest) ([]CreatedItem, error) {
+	var resp createdItemsResponse
+	if err := c.batchCreate(ctx, &req, &resp); err != nil {
+		return nil, err
+	}
+	out := make([]CreatedItem, len(resp.NewMediaItemResults))
+	for i, r := range resp.NewMediaItemResults {
+		// The full result's Err applies the same rules to the status
+		// and the item id.
+		full := api.NewMediaItemResult{Status: r.Status}
+		if r.MediaItem != nil {
+			full.MediaItem = &api.MediaItem{ID: r.MediaItem.ID}
+			out[i] = CreatedItem{ID: r.MediaItem.ID, Filename: r.MediaItem.Filename, MimeType: r.MediaItem.MimeType}
+		}
+		out[i].Err = full.Err()
+	}
+	return out, checkResultCount(len(out), len(req.NewMediaItems))
+}
+
+const methodBatchCreate = "mediaItems.batchCreate"
+
+// batchCreate checks req, sends it to mediaItems.batchCreate and decodes
+// the response into out.
+func (c *Client) batchCreate(ctx context.Context, req *api.BatchCreateMediaItemsRequest, out any) error {
+	if err := checkBatchCreate(methodBatchCreate, req); err != nil {
+		return err
+	}
+	return c.do(ctx, &call{
+		method:     methodBatchCreate,
 		httpMethod: http.MethodPost,
 		path:       "v1/mediaItems:batchCreate",
 		body:       req,
-		out:        &out,
+		out:        out,
 		kind:       notIdempotent,
 	})
-	if err != nil {
-		return nil, err
+}
+
+// checkResultCount returns an error when a batchCreate response has
+// another number of results than the request had items.
+func checkResultCount(results, items int) error {
+	if results == items {
+		return nil
 	}
-	if len(out.NewMediaItemResults) != len(req.NewMediaItems) {
-		return out.NewMediaItemResults, wrapCallError(method, &api.Error{
-			HTTPStatus: http.StatusOK,
-			Code:       13,
-			Status:     "INTERNAL",
-			Message: fmt.Sprintf("response has %d results for %d items",
-				len(out.NewMediaItemResults), len(req.NewMediaItems)),
-			Method: method,
-		})
-	}
-	return out.NewMediaItemResults, nil
+	return wrapCallError(methodBatchCreate, &api.Error{
+		HTTPStatus: http.StatusOK,
+		Code:       13,
+		Status:     "INTERNAL",
+		Message:    fmt.Sprintf("response has %d results for %d items", results, items),
+		Method:     methodBatchCreate,
+	})
 }
 
 func checkBatchCreate(method string, req *api.BatchCreateMediaItemsRequest) error {
@@ -77,13 +134,15 @@ func checkBatchCreate(method string, req *api.BatchCreateMediaItemsRequest) erro
 			return invalid(method, "new media items %d and %d share an upload token; send each once", first, i)
 		}
 		seen[tok] = i
-		what := fmt.Sprintf("description of item %d", i)
-		if err := checkLength(method, what, item.Description, api.MaxDescriptionLength); err != nil {
-			return err
+		// The names in the messages are built only for an item that
+		// fails, because this runs for every item sent.
+		if tooLong(item.Description, api.MaxDescriptionLength) {
+			what := fmt.Sprintf("description of item %d", i)
+			return checkLength(method, what, item.Description, api.MaxDescriptionLength)
 		}
 		name := item.SimpleMediaItem.FileName
-		if err := checkLength(method, "file name "+strconv.Quote(name), name, api.MaxFileNameLength); err != nil {
-			return err
+		if tooLong(name, api.MaxFileNameLength) {
+			return checkLength(method, "file name "+strconv.Quote(name), name, api.MaxFileNameLength)
 		}
 	}
 	return nil

@@ -47,10 +47,18 @@ func checkIDs(method string, ids []string) error {
 
 // checkLength rejects text longer than max characters.
 func checkLength(method, what, text string, max int) error {
-	if n := utf8.RuneCountInString(text); n > max {
+	if tooLong(text, max) {
+		n := utf8.RuneCountInString(text)
 		return invalid(method, "%s has %d characters; the API allows at most %d", what, n, max)
 	}
 	return nil
+}
+
+// tooLong reports whether text has more than max characters.
+func tooLong(text string, max int) bool {
+	// A character takes at least one byte, so text of at most max bytes
+	// needs no count.
+	return len(text) > max && utf8.RuneCountInString(text) > max
 }
 
 func checkPageSize(method string, size, max int) error {

@@ -120,25 +120,23 @@ func (r clientRemote) ResumeUpload(ctx context.Context, sessionURL string, body 
 }
 
 func (r clientRemote) BatchCreate(ctx context.Context, albumID string, items []NewItem) ([]CreateResult, error) {
-	req := api.BatchCreateMediaItemsRequest{AlbumID: albumID}
-	for _, it := range items {
-		req.NewMediaItems = append(req.NewMediaItems, api.NewMediaItem{
-			SimpleMediaItem: &api.SimpleMediaItem{UploadToken: it.UploadToken, FileName: it.FileName},
-		})
+	req := api.BatchCreateMediaItemsRequest{AlbumID: albumID, NewMediaItems: make([]api.NewMediaItem, len(items))}
+	simple := make([]api.SimpleMediaItem, len(items))
+	for i, it := range items {
+		simple[i] = api.SimpleMediaItem{UploadToken: it.UploadToken, FileName: it.FileName}
+		req.NewMediaItems[i].SimpleMediaItem = &simple[i]
 	}
-	results, err := r.c.BatchCreate(ctx, req)
+	results, err := r.c.BatchCreateItems(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]CreateResult, len(results))
-	for i := range results {
-		res := &results[i]
-		if err := res.Err(); err != nil {
-			out[i].Err = err
+	for i, res := range results {
+		if res.Err != nil {
+			out[i].Err = res.Err
 			continue
 		}
-		out[i] = CreateResult{MediaItemID: res.MediaItem.ID, FileName: res.MediaItem.Filename,
-			MimeType: res.MediaItem.MimeType}
+		out[i] = CreateResult{MediaItemID: res.ID, FileName: res.Filename, MimeType: res.MimeType}
 	}
 	return out, nil
 }
