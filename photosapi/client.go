@@ -247,18 +247,11 @@ func unauthenticated(base *http.Client, ownsTokens bool) *http.Client {
 // workers than that would dial a new connection for every request.
 const maxIdleConnsPerHost = 16
 
-// writeBufferSize is the write buffer of each connection. With net/http's
-// 4 KiB, a request whose headers and body exceed it takes two writes and
-// a 32 KiB copy buffer. A batchCreate of 50 items or a photo of a few
-// kilobytes fits in 64 KiB and goes out in one write.
-const writeBufferSize = 64 << 10
-
 // newHTTPClient returns a client with net/http's default transport
-// settings except for the idle connection limit and the write buffer.
+// settings except for the idle connection limit.
 func newHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
-	t.WriteBufferSize = writeBufferSize
 	return &http.Client{Transport: t}
 }
 
