@@ -2,6 +2,9 @@ package photosapi_test
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -110,5 +113,28 @@ func TestBatchCreateFileNameLength(t *testing.T) {
 	}
 	if got := n.Load(); got != 1 {
 		t.Errorf("server got %d requests, want 1: the long name must not be sent", got)
+	}
+}
+
+func TestBatchCreateResultsSurviveNextResponse(t *testing.T) {
+	// The second response overwrites the first in a reused read buffer
+	// unless decoding copied everything it kept.
+	second := strings.NewReplacer("m0", "xx", "Failed", "XXXXXX", "DebugInfo", "XXXXXXXXX").Replace(mixedBatchCreate)
+	srv, _ := scripted(t, second, func(w http.ResponseWriter) { io.WriteString(w, mixedBatchCreate) })
+	c, _ := newTestClient(t, srv.URL, nil)
+	first, err := c.BatchCreate(t.Context(), mixedRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%+v %+v %s", *first[0].MediaItem, *first[1].Status, first[1].Status.Details[0])
+	if _, err := c.BatchCreate(t.Context(), mixedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%+v %+v %s", *first[0].MediaItem, *first[1].Status, first[1].Status.Details[0])
+	if got != want {
+		t.Errorf("first results changed after the next response:\n got %s\nwant %s", got, want)
+	}
+	if !strings.Contains(got, "DebugInfo") {
+		t.Errorf("first results lack the status details: %s", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -103,10 +104,28 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// bodyBuffers holds buffers for reading JSON response bodies. A body sent
+// chunked, as the emulator sends them, has no Content-Length, so io.ReadAll
+// would grow a new buffer from 512 bytes for each: about four times the
+// body for a batchCreate of 50 items.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer bodyBuffers keeps, so that one large
+// page does not stay in memory.
+const maxPooledBody = 1 << 20
+
 // decodeAnswer reads a successful response into out and returns the number
 // of body bytes read.
 func decodeAnswer(resp *http.Response, out any) (int64, error) {
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONBody+1))
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxJSONBody+1))
+	data := buf.Bytes()
 	n := int64(len(data))
 	if err != nil {
 		return n, fmt.Errorf("read response: %w", err)
@@ -117,6 +136,8 @@ func decodeAnswer(resp *http.Response, out any) (int64, error) {
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return n, nil
 	}
+	// json.Unmarshal copies what it keeps, strings and json.RawMessage
+	// alike, so the buffer can be reused afterwards.
 	if err := json.Unmarshal(data, out); err != nil {
 		return n, fmt.Errorf("decode response: %w", err)
 	}
