@@ -6,20 +6,40 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
-	"os"
-	"time"
 
 	"github.com/photosync/photosync/internal/media"
 )
 
-// hashWorker examines queued files until the walk closes the queue. Each
-// worker owns one read buffer. It returns only the context's error.
+// wholeReadMax is the largest file that examine reads with one request
+// before sniffing it, so that a small photo costs a single read(2) call.
+// A larger file is sniffed from its first media.SniffLen bytes before the
+// rest is read: an unsupported file gets no entry, so every scan examines
+// it again, and for a large one that costs one small read.
+const wholeReadMax = 64 << 10
+
+// examiner is the state of one hash worker: a read buffer and a SHA-256
+// state that it reuses for every file, and what it found so far, which the
+// scan collects when the worker ends.
+type examiner struct {
+	buf  []byte
+	hash hash.Hash
+	// sum receives hash's digest without an allocation per file.
+	sum     []byte
+	entries []Entry
+	files   int
+	bytes   int64
+}
+
+// hashWorker examines queued files until the walk closes the queue, then
+// adds what it found to the result. It returns only the context's error.
 func (s *scanner) hashWorker(ctx context.Context) error {
-	buf := make([]byte, hashBufferSize)
+	w := &examiner{buf: make([]byte, hashBufferSize), hash: sha256.New(), sum: make([]byte, 0, sha256.Size)}
+	defer s.collect(w)
 	for job := range s.jobs {
-		if err := s.examine(ctx, job, buf); err != nil {
+		if err := s.examine(ctx, job, w); err != nil {
 			return err
 		}
 	}
@@ -28,118 +48,132 @@ func (s *scanner) hashWorker(ctx context.Context) error {
 
 // examine sniffs, size-checks and hashes one new or changed file, and
 // records an Entry or a Skip. It returns an error only when ctx ends.
-func (s *scanner) examine(ctx context.Context, job hashJob, buf []byte) error {
-	f, err := openRegular(job.abs)
+//
+// On Linux a new photo of at most wholeReadMax bytes costs five system
+// calls besides the walk's Lstat: open, fstat, one read, the Lstat (or
+// Stat) of the path after reading, and close.
+func (s *scanner) examine(ctx context.Context, job hashJob, w *examiner) error {
+	f, opened, err := openRegular(job.abs)
 	if err != nil {
 		s.openFailed(job.rel, err)
 		return nil
 	}
 	defer f.Close()
-
-	opened, err := f.Stat()
-	if err != nil {
-		s.skip(Skip{Path: job.rel, Kind: Unreadable, Reason: "file status cannot be read", Err: err})
-		return nil
-	}
 	if changed := describeChange(job.info, opened); changed != "" {
 		s.skip(Skip{Path: job.rel, Kind: Unsettled, Reason: changed + " between listing and opening"})
 		return nil
 	}
 
-	head := buf[:min(media.SniffLen, len(buf))]
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	first := w.buf[:min(media.SniffLen, len(w.buf))]
+	if opened.size <= wholeReadMax {
+		first = w.buf[:opened.size]
+	}
+	n, err := readFull(f, first)
+	if err != nil {
 		s.skip(Skip{Path: job.rel, Kind: Unreadable, Reason: "file cannot be read", Err: err})
 		return nil
 	}
-	head = head[:n]
-	format := media.Detect(head)
+	format := media.Detect(first[:min(n, media.SniffLen)])
 	if !format.Supported() {
 		s.skip(Skip{Path: job.rel, Kind: Unsupported, Reason: describeUnsupported(format)})
 		return nil
 	}
-	if err := media.CheckSize(format, opened.Size()); err != nil {
+	if err := media.CheckSize(format, opened.size); err != nil {
 		s.skip(Skip{Path: job.rel, Kind: TooLarge, Reason: "over the size limit", Err: err})
 		return nil
 	}
 
-	h := sha256.New()
-	h.Write(head)
-	rest, err := copyHash(ctx, h, f, buf)
-	read := int64(n) + rest
-	s.countHashed(read)
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
+	var sum [sha256.Size]byte
+	read := int64(n)
+	if n == len(first) && read < opened.size {
+		// Only the head is read: hash it and read the rest to the end.
+		w.hash.Reset()
+		w.hash.Write(first)
+		rest, err := copyHash(ctx, w.hash, f, w.buf)
+		read += rest
+		if err != nil && ctx.Err() == nil {
+			w.counted(read)
+			s.skip(Skip{Path: job.rel, Kind: Unreadable, Reason: "file cannot be read", Err: err})
+			return nil
+		}
+		copy(sum[:], w.hash.Sum(w.sum[:0]))
+	} else {
+		sum = sha256.Sum256(first[:n])
 	}
-	if err != nil {
-		s.skip(Skip{Path: job.rel, Kind: Unreadable, Reason: "file cannot be read", Err: err})
-		return nil
+	w.counted(read)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if s.afterRead != nil {
 		s.afterRead(job.rel)
 	}
 
-	if changed := s.changedWhileReading(job, f, read); changed != "" {
+	if changed := s.changedWhileReading(job, read); changed != "" {
 		s.skip(Skip{Path: job.rel, Kind: Unsettled, Reason: changed + " while it was read"})
 		return nil
 	}
-	s.addEntry(Entry{
+	var digest [2 * sha256.Size]byte
+	hex.Encode(digest[:], sum[:])
+	w.entries = append(w.entries, Entry{
 		Path:    job.rel,
-		Size:    opened.Size(),
-		ModTime: opened.ModTime(),
-		SHA256:  hex.EncodeToString(h.Sum(nil)),
+		Size:    opened.size,
+		ModTime: opened.mtime,
+		SHA256:  string(digest[:]),
 		Format:  format,
 		Hashed:  true,
 	})
 	return nil
 }
 
-// changedWhileReading compares the open file and the path, after reading,
-// with what the walk saw. It returns a description of the change, or "" when
-// the bytes read are the file the walk listed.
-func (s *scanner) changedWhileReading(job hashJob, f *os.File, read int64) string {
-	after, err := f.Stat()
-	if err != nil {
-		return "file status became unreadable"
+// readFull reads into p until p is full or the file ends, and returns the
+// number of bytes read. Unlike io.ReadFull it takes the concrete file, so
+// the call allocates nothing, and a short file is no error.
+func readFull(f regularFile, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k, err := f.Read(p[n:])
+		n += k
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
 	}
-	if changed := describeChange(job.info, after); changed != "" {
-		return changed
-	}
-	if read != after.Size() {
-		return fmt.Sprintf("read %d bytes of %d", read, after.Size())
-	}
-	// The open file is unchanged, but the path may name another file now
-	// (a program that saves by writing a new file and renaming it over the
-	// old one).
+	return n, nil
+}
+
+func (w *examiner) counted(read int64) {
+	w.files++
+	w.bytes += read
+}
+
+// changedWhileReading compares the path, after reading, with what the walk
+// saw, and returns a description of the change, or "" when the bytes read
+// are the file the walk listed. The open file was that same file when
+// examine opened it, so a path that still names it with the same size and
+// modification time shows that the file did not change during the read. A
+// path that names another file now is a change too: a program that saves
+// by writing a new file and renaming it over the old one.
+func (s *scanner) changedWhileReading(job hashJob, read int64) string {
 	atPath, err := s.statPath(job.abs)
 	if err != nil {
 		return "file was removed or renamed"
 	}
-	return describeChange(job.info, atPath)
-}
-
-func (s *scanner) statPath(abs string) (fs.FileInfo, error) {
-	if s.opts.FollowSymlinks {
-		return os.Stat(abs)
+	if changed := describeChange(job.info, atPath); changed != "" {
+		return changed
 	}
-	return os.Lstat(abs)
-}
-
-// describeChange returns how now differs from before in identity, type,
-// size or modification time, or "" when it does not.
-func describeChange(before, now fs.FileInfo) string {
-	switch {
-	case !os.SameFile(before, now):
-		return "file was replaced"
-	case !now.Mode().IsRegular():
-		return "file was replaced by a " + typeName(now.Mode())
-	case before.Size() != now.Size():
-		return fmt.Sprintf("size changed from %d to %d bytes", before.Size(), now.Size())
-	case !before.ModTime().Equal(now.ModTime()):
-		return fmt.Sprintf("modification time changed from %s to %s",
-			before.ModTime().Format(time.RFC3339Nano), now.ModTime().Format(time.RFC3339Nano))
+	if read != atPath.size {
+		return fmt.Sprintf("read %d bytes of %d", read, atPath.size)
 	}
 	return ""
+}
+
+func (s *scanner) statPath(abs string) (fileState, error) {
+	if s.opts.FollowSymlinks {
+		return statFile(abs)
+	}
+	return lstatFile(abs)
 }
 
 // openFailed handles an open error. A file that vanished since the listing
@@ -167,9 +201,12 @@ func describeUnsupported(format media.Format) string {
 	return reason
 }
 
-func (s *scanner) countHashed(n int64) {
+// collect hands a hash worker's entries and counts to the result.
+// sortResult merges the entries.
+func (s *scanner) collect(w *examiner) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.res.HashedFiles++
-	s.res.HashedBytes += n
+	s.examiners = append(s.examiners, w)
+	s.res.HashedFiles += w.files
+	s.res.HashedBytes += w.bytes
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -133,6 +134,53 @@ func TestScanEntryFields(t *testing.T) {
 	}
 	if res.HashedBytes != int64(len(data)) {
 		t.Errorf("HashedBytes = %d, want %d", res.HashedBytes, len(data))
+	}
+}
+
+// TestScanHashAtReadBoundaries checks the digest and the byte count of
+// files around the sizes where examine changes how it reads: the sniffed
+// head, one read for a small file, and the read buffer.
+func TestScanHashAtReadBoundaries(t *testing.T) {
+	root := t.TempDir()
+	jpeg := jpegBytes(t)
+	sizes := []int{
+		len(jpeg),
+		media.SniffLen - 1, media.SniffLen, media.SniffLen + 1,
+		wholeReadMax - 1, wholeReadMax, wholeReadMax + 1,
+		hashBufferSize - 1, hashBufferSize, hashBufferSize + 1,
+		2*hashBufferSize + media.SniffLen,
+	}
+	want := map[string]string{}
+	var total int64
+	for i, size := range sizes {
+		// A JPEG is recognized by its first bytes, so any tail keeps it
+		// supported.
+		data := make([]byte, size)
+		copy(data, jpeg)
+		for j := len(jpeg); j < size; j++ {
+			data[j] = byte(j*7 + i)
+		}
+		rel := fmt.Sprintf("size-%d.jpg", size)
+		writeFile(t, root, rel, data)
+		sum := sha256.Sum256(data)
+		want[rel] = hex.EncodeToString(sum[:])
+		total += int64(size)
+	}
+
+	res := mustScan(t, Options{Root: root}, nil)
+
+	got := map[string]string{}
+	for _, e := range res.Entries {
+		got[e.Path] = e.SHA256
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SHA256 by path (-want +got):\n%s", diff)
+	}
+	if res.HashedBytes != total {
+		t.Errorf("HashedBytes = %d, want %d", res.HashedBytes, total)
+	}
+	if len(res.Skipped) != 0 {
+		t.Errorf("Skipped = %v, want none", res.Skipped)
 	}
 }
 
@@ -494,6 +542,63 @@ func TestScanModifiedWhileHashing(t *testing.T) {
 	})
 	if got := skipFor(t, res, "growing.mp4").Reason; !strings.Contains(got, "while it was read") {
 		t.Errorf("Reason = %q, want it to say the file changed while it was read", got)
+	}
+}
+
+// TestScanSmallFileGrowsWhileHashing covers a file read in one request,
+// which examine does not read to the end: the check after reading must
+// still see the bytes appended.
+func TestScanSmallFileGrowsWhileHashing(t *testing.T) {
+	root := t.TempDir()
+	path := writeFile(t, root, "growing.jpg", jpegBytes(t))
+	opts := Options{Root: root}
+	opts.afterRead = func(string) {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Errorf("open for append: %v", err)
+			return
+		}
+		defer f.Close()
+		if _, err := f.Write([]byte("more bytes")); err != nil {
+			t.Errorf("append: %v", err)
+		}
+	}
+
+	res := mustScan(t, opts, nil)
+
+	checkOutcomes(t, res, map[string]outcome{"growing.jpg": skipOf(Unsettled)})
+	if got := skipFor(t, res, "growing.jpg").Reason; !strings.Contains(got, "size changed") {
+		t.Errorf("Reason = %q, want it to say the size changed", got)
+	}
+}
+
+// TestScanRewrittenInPlaceWhileHashing covers an edit that keeps the size
+// and the inode: only the modification time shows it.
+func TestScanRewrittenInPlaceWhileHashing(t *testing.T) {
+	root := t.TempDir()
+	path := writeFile(t, root, "edited.jpg", jpegBytes(t))
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Root: root}
+	opts.afterRead = func(string) {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Errorf("open for writing: %v", err)
+			return
+		}
+		defer f.Close()
+		if _, err := f.WriteAt([]byte{0xAA}, 100); err != nil {
+			t.Errorf("write: %v", err)
+		}
+	}
+
+	res := mustScan(t, opts, nil)
+
+	checkOutcomes(t, res, map[string]outcome{"edited.jpg": skipOf(Unsettled)})
+	if got := skipFor(t, res, "edited.jpg").Reason; !strings.Contains(got, "modification time changed") {
+		t.Errorf("Reason = %q, want it to say the modification time changed", got)
 	}
 }
 

@@ -32,13 +32,15 @@ const walkWorkers = 4
 // followed symbolic link.
 type hashJob struct {
 	rel, abs string
-	info     fs.FileInfo
+	info     fileState
 }
 
 // scanner is the state of one Scan. The walk runs on up to walkWorkers
 // goroutines and the hash workers on others, and all of them add to res.
 type scanner struct {
-	opts      Options
+	opts Options
+	// root is Options.Root cleaned, the start of every path below it.
+	root      string
 	prev      Previous
 	filter    *filter
 	now       time.Time
@@ -56,9 +58,11 @@ type scanner struct {
 	walkMu  gosync.Mutex
 	walkErr error
 
-	// mu guards res.
+	// mu guards res and examiners.
 	mu  gosync.Mutex
 	res Result
+	// examiners are the hash workers that ended, with their entries.
+	examiners []*examiner
 }
 
 func scan(ctx context.Context, opts Options, prev Previous) (*Result, error) {
@@ -72,6 +76,7 @@ func scan(ctx context.Context, opts Options, prev Previous) (*Result, error) {
 	}
 	s := &scanner{
 		opts:      opts,
+		root:      filepath.Clean(opts.Root),
 		prev:      prev,
 		filter:    f,
 		now:       opts.Now(),
@@ -90,11 +95,11 @@ func scan(ctx context.Context, opts Options, prev Previous) (*Result, error) {
 // HashWorkers others. It returns the first error that ends the scan: the
 // root's own failure, or the context's.
 func (s *scanner) run(ctx context.Context) error {
-	info, err := os.Stat(s.opts.Root)
+	info, err := statFile(s.opts.Root)
 	if err != nil {
 		return err
 	}
-	if !info.IsDir() {
+	if !info.mode.IsDir() {
 		return syscall.ENOTDIR
 	}
 	entries, err := os.ReadDir(s.opts.Root)
@@ -109,7 +114,7 @@ func (s *scanner) run(ctx context.Context) error {
 	g.Go(func() error {
 		defer close(s.jobs)
 		s.addDir("")
-		err := s.walkEntries(gctx, "", s.opts.Root, entries, []fs.FileInfo{info}, s.filter.rootIncluded())
+		err := s.walkEntries(gctx, "", s.root, entries, []fileID{info.id}, s.filter.rootIncluded())
 		// Every extra walk was started by this goroutine or by another
 		// extra walk, so none starts after this wait returns.
 		s.walks.Wait()
@@ -127,7 +132,7 @@ func (s *scanner) run(ctx context.Context) error {
 
 // walkDir lists the directory rel and walks its entries. A directory that
 // cannot be listed is an Unreadable skip, and one that vanished is left out.
-func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []fs.FileInfo, included bool) error {
+func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []fileID, included bool) error {
 	entries, err := os.ReadDir(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -141,7 +146,7 @@ func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []fs.F
 	return s.walkEntries(ctx, rel, abs, entries, ancestors, included)
 }
 
-func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs.DirEntry, ancestors []fs.FileInfo, included bool) error {
+func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs.DirEntry, ancestors []fileID, included bool) error {
 	for _, de := range entries {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -154,7 +159,7 @@ func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs
 		if rel != "" {
 			childRel = rel + "/" + name
 		}
-		if err := s.visit(ctx, childRel, filepath.Join(abs, name), ancestors, included); err != nil {
+		if err := s.visit(ctx, childRel, childPath(abs, name), ancestors, included); err != nil {
 			return err
 		}
 	}
@@ -164,40 +169,50 @@ func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs
 // visit classifies one directory entry and either records it, queues it for
 // hashing or descends into it. Filters run first so that an excluded path is
 // not even stat'ed.
-func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []fs.FileInfo, parentIncluded bool) error {
+func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []fileID, parentIncluded bool) error {
 	keep, included := s.filter.step(rel, parentIncluded)
 	if !keep {
 		return nil
 	}
-	info, err := os.Lstat(abs)
+	info, err := lstatFile(abs)
 	if err != nil {
 		s.statFailed(rel, err)
 		return nil
 	}
-	if info.Mode()&fs.ModeSymlink != 0 {
-		info = s.followLink(rel, abs, included)
-		if info == nil {
+	if info.mode&fs.ModeSymlink != 0 {
+		var ok bool
+		if info, ok = s.followLink(rel, abs, included); !ok {
 			return nil
 		}
 	}
 
 	switch {
-	case info.IsDir():
-		return s.enterDir(ctx, rel, abs, info, ancestors, included)
+	case info.mode.IsDir():
+		return s.enterDir(ctx, rel, abs, info.id, ancestors, included)
 	case !included:
 		// Not selected by Include, and not a directory that could hold
 		// selected paths.
 		return nil
-	case info.Mode().IsRegular():
+	case info.mode.IsRegular():
 		return s.visitFile(ctx, rel, abs, info)
 	default:
-		s.skip(Skip{Path: rel, Kind: Special, Reason: describeSpecial(info.Mode())})
+		s.skip(Skip{Path: rel, Kind: Special, Reason: describeSpecial(info.mode)})
 		return nil
 	}
 }
 
-// followLink returns the target's FileInfo for a symbolic link that should
-// be followed. Otherwise it returns nil and records a skip. A link that
+// childPath returns the path of name in the directory dir. dir is clean,
+// and a name from a listing has no separator and is never "." or "..", so
+// the result equals filepath.Join(dir, name) without cleaning it again.
+func childPath(dir, name string) string {
+	if os.IsPathSeparator(dir[len(dir)-1]) {
+		return dir + name
+	}
+	return dir + string(filepath.Separator) + name
+}
+
+// followLink returns the target's state for a symbolic link that should be
+// followed. Otherwise it returns false and records a skip. A link that
 // Include does not select (report false) gets a skip only when its target
 // cannot be read, because that target may be a directory with selected
 // paths below it.
@@ -205,20 +220,20 @@ func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []fs.Fil
 // NOTE: when links are not followed, a link to a directory that Include
 // would select only below it (Include "a/*/x", link "a/l") is passed over
 // without a skip.
-func (s *scanner) followLink(rel, abs string, report bool) fs.FileInfo {
+func (s *scanner) followLink(rel, abs string, report bool) (fileState, bool) {
 	if !s.opts.FollowSymlinks {
 		if report {
 			s.skip(Skip{Path: rel, Kind: Symlink, Reason: "symbolic link not followed because following links is off"})
 		}
-		return nil
+		return fileState{}, false
 	}
-	target, err := os.Stat(abs)
+	target, err := statFile(abs)
 	switch {
 	case err == nil:
-		return target
+		return target, true
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP):
 		if !report {
-			return nil
+			return fileState{}, false
 		}
 	}
 	switch {
@@ -229,29 +244,28 @@ func (s *scanner) followLink(rel, abs string, report bool) fs.FileInfo {
 		if readErr != nil {
 			// The link itself vanished between Lstat and Readlink.
 			s.vanished(rel, readErr)
-			return nil
+			return fileState{}, false
 		}
 		s.skip(Skip{Path: rel, Kind: Symlink, Reason: fmt.Sprintf("dangling symbolic link to %q", dest), Err: err})
 	default:
 		s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "symbolic link target cannot be read", Err: err})
 	}
-	return nil
+	return fileState{}, false
 }
 
 // enterDir descends into a directory unless it is already on the walked path.
-func (s *scanner) enterDir(ctx context.Context, rel, abs string, info fs.FileInfo, ancestors []fs.FileInfo, included bool) error {
+func (s *scanner) enterDir(ctx context.Context, rel, abs string, id fileID, ancestors []fileID, included bool) error {
 	if len(ancestors) >= maxDepth {
 		s.skip(Skip{Path: rel, Kind: Loop, Reason: fmt.Sprintf("deeper than %d directory levels", maxDepth)})
 		return nil
 	}
-	isAncestor := func(a fs.FileInfo) bool { return os.SameFile(a, info) }
-	if slices.ContainsFunc(ancestors, isAncestor) {
+	if slices.ContainsFunc(ancestors, id.same) {
 		s.skip(Skip{Path: rel, Kind: Loop, Reason: "directory is already on the walked path"})
 		return nil
 	}
 	// The full slice expression makes append copy, so sibling directories
 	// never share one backing array.
-	ancestors = append(ancestors[:len(ancestors):len(ancestors)], info)
+	ancestors = append(ancestors[:len(ancestors):len(ancestors)], id)
 	select {
 	case s.walkers <- struct{}{}:
 		s.walks.Add(1)
@@ -275,7 +289,7 @@ func (s *scanner) enterDir(ctx context.Context, rel, abs string, info fs.FileInf
 
 // visitFile records a regular file that needs no reading, or queues it for
 // a hash worker.
-func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fs.FileInfo) error {
+func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fileState) error {
 	// A file that still has the size and modification time the store
 	// recorded is unchanged since then, however recent that time is: the
 	// engine itself wrote it (a download) or hashed it once it had settled.
@@ -283,11 +297,11 @@ func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fs.FileIn
 		s.addEntry(e)
 		return nil
 	}
-	if reason, unsettled := s.unsettled(info.ModTime()); unsettled {
+	if reason, unsettled := s.unsettled(info.mtime); unsettled {
 		s.skip(Skip{Path: rel, Kind: Unsettled, Reason: reason})
 		return nil
 	}
-	if info.Size() == 0 {
+	if info.size == 0 {
 		s.skip(Skip{Path: rel, Kind: Empty, Reason: "file is empty"})
 		return nil
 	}
@@ -322,17 +336,17 @@ func (s *scanner) unsettled(mtime time.Time) (string, bool) {
 // NOTE: an edit that keeps both size and modification time (a metadata
 // tool run with its preserve-date option, rewriting a tag of equal length)
 // goes unnoticed, because Previous carries no inode change time to compare.
-func (s *scanner) reuse(rel string, info fs.FileInfo) (Entry, bool) {
+func (s *scanner) reuse(rel string, info fileState) (Entry, bool) {
 	if s.prev == nil {
 		return Entry{}, false
 	}
 	s.prevMu.Lock()
 	size, mtime, sum, ok := s.prev(rel)
 	s.prevMu.Unlock()
-	if !ok || sum == "" || size != info.Size() || !mtime.Equal(info.ModTime()) {
+	if !ok || sum == "" || size != info.size || !mtime.Equal(info.mtime) {
 		return Entry{}, false
 	}
-	return Entry{Path: rel, Size: size, ModTime: info.ModTime(), SHA256: sum}, true
+	return Entry{Path: rel, Size: size, ModTime: info.mtime, SHA256: sum}, true
 }
 
 // statFailed handles an Lstat error on an entry the listing returned.
@@ -395,10 +409,20 @@ func (s *scanner) skip(sk Skip) {
 }
 
 func (s *scanner) sortResult() {
-	// The caller keeps the result for a whole pass, so drop the spare
-	// capacity that growing Entries by append left, up to about a quarter
-	// of its length.
-	s.res.Entries = slices.Clone(s.res.Entries)
+	// The caller keeps the result for a whole pass, so the entries of the
+	// walk and of the hash workers go into one array of the exact size,
+	// without the spare capacity that growing them by append left.
+	n := len(s.res.Entries)
+	for _, w := range s.examiners {
+		n += len(w.entries)
+	}
+	entries := make([]Entry, 0, n)
+	entries = append(entries, s.res.Entries...)
+	for _, w := range s.examiners {
+		entries = append(entries, w.entries...)
+	}
+	s.res.Entries = entries
+	s.examiners = nil
 	slices.SortFunc(s.res.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(s.res.Skipped, func(a, b Skip) int { return strings.Compare(a.Path, b.Path) })
 	slices.Sort(s.res.Dirs)

@@ -1,0 +1,68 @@
+//go:build !linux
+
+package scan
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// fileID identifies a file through the FileInfo it was read from, because
+// os.SameFile is the portable comparison.
+type fileID struct {
+	info fs.FileInfo
+}
+
+func (id fileID) same(other fileID) bool {
+	return id.info != nil && other.info != nil && os.SameFile(id.info, other.info)
+}
+
+func stateOf(info fs.FileInfo) fileState {
+	return fileState{id: fileID{info: info}, mode: info.Mode(), size: info.Size(), mtime: info.ModTime()}
+}
+
+// lstatFile returns the state of path without following a final symbolic
+// link.
+func lstatFile(path string) (fileState, error) {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return fileState{}, err
+	}
+	return stateOf(info), nil
+}
+
+// statFile returns the state of path, following symbolic links.
+func statFile(path string) (fileState, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fileState{}, err
+	}
+	return stateOf(info), nil
+}
+
+// regularFile is a regular file open for reading.
+type regularFile struct {
+	*os.File
+}
+
+// openRegular opens path for reading with openFlags, without blocking on a
+// FIFO where the system has them, and returns the file with its state. It
+// fails with an error wrapping errNotRegular when path is not a regular
+// file.
+func openRegular(path string) (regularFile, fileState, error) {
+	f, err := os.OpenFile(path, openFlags, 0)
+	if err != nil {
+		return regularFile{}, fileState{}, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return regularFile{}, fileState{}, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return regularFile{}, fileState{}, fmt.Errorf("%s: %w", typeName(info.Mode()), errNotRegular)
+	}
+	return regularFile{f}, stateOf(info), nil
+}
