@@ -162,7 +162,6 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 			DeleteShare:  fr.cfg.DeleteThreshold,
 			Confirmed:    s.opts.Confirmed,
 		},
-		Content: s.contentIndex,
 	}
 	in.Local = make([]LocalFile, 0, len(res.Entries))
 	for _, e := range res.Entries {
@@ -182,7 +181,17 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 		}
 	}
 	fr.known = nil
-	fr.plan = Reconcile(in)
+	// Reconcile looks up the content of every new file. One read
+	// transaction serves all of them, because beginning one per file cost
+	// more than the lookups.
+	err := s.opts.Store.View(func(tx *state.Tx) error {
+		in.Content = func(sha string) (string, bool) { return mediaItemOf(tx, sha) }
+		fr.plan = Reconcile(in)
+		return nil
+	})
+	if err != nil {
+		return storeError(err)
+	}
 	sum.Plans[fr.cfg.Path] = fr.plan
 	if fr.plan.Paused == "" {
 		s.emit(Progress{PlannedFiles: fr.plan.Count(OpUpload), PlannedBytes: fr.plan.UploadBytes(),
@@ -219,14 +228,22 @@ func (s *Syncer) plan(fr *folderRun, sum *Summary) error {
 // contentIndex returns the stored media item of a content hash.
 func (s *Syncer) contentIndex(sha string) (string, bool) {
 	var id string
+	var ok bool
 	_ = s.opts.Store.View(func(tx *state.Tx) error {
-		m, ok, err := tx.MediaItemByHash(sha)
-		if err == nil && ok {
-			id = m.ID
-		}
-		return err
+		id, ok = mediaItemOf(tx, sha)
+		return nil
 	})
-	return id, id != ""
+	return id, ok
+}
+
+// mediaItemOf returns the stored media item of a content hash. A failed
+// lookup counts as no item, so the content is uploaded again.
+func mediaItemOf(tx *state.Tx, sha string) (string, bool) {
+	m, ok, err := tx.MediaItemByHash(sha)
+	if err != nil || !ok || m.ID == "" {
+		return "", false
+	}
+	return m.ID, true
 }
 
 func knownFile(f state.File) KnownFile {

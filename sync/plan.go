@@ -178,7 +178,13 @@ func dirOf(rel string) string {
 // title over the API's length limit is shortened by shortenTitle.
 func albumTitle(dir, rootAlbum string) (string, bool) {
 	if dir == "" {
-		return shortenTitle(rootAlbum), strings.TrimSpace(rootAlbum) != ""
+		return shortenTitle(rootAlbum), hasAlbum(dir, rootAlbum)
 	}
 	return shortenTitle(dir), true
+}
+
+// hasAlbum reports whether albumTitle gives dir an album, without building
+// the title.
+func hasAlbum(dir, rootAlbum string) bool {
+	return dir != "" || strings.TrimSpace(rootAlbum) != ""
 }

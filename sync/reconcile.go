@@ -103,9 +103,13 @@ func Reconcile(in ReconcileInput) *Plan {
 	r.planRemovals()
 	r.applyDeleteGuard()
 	r.plan.Albums = r.albumDirs()
-	// The plan lives until the pass ends, so drop the spare capacity that
-	// growing Ops by append left, up to about a quarter of its length.
-	r.plan.Ops = slices.Clone(r.plan.Ops)
+	// The plan lives until the pass ends, so Ops is copied when more than
+	// an eighth of its capacity is spare. Each step reserves room for its
+	// operations, so a plan of one kind, such as a first sync's uploads,
+	// needs no copy.
+	if cap(r.plan.Ops)-len(r.plan.Ops) > len(r.plan.Ops)/8 {
+		r.plan.Ops = slices.Clone(r.plan.Ops)
+	}
 	return r.plan
 }
 
@@ -131,6 +135,7 @@ type reconciler struct {
 	// content the store's index does not return.
 	items map[string]string
 	// uploading maps content planned for upload in this pass to its path.
+	// It is nil until the first upload is planned.
 	uploading map[string]string
 	// removals are candidate removals, collected before the keep check.
 	removals []Op
@@ -140,9 +145,8 @@ type reconciler struct {
 
 func newReconciler(in ReconcileInput) *reconciler {
 	r := &reconciler{
-		in:        in,
-		plan:      &Plan{},
-		uploading: map[string]string{},
+		in:   in,
+		plan: &Plan{},
 	}
 	if r.in.Rules.RemoteDelete == "" {
 		r.in.Rules.RemoteDelete = RemoteDeleteAlbum
@@ -210,6 +214,9 @@ func (r *reconciler) classify() {
 		present[p] = true
 	}
 	known := r.in.Known
+	// At least this many local files have no record, and in a first sync
+	// that is all of them.
+	r.fresh = make([]LocalFile, 0, max(0, len(r.in.Local)-len(known)))
 	unseen := func(k KnownFile) {
 		if !present[k.Path] {
 			r.gone = append(r.gone, k)
@@ -264,6 +271,9 @@ func (r *reconciler) pairRenames() {
 			candidates[k.SHA256] = append(candidates[k.SHA256], i)
 		}
 	}
+	if len(candidates) == 0 || len(r.fresh) == 0 {
+		return
+	}
 	used := make([]bool, len(r.gone))
 	for _, sameDir := range []bool{true, false} {
 		var unmatched []LocalFile
@@ -315,6 +325,13 @@ func (r *reconciler) planRename(f LocalFile, k KnownFile) {
 
 // planNew plans uploads and links for files no record matched.
 func (r *reconciler) planNew() {
+	if len(r.fresh) == 0 {
+		return
+	}
+	if r.uploading == nil {
+		r.uploading = make(map[string]string, len(r.fresh))
+	}
+	r.plan.Ops = slices.Grow(r.plan.Ops, len(r.fresh))
 	for _, f := range r.fresh {
 		r.planContent(f, false)
 	}
@@ -348,6 +365,9 @@ func (r *reconciler) planContent(f LocalFile, replaces bool) {
 		return
 	}
 	op.Kind = OpUpload
+	if r.uploading == nil {
+		r.uploading = map[string]string{}
+	}
 	r.uploading[f.SHA256] = f.Path
 	r.add(op)
 }
@@ -375,14 +395,14 @@ func (r *reconciler) needsAdd(dir, id string) bool {
 }
 
 func (r *reconciler) hasAlbum(dir string) bool {
-	_, ok := albumTitle(dir, r.in.Rules.RootAlbum)
-	return ok
+	return hasAlbum(dir, r.in.Rules.RootAlbum)
 }
 
 // planGone drops records whose file is gone and whose content did not
 // reappear elsewhere. It removes their items from albums unless the folder's
 // RemoteDelete is never.
 func (r *reconciler) planGone() {
+	r.plan.Ops = slices.Grow(r.plan.Ops, len(r.gone))
 	for _, k := range r.gone {
 		r.add(Op{Kind: OpForget, OldPath: k.Path, Dir: dirOf(k.Path),
 			SHA256: k.SHA256, MediaItemID: k.MediaItemID})
@@ -422,6 +442,7 @@ func (r *reconciler) planRemovals() {
 		}
 	}
 	done := map[[2]string]bool{}
+	r.plan.Ops = slices.Grow(r.plan.Ops, len(r.removals))
 	for _, op := range r.removals {
 		key := [2]string{op.AlbumID, op.MediaItemID}
 		if r.keep[op.Dir][op.SHA256] || done[key] {

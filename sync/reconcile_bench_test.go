@@ -25,3 +25,24 @@ func BenchmarkReconcileRenamedDirectory(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReconcileNewFiles plans a first sync of 10,000 new files in 20
+// directories, none of whose content has an item yet.
+func BenchmarkReconcileNewFiles(b *testing.B) {
+	const n, dirs = 10000, 20
+	var in ReconcileInput
+	for i := range n {
+		in.Local = append(in.Local, LocalFile{Path: fmt.Sprintf("dir%02d/IMG_%06d.jpg", i%dirs, i),
+			Size: 3700, ModTime: t0, SHA256: fmt.Sprintf("%064x", i)})
+	}
+	in.Local = sortedByPath(in.Local, func(f LocalFile) string { return f.Path })
+	in.Content = func(string) (string, bool) { return "", false }
+	b.ReportAllocs()
+	for b.Loop() {
+		plan := Reconcile(in)
+		if plan.Count(OpUpload) != n {
+			b.Fatalf("uploads = %d, want %d", plan.Count(OpUpload), n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/file")
+}
