@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"syscall"
 
 	"github.com/photosync/photosync/internal/media"
 )
@@ -50,15 +51,21 @@ func (s *scanner) hashWorker(ctx context.Context) error {
 // records an Entry or a Skip. It returns an error only when ctx ends.
 //
 // On Linux a new photo of at most wholeReadMax bytes costs five system
-// calls besides the walk's Lstat: open, fstat, one read, the Lstat (or
-// Stat) of the path after reading, and close.
+// calls in all, because the walk reads no status for it: open, fstat, one
+// read, the Lstat (or Stat) of the path after reading, and close.
 func (s *scanner) examine(ctx context.Context, job hashJob, w *examiner) error {
-	f, opened, err := openRegular(job.abs)
+	f, opened, err := openRegular(job.abs, s.opts.FollowSymlinks)
 	if err != nil {
 		s.openFailed(job.rel, err)
 		return nil
 	}
 	defer f.Close()
+	if !job.listed {
+		if s.heldBack(job.rel, opened) {
+			return nil
+		}
+		job.info = opened
+	}
 	if changed := describeChange(job.info, opened); changed != "" {
 		s.skip(Skip{Path: job.rel, Kind: Unsettled, Reason: changed + " between listing and opening"})
 		return nil
@@ -148,13 +155,13 @@ func (w *examiner) counted(read int64) {
 	w.bytes += read
 }
 
-// changedWhileReading compares the path, after reading, with what the walk
-// saw, and returns a description of the change, or "" when the bytes read
-// are the file the walk listed. The open file was that same file when
-// examine opened it, so a path that still names it with the same size and
-// modification time shows that the file did not change during the read. A
-// path that names another file now is a change too: a program that saves
-// by writing a new file and renaming it over the old one.
+// changedWhileReading compares the path, after reading, with job.info, and
+// returns a description of the change, or "" when the bytes read are that
+// file. The open file was that same file when examine opened it, so a path
+// that still names it with the same size and modification time shows that
+// the file did not change during the read. A path that names another file
+// now is a change too: a program that saves by writing a new file and
+// renaming it over the old one.
 func (s *scanner) changedWhileReading(job hashJob, read int64) string {
 	atPath, err := s.statPath(job.abs)
 	if err != nil {
@@ -185,6 +192,10 @@ func (s *scanner) openFailed(rel string, err error) {
 		s.vanished(rel, err)
 	case errors.Is(err, errNotRegular):
 		s.skip(Skip{Path: rel, Kind: Unsettled, Reason: "file was replaced by a non-regular file during the scan", Err: err})
+	case errors.Is(err, syscall.ELOOP):
+		// Only a path that the walk did not follow is opened with
+		// O_NOFOLLOW, so a link took the place of the file.
+		s.skip(Skip{Path: rel, Kind: Unsettled, Reason: "file was replaced by a symbolic link during the scan", Err: err})
 	default:
 		s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "file cannot be opened", Err: err})
 	}

@@ -9,6 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// openChecksNewFiles is true because openRegular can refuse a symbolic
+// link: the walk sends a new regular file from the listing to a hash worker
+// without an Lstat, and the worker's fstat reads its status.
+const openChecksNewFiles = true
+
 // fileID identifies a file by device and inode, as os.SameFile does on
 // unix.
 type fileID struct {
@@ -78,12 +83,17 @@ type regularFile struct {
 
 // openRegular opens path for reading with openFlags, without blocking on a
 // FIFO, and returns the file with its state. It fails with an error
-// wrapping errNotRegular when path is not a regular file.
-func openRegular(path string) (regularFile, fileState, error) {
+// wrapping errNotRegular when path is not a regular file, and with ELOOP
+// when path is a symbolic link and follow is false.
+func openRegular(path string, follow bool) (regularFile, fileState, error) {
+	flags := openFlags | unix.O_CLOEXEC
+	if !follow {
+		flags |= unix.O_NOFOLLOW
+	}
 	var fd int
 	err := retryEINTR(func() error {
 		var err error
-		fd, err = unix.Open(path, openFlags|unix.O_CLOEXEC, 0)
+		fd, err = unix.Open(path, flags, 0)
 		return err
 	})
 	if err != nil {

@@ -8,6 +8,10 @@ import (
 	"os"
 )
 
+// openChecksNewFiles is false because openRegular here always follows
+// symbolic links, so the walk reads the status of every file itself.
+const openChecksNewFiles = false
+
 // fileID identifies a file through the FileInfo it was read from, because
 // os.SameFile is the portable comparison.
 type fileID struct {
@@ -49,8 +53,9 @@ type regularFile struct {
 // openRegular opens path for reading with openFlags, without blocking on a
 // FIFO where the system has them, and returns the file with its state. It
 // fails with an error wrapping errNotRegular when path is not a regular
-// file.
-func openRegular(path string) (regularFile, fileState, error) {
+// file. It follows symbolic links whatever follow is, which is why
+// openChecksNewFiles is false here.
+func openRegular(path string, _ bool) (regularFile, fileState, error) {
 	f, err := os.OpenFile(path, openFlags, 0)
 	if err != nil {
 		return regularFile{}, fileState{}, err

@@ -18,7 +18,7 @@ const hashBufferSize = 1 << 20
 // number of bytes hashed. It opens the file without blocking on a FIFO and
 // stops with ctx's error when ctx ends.
 func HashFile(ctx context.Context, path string) (sha256Hex string, size int64, err error) {
-	f, _, err := openRegular(path)
+	f, _, err := openRegular(path, true)
 	if err != nil {
 		return "", 0, fmt.Errorf("hash %s: %w", path, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -126,6 +127,39 @@ func TestScanSymlinksNotFollowed(t *testing.T) {
 	})
 	if diff := cmp.Diff([]string{"", "loop"}, res.Dirs); diff != "" {
 		t.Errorf("Dirs (-want +got):\n%s", diff)
+	}
+}
+
+// TestScanFileReplacedByLink replaces a new file with a link to another
+// photo after the listing and before the file is opened. With links not
+// followed, the scan must not read the link's target under the file's path.
+func TestScanFileReplacedByLink(t *testing.T) {
+	root := t.TempDir()
+	path := writeFile(t, root, "a.jpg", jpegBytes(t))
+	writeFile(t, root, "other/b.jpg", sampleBytes(t, "Tricky/png_named_as.jpg"))
+	prev := func(rel string) (int64, time.Time, string, bool) {
+		if rel == "a.jpg" {
+			if err := os.Remove(path); err != nil {
+				t.Errorf("remove: %v", err)
+			}
+			if err := os.Symlink("other/b.jpg", path); err != nil {
+				t.Errorf("symlink: %v", err)
+			}
+		}
+		return 0, time.Time{}, "", false
+	}
+
+	res := mustScan(t, Options{Root: root, walkWorkers: 1}, prev)
+
+	checkOutcomes(t, res, map[string]outcome{
+		"a.jpg":       skipOf(Unsettled),
+		"other/b.jpg": entryOf("image/png"),
+	})
+	// Where the walk leaves the Lstat of a new file to the open, the open
+	// itself must refuse the link instead of reading its target.
+	got := skipFor(t, res, "a.jpg").Reason
+	if openChecksNewFiles && !strings.Contains(got, "symbolic link") {
+		t.Errorf("Reason = %q, want it to name the symbolic link", got)
 	}
 }
 

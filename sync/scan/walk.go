@@ -27,12 +27,14 @@ const jobsPerWorker = 4
 // in those system calls, and they run in parallel on several cores.
 const walkWorkers = 4
 
-// hashJob is a new or changed regular file for a hash worker. info is the
-// Lstat of the file, or the Stat of the link target when the path is a
-// followed symbolic link.
+// hashJob is a new or changed regular file for a hash worker. When listed
+// is set, info is the Lstat of the file, or the Stat of the link target
+// when the path is a followed symbolic link. Otherwise the walk read no
+// status for the file, and the worker checks what visitFile would.
 type hashJob struct {
 	rel, abs string
 	info     fileState
+	listed   bool
 }
 
 // scanner is the state of one Scan. The walk runs on up to walkWorkers
@@ -159,7 +161,7 @@ func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs
 		if rel != "" {
 			childRel = rel + "/" + name
 		}
-		if err := s.visit(ctx, childRel, childPath(abs, name), ancestors, included); err != nil {
+		if err := s.visit(ctx, childRel, childPath(abs, name), de.Type(), ancestors, included); err != nil {
 			return err
 		}
 	}
@@ -168,11 +170,22 @@ func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs
 
 // visit classifies one directory entry and either records it, queues it for
 // hashing or descends into it. Filters run first so that an excluded path is
-// not even stat'ed.
-func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []fileID, parentIncluded bool) error {
+// not even stat'ed. listed is the file type that the listing returned.
+func (s *scanner) visit(ctx context.Context, rel, abs string, listed fs.FileMode, ancestors []fileID, parentIncluded bool) error {
 	keep, included := s.filter.step(rel, parentIncluded)
 	if !keep {
 		return nil
+	}
+	var rec record
+	looked := false
+	if included && listed.IsRegular() && openChecksNewFiles {
+		rec, looked = s.previous(rel), true
+		if rec.sha256 == "" {
+			// The file is new or has no hash, so it is read whatever its
+			// status, and the fstat after opening it returns what an
+			// Lstat here would.
+			return s.queue(ctx, hashJob{rel: rel, abs: abs})
+		}
 	}
 	info, err := lstatFile(abs)
 	if err != nil {
@@ -194,7 +207,10 @@ func (s *scanner) visit(ctx context.Context, rel, abs string, ancestors []fileID
 		// selected paths.
 		return nil
 	case info.mode.IsRegular():
-		return s.visitFile(ctx, rel, abs, info)
+		if !looked {
+			rec = s.previous(rel)
+		}
+		return s.visitFile(ctx, rel, abs, info, rec)
 	default:
 		s.skip(Skip{Path: rel, Kind: Special, Reason: describeSpecial(info.mode)})
 		return nil
@@ -288,25 +304,40 @@ func (s *scanner) enterDir(ctx context.Context, rel, abs string, id fileID, ance
 }
 
 // visitFile records a regular file that needs no reading, or queues it for
-// a hash worker.
-func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fileState) error {
+// a hash worker. rec is what Previous returned for the file.
+func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fileState, rec record) error {
 	// A file that still has the size and modification time the store
 	// recorded is unchanged since then, however recent that time is: the
 	// engine itself wrote it (a download) or hashed it once it had settled.
-	if e, ok := s.reuse(rel, info); ok {
-		s.addEntry(e)
+	if rec.matches(info) {
+		s.addEntry(Entry{Path: rel, Size: info.size, ModTime: info.mtime, SHA256: rec.sha256})
 		return nil
 	}
+	if s.heldBack(rel, info) {
+		return nil
+	}
+	return s.queue(ctx, hashJob{rel: rel, abs: abs, info: info, listed: true})
+}
+
+// heldBack records a skip and returns true for a file that is not to be
+// read now: one modified within the settle time, or an empty one.
+func (s *scanner) heldBack(rel string, info fileState) bool {
 	if reason, unsettled := s.unsettled(info.mtime); unsettled {
 		s.skip(Skip{Path: rel, Kind: Unsettled, Reason: reason})
-		return nil
+		return true
 	}
 	if info.size == 0 {
 		s.skip(Skip{Path: rel, Kind: Empty, Reason: "file is empty"})
-		return nil
+		return true
 	}
+	return false
+}
+
+// queue hands job to a hash worker, or returns the context's error when the
+// scan ends first.
+func (s *scanner) queue(ctx context.Context, job hashJob) error {
 	select {
-	case s.jobs <- hashJob{rel: rel, abs: abs, info: info}:
+	case s.jobs <- job:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -330,23 +361,36 @@ func (s *scanner) unsettled(mtime time.Time) (string, bool) {
 	return fmt.Sprintf("modified %v ago, settle time is %v", age.Round(time.Millisecond), settle), true
 }
 
-// reuse returns the entry for a file that Previous records with the same size
-// and modification time, without reading the file.
-//
-// NOTE: an edit that keeps both size and modification time (a metadata
-// tool run with its preserve-date option, rewriting a tag of equal length)
-// goes unnoticed, because Previous carries no inode change time to compare.
-func (s *scanner) reuse(rel string, info fileState) (Entry, bool) {
+// record is what Previous returned for a path. sha256 is empty for a path
+// that Previous does not know.
+type record struct {
+	size   int64
+	mtime  time.Time
+	sha256 string
+}
+
+// previous calls Previous for rel, one goroutine at a time.
+func (s *scanner) previous(rel string) record {
 	if s.prev == nil {
-		return Entry{}, false
+		return record{}
 	}
 	s.prevMu.Lock()
 	size, mtime, sum, ok := s.prev(rel)
 	s.prevMu.Unlock()
-	if !ok || sum == "" || size != info.size || !mtime.Equal(info.mtime) {
-		return Entry{}, false
+	if !ok {
+		return record{}
 	}
-	return Entry{Path: rel, Size: size, ModTime: info.mtime, SHA256: sum}, true
+	return record{size: size, mtime: mtime, sha256: sum}
+}
+
+// matches reports whether the store recorded a hash for a file of this size
+// and modification time, so that the file can be reused without reading it.
+//
+// NOTE: an edit that keeps both size and modification time (a metadata
+// tool run with its preserve-date option, rewriting a tag of equal length)
+// goes unnoticed, because Previous carries no inode change time to compare.
+func (r record) matches(info fileState) bool {
+	return r.sha256 != "" && r.size == info.size && r.mtime.Equal(info.mtime)
 }
 
 // statFailed handles an Lstat error on an entry the listing returned.
