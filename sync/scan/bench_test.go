@@ -60,6 +60,8 @@ func BenchmarkRescanUnchanged(b *testing.B) {
 		b.Fatalf("first scan found %d entries, want %d", len(first.Entries), n)
 	}
 	prev := previousFrom(first)
+	b.ReportAllocs()
+	cpuBefore, cpuOK := processCPU()
 
 	for b.Loop() {
 		res, err := Scan(b.Context(), Options{Root: root}, prev)
@@ -70,7 +72,11 @@ func BenchmarkRescanUnchanged(b *testing.B) {
 			b.Fatalf("rescan hashed %d files, want 0", res.HashedFiles)
 		}
 	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+	files := float64(n) * float64(b.N)
+	b.ReportMetric(files/b.Elapsed().Seconds(), "files/s")
+	if cpuAfter, ok := processCPU(); cpuOK && ok {
+		b.ReportMetric(float64((cpuAfter-cpuBefore).Microseconds())/files, "cpu_µs/file")
+	}
 }
 
 // BenchmarkSniffUnchanged measures what reusing the previous result saves:
@@ -132,9 +138,9 @@ func BenchmarkHashLargeFile(b *testing.B) {
 	}
 }
 
-// BenchmarkScanNew measures a first scan, in which every file is new: one
-// Lstat in the walk, then an open, a sniff, a hash and the check for a
-// change while reading. The files are in the page cache. The metric
+// BenchmarkScanNew measures a first scan, in which every file is new and
+// is opened, sniffed, hashed and checked for a change while it was read.
+// The files are in the page cache. The metric
 // cpu_µs/file is the process's CPU time per file, all goroutines together,
 // which other programs on the machine barely change.
 func BenchmarkScanNew(b *testing.B) {

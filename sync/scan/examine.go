@@ -29,7 +29,7 @@ type examiner struct {
 	hash hash.Hash
 	// sum receives hash's digest without an allocation per file.
 	sum     []byte
-	entries []Entry
+	entries entryList
 	files   int
 	bytes   int64
 }
@@ -121,7 +121,7 @@ func (s *scanner) examine(ctx context.Context, job hashJob, w *examiner) error {
 	}
 	var digest [2 * sha256.Size]byte
 	hex.Encode(digest[:], sum[:])
-	w.entries = append(w.entries, Entry{
+	w.entries.add(Entry{
 		Path:    job.rel,
 		Size:    opened.size,
 		ModTime: opened.mtime,

@@ -60,9 +60,11 @@ type scanner struct {
 	walkMu  gosync.Mutex
 	walkErr error
 
-	// mu guards res and examiners.
+	// mu guards res, reused and examiners.
 	mu  gosync.Mutex
 	res Result
+	// reused are the entries the walk took from Previous.
+	reused entryList
 	// examiners are the hash workers that ended, with their entries.
 	examiners []*examiner
 }
@@ -443,7 +445,7 @@ func (s *scanner) addDir(rel string) {
 func (s *scanner) addEntry(e Entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.res.Entries = append(s.res.Entries, e)
+	s.reused.add(e)
 }
 
 func (s *scanner) skip(sk Skip) {
@@ -454,20 +456,13 @@ func (s *scanner) skip(sk Skip) {
 
 func (s *scanner) sortResult() {
 	// The caller keeps the result for a whole pass, so the entries of the
-	// walk and of the hash workers go into one array of the exact size,
-	// without the spare capacity that growing them by append left.
-	n := len(s.res.Entries)
+	// walk and of the hash workers go into one array of the exact size.
+	lists := []*entryList{&s.reused}
 	for _, w := range s.examiners {
-		n += len(w.entries)
+		lists = append(lists, &w.entries)
 	}
-	entries := make([]Entry, 0, n)
-	entries = append(entries, s.res.Entries...)
-	for _, w := range s.examiners {
-		entries = append(entries, w.entries...)
-	}
-	s.res.Entries = entries
-	s.examiners = nil
-	slices.SortFunc(s.res.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	s.res.Entries = sortedEntries(lists)
+	s.reused, s.examiners = entryList{}, nil
 	slices.SortFunc(s.res.Skipped, func(a, b Skip) int { return strings.Compare(a.Path, b.Path) })
 	slices.Sort(s.res.Dirs)
 }
