@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -153,3 +156,51 @@ func retryEINTR(fn func() error) error {
 		}
 	}
 }
+
+// directory is a directory open during the walk of its entries. The walk
+// reads their status relative to its descriptor, so that the kernel looks
+// up one name instead of the whole path.
+type directory struct {
+	// abs is the directory's clean path, the start of its entries' paths.
+	abs string
+	// f owns the descriptor fd, so that fd stays open until close.
+	f  *os.File
+	fd int
+}
+
+// openDirectory opens the directory at path and returns it with its
+// entries, sorted by name as os.ReadDir sorts them. The caller closes it.
+func openDirectory(path string) (directory, []fs.DirEntry, error) {
+	var fd int
+	err := retryEINTR(func() error {
+		var err error
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return directory{}, nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	d := directory{abs: path, f: os.NewFile(uintptr(fd), path), fd: fd}
+	entries, err := d.f.ReadDir(-1)
+	if err != nil {
+		d.close()
+		return directory{}, nil, err
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return d, entries, nil
+}
+
+// lstat returns the state of the entry name without following a final
+// symbolic link.
+func (d directory) lstat(name string) (fileState, error) {
+	var st unix.Stat_t
+	err := retryEINTR(func() error {
+		return unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	})
+	if err != nil {
+		return fileState{}, &fs.PathError{Op: "lstat", Path: d.child(name), Err: err}
+	}
+	return stateOf(&st), nil
+}
+
+func (d directory) close() { d.f.Close() }

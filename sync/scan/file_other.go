@@ -71,3 +71,27 @@ func openRegular(path string, _ bool) (regularFile, fileState, error) {
 	}
 	return regularFile{f}, stateOf(info), nil
 }
+
+// directory is a directory during the walk of its entries.
+type directory struct {
+	// abs is the directory's clean path, the start of its entries' paths.
+	abs string
+}
+
+// openDirectory returns the directory at path with its entries, sorted by
+// name.
+func openDirectory(path string) (directory, []fs.DirEntry, error) {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return directory{}, nil, err
+	}
+	return directory{abs: path}, entries, nil
+}
+
+// lstat returns the state of the entry name without following a final
+// symbolic link.
+func (d directory) lstat(name string) (fileState, error) {
+	return lstatFile(d.child(name))
+}
+
+func (d directory) close() {}

@@ -106,10 +106,12 @@ func (s *scanner) run(ctx context.Context) error {
 	if !info.mode.IsDir() {
 		return syscall.ENOTDIR
 	}
-	entries, err := os.ReadDir(s.opts.Root)
+	root, entries, err := openDirectory(s.opts.Root)
 	if err != nil {
 		return err
 	}
+	defer root.close()
+	root.abs = s.root
 
 	g, gctx := errgroup.WithContext(ctx)
 	for range s.opts.HashWorkers {
@@ -118,7 +120,7 @@ func (s *scanner) run(ctx context.Context) error {
 	g.Go(func() error {
 		defer close(s.jobs)
 		s.addDir("")
-		err := s.walkEntries(gctx, "", s.root, entries, []fileID{info.id}, s.filter.rootIncluded())
+		err := s.walkEntries(gctx, "", root, entries, []fileID{info.id}, s.filter.rootIncluded())
 		// Every extra walk was started by this goroutine or by another
 		// extra walk, so none starts after this wait returns.
 		s.walks.Wait()
@@ -137,7 +139,7 @@ func (s *scanner) run(ctx context.Context) error {
 // walkDir lists the directory rel and walks its entries. A directory that
 // cannot be listed is an Unreadable skip, and one that vanished is left out.
 func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []fileID, included bool) error {
-	entries, err := os.ReadDir(abs)
+	dir, entries, err := openDirectory(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			s.vanished(rel, err)
@@ -146,11 +148,16 @@ func (s *scanner) walkDir(ctx context.Context, rel, abs string, ancestors []file
 		s.skip(Skip{Path: rel, Kind: Unreadable, Reason: "directory cannot be listed", Err: err})
 		return nil
 	}
+	defer dir.close()
 	s.addDir(rel)
-	return s.walkEntries(ctx, rel, abs, entries, ancestors, included)
+	return s.walkEntries(ctx, rel, dir, entries, ancestors, included)
 }
 
-func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs.DirEntry, ancestors []fileID, included bool) error {
+// walkEntries visits the entries of the directory rel. The directory stays
+// open until it returns, including while it walks subdirectories on this
+// goroutine, so a walking goroutine holds one descriptor per level it is
+// in, at most maxDepth.
+func (s *scanner) walkEntries(ctx context.Context, rel string, dir directory, entries []fs.DirEntry, ancestors []fileID, included bool) error {
 	for _, de := range entries {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -163,17 +170,19 @@ func (s *scanner) walkEntries(ctx context.Context, rel, abs string, entries []fs
 		if rel != "" {
 			childRel = rel + "/" + name
 		}
-		if err := s.visit(ctx, childRel, childPath(abs, name), de.Type(), ancestors, included); err != nil {
+		if err := s.visit(ctx, childRel, dir, name, de.Type(), ancestors, included); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// visit classifies one directory entry and either records it, queues it for
-// hashing or descends into it. Filters run first so that an excluded path is
-// not even stat'ed. listed is the file type that the listing returned.
-func (s *scanner) visit(ctx context.Context, rel, abs string, listed fs.FileMode, ancestors []fileID, parentIncluded bool) error {
+// visit classifies the entry name of dir, at rel, and either records it,
+// queues it for hashing or descends into it. Filters run first so that an
+// excluded path is not even stat'ed. listed is the file type that the
+// listing returned. The entry's absolute path is built only where it is
+// needed, which a file reused from Previous is not.
+func (s *scanner) visit(ctx context.Context, rel string, dir directory, name string, listed fs.FileMode, ancestors []fileID, parentIncluded bool) error {
 	keep, included := s.filter.step(rel, parentIncluded)
 	if !keep {
 		return nil
@@ -186,24 +195,24 @@ func (s *scanner) visit(ctx context.Context, rel, abs string, listed fs.FileMode
 			// The file is new or has no hash, so it is read whatever its
 			// status, and the fstat after opening it returns what an
 			// Lstat here would.
-			return s.queue(ctx, hashJob{rel: rel, abs: abs})
+			return s.queue(ctx, hashJob{rel: rel, abs: dir.child(name)})
 		}
 	}
-	info, err := lstatFile(abs)
+	info, err := dir.lstat(name)
 	if err != nil {
 		s.statFailed(rel, err)
 		return nil
 	}
 	if info.mode&fs.ModeSymlink != 0 {
 		var ok bool
-		if info, ok = s.followLink(rel, abs, included); !ok {
+		if info, ok = s.followLink(rel, dir.child(name), included); !ok {
 			return nil
 		}
 	}
 
 	switch {
 	case info.mode.IsDir():
-		return s.enterDir(ctx, rel, abs, info.id, ancestors, included)
+		return s.enterDir(ctx, rel, dir.child(name), info.id, ancestors, included)
 	case !included:
 		// Not selected by Include, and not a directory that could hold
 		// selected paths.
@@ -212,21 +221,21 @@ func (s *scanner) visit(ctx context.Context, rel, abs string, listed fs.FileMode
 		if !looked {
 			rec = s.previous(rel)
 		}
-		return s.visitFile(ctx, rel, abs, info, rec)
+		return s.visitFile(ctx, rel, dir, name, info, rec)
 	default:
 		s.skip(Skip{Path: rel, Kind: Special, Reason: describeSpecial(info.mode)})
 		return nil
 	}
 }
 
-// childPath returns the path of name in the directory dir. dir is clean,
-// and a name from a listing has no separator and is never "." or "..", so
-// the result equals filepath.Join(dir, name) without cleaning it again.
-func childPath(dir, name string) string {
-	if os.IsPathSeparator(dir[len(dir)-1]) {
-		return dir + name
+// child returns the path of the entry name. d.abs is clean, and a name
+// from a listing has no separator and is never "." or "..", so the result
+// equals filepath.Join(d.abs, name) without cleaning it again.
+func (d directory) child(name string) string {
+	if os.IsPathSeparator(d.abs[len(d.abs)-1]) {
+		return d.abs + name
 	}
-	return dir + string(filepath.Separator) + name
+	return d.abs + string(filepath.Separator) + name
 }
 
 // followLink returns the target's state for a symbolic link that should be
@@ -305,9 +314,9 @@ func (s *scanner) enterDir(ctx context.Context, rel, abs string, id fileID, ance
 	}
 }
 
-// visitFile records a regular file that needs no reading, or queues it for
-// a hash worker. rec is what Previous returned for the file.
-func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fileState, rec record) error {
+// visitFile records the regular file name of dir when it needs no reading,
+// or queues it for a hash worker. rec is what Previous returned for it.
+func (s *scanner) visitFile(ctx context.Context, rel string, dir directory, name string, info fileState, rec record) error {
 	// A file that still has the size and modification time the store
 	// recorded is unchanged since then, however recent that time is: the
 	// engine itself wrote it (a download) or hashed it once it had settled.
@@ -318,7 +327,7 @@ func (s *scanner) visitFile(ctx context.Context, rel, abs string, info fileState
 	if s.heldBack(rel, info) {
 		return nil
 	}
-	return s.queue(ctx, hashJob{rel: rel, abs: abs, info: info, listed: true})
+	return s.queue(ctx, hashJob{rel: rel, abs: dir.child(name), info: info, listed: true})
 }
 
 // heldBack records a skip and returns true for a file that is not to be
