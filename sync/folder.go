@@ -73,9 +73,31 @@ func (s *Syncer) prepare(ctx context.Context, f config.Folder, sum *Summary) (*f
 }
 
 // noteFolder updates the store's record of a folder, if there is one. It
-// writes nothing in a dry run.
+// writes nothing in a dry run, nor when change leaves the record as it is:
+// a write transaction syncs the state file twice however little it
+// changes, and most passes leave a folder's pause as it was. change may
+// run twice, so it must depend on the record alone.
 func (s *Syncer) noteFolder(folder string, change func(*state.Folder)) error {
 	if s.opts.DryRun {
+		return nil
+	}
+	unchanged := false
+	err := s.opts.Store.View(func(tx *state.Tx) error {
+		rec, ok, err := tx.GetFolder(folder)
+		if err != nil {
+			return err
+		}
+		next := rec
+		if ok {
+			change(&next)
+		}
+		unchanged = next == rec
+		return nil
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	if unchanged {
 		return nil
 	}
 	return storeError(s.opts.Store.Update(func(tx *state.Tx) error {

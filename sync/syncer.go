@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	gosync "sync"
 	"time"
 
@@ -262,17 +263,43 @@ func sharedUploads(work []*folderRun) map[string]bool {
 // since a crash left the upload behind. Their bytes would never be created.
 func (s *Syncer) dropStaleUploads(work []*folderRun) error {
 	folders := map[string]bool{}
+	for _, fr := range work {
+		if fr.plan.Paused == "" {
+			folders[fr.cfg.Path] = true
+		}
+	}
+	// Most passes leave no upload behind. Looking in a read transaction
+	// first spares them the set of planned content and a write
+	// transaction, which syncs the state file twice even when it changes
+	// nothing.
+	var pending []string
+	err := s.opts.Store.View(func(tx *state.Tx) error {
+		return tx.ForEachUpload(func(u state.Upload) error {
+			if folders[u.Folder] {
+				pending = append(pending, u.SHA256)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	if len(pending) == 0 {
+		return nil
+	}
 	planned := map[string]bool{}
 	for _, fr := range work {
 		if fr.plan.Paused != "" {
 			continue
 		}
-		folders[fr.cfg.Path] = true
 		for _, op := range fr.plan.Ops {
 			if op.Kind == OpUpload {
 				planned[op.SHA256] = true
 			}
 		}
+	}
+	if !slices.ContainsFunc(pending, func(sha string) bool { return !planned[sha] }) {
+		return nil
 	}
 	return storeError(s.opts.Store.Update(func(tx *state.Tx) error {
 		var stale []string
