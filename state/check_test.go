@@ -44,7 +44,7 @@ func fillForCheck(t *testing.T, path string) {
 // plantUpload stores value as a pending upload of sha under the next
 // sequence number, with its index entry, bypassing the store's checks.
 func plantUpload(tx *bolt.Tx, sha string, value []byte) error {
-	return putNewUpload(tx.Bucket(bucketUploads), tx.Bucket(bucketUploadHash), sha, value)
+	return putNewUpload(tx.Bucket(bucketUploads), tx.Bucket(bucketUploadHash), uploadHashKey(sha), value)
 }
 
 func TestCheckFindsPlantedProblems(t *testing.T) {

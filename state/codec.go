@@ -88,12 +88,9 @@ func appendSHA256(b []byte, sha string) []byte {
 	if sha == "" {
 		return append(b, shaEmpty)
 	}
-	var raw [sha256HexLen / 2]byte
-	if validateSHA256(sha, false) == nil {
-		if _, err := hex.Decode(raw[:], []byte(sha)); err == nil {
-			b = append(b, shaRaw)
-			return append(b, raw[:]...)
-		}
+	if raw, ok := parseSHA256(sha); ok {
+		b = append(b, shaRaw)
+		return append(b, raw[:]...)
 	}
 	b = append(b, shaText)
 	return appendString(b, sha)

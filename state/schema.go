@@ -44,6 +44,9 @@ var keySchemaVersion = []byte("schema_version")
 // without ambiguity, and keys sharing a prefix sort together.
 const sep = 0
 
+// sepString is sep as a string.
+const sepString = "\x00"
+
 // filesFillPercent is how full bbolt fills the pages of a folder's files
 // bucket when it splits them. In BenchmarkPutFile it shrinks the file from
 // about 850 to about 680 bytes per file, compared to bbolt's default of 0.5.
@@ -204,7 +207,7 @@ func migrateUploadsToSequence(tx *bolt.Tx) error {
 		if index.Get(uploadHashKey(u.SHA256)) != nil {
 			return fmt.Errorf("two uploads have SHA-256 %s", u.SHA256)
 		}
-		if err := putNewUpload(records, index, u.SHA256, encodeUpload(u)); err != nil {
+		if err := putNewUpload(records, index, uploadHashKey(u.SHA256), encodeUpload(u)); err != nil {
 			return err
 		}
 	}

@@ -21,6 +21,19 @@ type Tx struct {
 	// err is the first damage found in this transaction. Once set, every
 	// method returns it and Update rolls back.
 	err error
+
+	// buckets holds the top-level buckets this transaction has found.
+	buckets map[string]*bolt.Bucket
+	// cursors holds one cursor per bucket for lookups. bbolt's Get opens a
+	// new cursor and grows its stack on every call, and a reused cursor's
+	// Seek starts again from the bucket's root with the stack it has.
+	cursors []*bolt.Cursor
+	// key is scratch space for keys given to bbolt calls that do not keep
+	// them: lookups, Put, which copies its key, and Delete.
+	key []byte
+	// folder is the ID of the last folder that this transaction found in
+	// the folders bucket. The store never deletes a folder record.
+	folder string
 }
 
 var errTxClosed = errors.New("transaction is closed; use the Tx only inside the function given to View or Update")
@@ -47,6 +60,9 @@ func (tx *Tx) protect(fn func() error) (err error) {
 
 // bucket returns a top-level bucket. Open checked that all of them exist.
 func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
+	if b := tx.buckets[string(name)]; b != nil && tx.err == nil {
+		return b, nil
+	}
 	var b *bolt.Bucket
 	err := tx.protect(func() error {
 		b = tx.btx.Bucket(name)
@@ -56,7 +72,57 @@ func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 		}
 		return nil
 	})
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	if tx.buckets == nil {
+		tx.buckets = make(map[string]*bolt.Bucket, len(allBuckets))
+	}
+	tx.buckets[string(name)] = b
+	return b, nil
+}
+
+// maxCursors bounds the cursors a transaction keeps for lookups. There is
+// one per top-level bucket and one per folder whose files it reads.
+const maxCursors = 32
+
+// cursor returns the transaction's cursor on b, which lookups share.
+func (tx *Tx) cursor(b *bolt.Bucket) *bolt.Cursor {
+	for _, c := range tx.cursors {
+		if c.Bucket() == b {
+			return c
+		}
+	}
+	c := b.Cursor()
+	if len(tx.cursors) < maxCursors {
+		tx.cursors = append(tx.cursors, c)
+	}
+	return c
+}
+
+// lookup returns the value of key in b, or nil when b has no such key or
+// the key names a nested bucket, as bbolt's Get does. The value is valid
+// until the transaction ends or writes to b.
+func (tx *Tx) lookup(b *bolt.Bucket, key []byte) ([]byte, error) {
+	var v []byte
+	err := tx.protect(func() error {
+		k, val := tx.cursor(b).Seek(key)
+		if bytes.Equal(k, key) {
+			v = val
+		}
+		return nil
+	})
+	return v, err
+}
+
+// scratchKey returns parts joined in the transaction's scratch key, which
+// stays valid until the next call.
+func (tx *Tx) scratchKey(parts ...string) []byte {
+	tx.key = tx.key[:0]
+	for _, p := range parts {
+		tx.key = append(tx.key, p...)
+	}
+	return tx.key
 }
 
 func (tx *Tx) get(name, key []byte) ([]byte, error) {
@@ -64,12 +130,7 @@ func (tx *Tx) get(name, key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v []byte
-	err = tx.protect(func() error {
-		v = b.Get(key)
-		return nil
-	})
-	return v, err
+	return tx.lookup(b, key)
 }
 
 func (tx *Tx) put(name, key, value []byte) error {
@@ -224,7 +285,7 @@ func (tx *Tx) folderFiles(folder string) (*bolt.Bucket, error) {
 	}
 	var b *bolt.Bucket
 	err = tx.protect(func() error {
-		b = files.Bucket([]byte(folder))
+		b = files.Bucket(tx.scratchKey(folder))
 		return nil
 	})
 	return b, err
@@ -236,12 +297,14 @@ func (tx *Tx) getFile(folder, path string) (f File, ok bool, err error) {
 	if err != nil || b == nil {
 		return File{}, false, err
 	}
-	key := []byte(path)
-	var v []byte
-	err = tx.protect(func() error {
-		v = b.Get(key)
-		return nil
-	})
+	return tx.fileIn(b, folder, path)
+}
+
+// fileIn returns the file at path in b, the bucket of folder's files, or
+// ok false.
+func (tx *Tx) fileIn(b *bolt.Bucket, folder, path string) (f File, ok bool, err error) {
+	key := tx.scratchKey(path)
+	v, err := tx.lookup(b, key)
 	if err != nil || v == nil {
 		return File{}, false, err
 	}
@@ -284,31 +347,42 @@ func (tx *Tx) PutFile(f File) error {
 }
 
 func (tx *Tx) putFile(f File) error {
-	if raw, err := tx.get(bucketFolders, []byte(f.Folder)); err != nil {
-		return err
-	} else if raw == nil {
-		return errors.New("the folder is not in the state store; put the folder first")
+	if f.Folder != tx.folder {
+		if raw, err := tx.get(bucketFolders, tx.scratchKey(f.Folder)); err != nil {
+			return err
+		} else if raw == nil {
+			return errors.New("the folder is not in the state store; put the folder first")
+		}
+		tx.folder = f.Folder
 	}
-	old, existed, err := tx.getFile(f.Folder, f.Path)
+	b, err := tx.folderFiles(f.Folder)
 	if err != nil {
 		return err
+	}
+	var old File
+	var existed bool
+	if b != nil {
+		if old, existed, err = tx.fileIn(b, f.Folder, f.Path); err != nil {
+			return err
+		}
 	}
 
 	f.UpdatedAt = tx.s.now().UTC()
 	value := encodeFile(f)
-	files, err := tx.bucket(bucketFiles)
-	if err != nil {
-		return err
-	}
 	err = tx.protect(func() error {
-		b, err := files.CreateBucketIfNotExists([]byte(f.Folder))
-		if err != nil {
-			return err
+		if b == nil {
+			files, err := tx.bucket(bucketFiles)
+			if err != nil {
+				return err
+			}
+			if b, err = files.CreateBucket(tx.scratchKey(f.Folder)); err != nil {
+				return err
+			}
 		}
 		// Paths of one directory usually arrive in order, and appends leave
 		// every split page half empty at bbolt's default fill.
 		b.FillPercent = filesFillPercent
-		return b.Put([]byte(f.Path), value)
+		return b.Put(tx.scratchKey(f.Path), value)
 	})
 	if err != nil {
 		return err
@@ -318,14 +392,20 @@ func (tx *Tx) putFile(f File) error {
 		return nil
 	}
 	if existed && old.SHA256 != "" {
-		if err := tx.delete(bucketFileHash, fileHashKey(old.SHA256, f.Folder, f.Path)); err != nil {
+		if err := tx.delete(bucketFileHash, tx.fileHashKey(old.SHA256, f.Folder, f.Path)); err != nil {
 			return err
 		}
 	}
 	if f.SHA256 != "" {
-		return tx.put(bucketFileHash, fileHashKey(f.SHA256, f.Folder, f.Path), nil)
+		return tx.put(bucketFileHash, tx.fileHashKey(f.SHA256, f.Folder, f.Path), nil)
 	}
 	return nil
+}
+
+// fileHashKey returns the files_by_hash key of a file in the transaction's
+// scratch key, as fileHashKey builds it.
+func (tx *Tx) fileHashKey(sha, folder, path string) []byte {
+	return tx.scratchKey(sha, folder, sepString, path)
 }
 
 // DeleteFile removes the record of a file and its hash index entry. Deleting

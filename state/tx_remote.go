@@ -24,7 +24,7 @@ func (tx *Tx) GetMediaItem(id string) (MediaItem, bool, error) {
 // getMediaItem reads the media item with the given ID and reports whether
 // it exists. A record that does not decode is a *CorruptError.
 func (tx *Tx) getMediaItem(id string) (MediaItem, bool, error) {
-	raw, err := tx.get(bucketMedia, []byte(id))
+	raw, err := tx.get(bucketMedia, tx.scratchKey(id))
 	if err != nil || raw == nil {
 		return MediaItem{}, false, err
 	}
@@ -94,19 +94,19 @@ func (tx *Tx) MergeMediaItem(m MediaItem) error {
 // replaceMediaItem writes m over old, the stored item of the same ID when
 // existed is set, and keeps the hash index in step.
 func (tx *Tx) replaceMediaItem(old MediaItem, existed bool, m MediaItem) error {
-	if err := tx.put(bucketMedia, []byte(m.ID), encodeMediaItem(m)); err != nil {
+	if err := tx.put(bucketMedia, tx.scratchKey(m.ID), encodeMediaItem(m)); err != nil {
 		return err
 	}
 	if existed && old.SHA256 == m.SHA256 {
 		return nil
 	}
 	if existed && old.SHA256 != "" {
-		if err := tx.delete(bucketMediaHash, mediaHashKey(old.SHA256, m.ID)); err != nil {
+		if err := tx.delete(bucketMediaHash, tx.scratchKey(old.SHA256, m.ID)); err != nil {
 			return err
 		}
 	}
 	if m.SHA256 != "" {
-		return tx.put(bucketMediaHash, mediaHashKey(m.SHA256, m.ID), nil)
+		return tx.put(bucketMediaHash, tx.scratchKey(m.SHA256, m.ID), nil)
 	}
 	return nil
 }
@@ -148,19 +148,22 @@ func (tx *Tx) MediaItemByHash(sha256 string) (MediaItem, bool, error) {
 	return m, ok, nil
 }
 
-var errStop = errors.New("stop")
-
 func (tx *Tx) mediaItemByHash(sha256 string) (MediaItem, bool, error) {
 	index, err := tx.bucket(bucketMediaHash)
 	if err != nil {
 		return MediaItem{}, false, err
 	}
+	// The first key with the hash as prefix names the smallest ID.
+	prefix := tx.scratchKey(sha256)
 	var id string
-	err = tx.cursorWalk(index, []byte(sha256), func(k, _ []byte) error {
-		id = string(k[len(sha256):])
-		return errStop
+	err = tx.protect(func() error {
+		k, _ := tx.cursor(index).Seek(prefix)
+		if bytes.HasPrefix(k, prefix) {
+			id = string(k[len(prefix):])
+		}
+		return nil
 	})
-	if err != nil && err != errStop {
+	if err != nil {
 		return MediaItem{}, false, err
 	}
 	if id == "" {

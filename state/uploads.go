@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -34,6 +35,17 @@ func uploadHashKey(sha string) []byte {
 	return k
 }
 
+// uploadIndexKey returns uploadHashKey(sha) in the transaction's scratch
+// key.
+func (tx *Tx) uploadIndexKey(sha string) []byte {
+	raw, ok := parseSHA256(sha)
+	if !ok {
+		panic(fmt.Sprintf("upload hash key of unvalidated SHA-256 %q", sha))
+	}
+	tx.key = append(tx.key[:0], raw[:]...)
+	return tx.key
+}
+
 // uploadBuckets returns the uploads bucket and its hash index.
 func (tx *Tx) uploadBuckets() (records, index *bolt.Bucket, err error) {
 	if records, err = tx.bucket(bucketUploads); err != nil {
@@ -48,11 +60,7 @@ func (tx *Tx) uploadBuckets() (records, index *bolt.Bucket, err error) {
 // uploadKey returns the uploads key of the pending upload of sha, or nil
 // when there is none.
 func (tx *Tx) uploadKey(index *bolt.Bucket, sha string) ([]byte, error) {
-	var key []byte
-	err := tx.protect(func() error {
-		key = index.Get(uploadHashKey(sha))
-		return nil
-	})
+	key, err := tx.lookup(index, tx.uploadIndexKey(sha))
 	if err != nil || key == nil {
 		return nil, err
 	}
@@ -66,11 +74,7 @@ func (tx *Tx) uploadKey(index *bolt.Bucket, sha string) ([]byte, error) {
 // getUpload reads the pending upload under key and checks that it has
 // the hash sha.
 func (tx *Tx) getUpload(records *bolt.Bucket, key []byte, sha string) (Upload, error) {
-	var v []byte
-	err := tx.protect(func() error {
-		v = records.Get(key)
-		return nil
-	})
+	v, err := tx.lookup(records, key)
 	if err != nil {
 		return Upload{}, err
 	}
@@ -147,13 +151,14 @@ func (tx *Tx) putUpload(u Upload) error {
 		if key != nil {
 			return records.Put(key, value)
 		}
-		return putNewUpload(records, index, u.SHA256, value)
+		return putNewUpload(records, index, tx.uploadIndexKey(u.SHA256), value)
 	})
 }
 
-// putNewUpload stores value, the encoded pending upload of sha, under the
-// next sequence number of records and indexes it.
-func putNewUpload(records, index *bolt.Bucket, sha string, value []byte) error {
+// putNewUpload stores value, an encoded pending upload, under the next
+// sequence number of records and indexes it under hashKey, the upload's
+// uploads_by_hash key.
+func putNewUpload(records, index *bolt.Bucket, hashKey, value []byte) error {
 	seq, err := records.NextSequence()
 	if err != nil {
 		return err
@@ -165,7 +170,7 @@ func putNewUpload(records, index *bolt.Bucket, sha string, value []byte) error {
 	if err := records.Put(key, value); err != nil {
 		return err
 	}
-	return index.Put(uploadHashKey(sha), key)
+	return index.Put(hashKey, key)
 }
 
 // uploadsFillPercent is how full bbolt fills the pages of the uploads
@@ -192,15 +197,23 @@ func (tx *Tx) deleteUpload(sha string) error {
 	if err != nil {
 		return err
 	}
-	key, err := tx.uploadKey(index, sha)
-	if err != nil || key == nil {
-		return err
-	}
+	hashKey := tx.uploadIndexKey(sha)
 	return tx.protect(func() error {
+		// The index cursor stays on the entry, so deleting through it
+		// saves a second search of the index.
+		c := tx.cursor(index)
+		k, key := c.Seek(hashKey)
+		if !bytes.Equal(k, hashKey) || key == nil {
+			return nil
+		}
+		if len(key) != uploadSeqLen {
+			return tx.s.corrupt(fmt.Errorf("bucket %s: entry for %s has a %d-byte key, want %d",
+				bucketUploadHash, sha, len(key), uploadSeqLen))
+		}
 		if err := records.Delete(key); err != nil {
 			return err
 		}
-		return index.Delete(uploadHashKey(sha))
+		return c.Delete()
 	})
 }
 

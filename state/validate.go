@@ -61,13 +61,44 @@ func validateSHA256(sha string, optional bool) error {
 	if len(sha) != sha256HexLen {
 		return fmt.Errorf("SHA-256 %q has %d characters, want %d lowercase hex digits", sha, len(sha), sha256HexLen)
 	}
-	for i := 0; i < len(sha); i++ {
-		c := sha[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return fmt.Errorf("SHA-256 %q is not lowercase hex", sha)
-		}
+	if _, ok := parseSHA256(sha); !ok {
+		return fmt.Errorf("SHA-256 %q is not lowercase hex", sha)
 	}
 	return nil
+}
+
+// hexValues maps each lowercase hex digit to its value and every other
+// byte to invalidHex.
+var hexValues = func() (t [256]byte) {
+	for i := range t {
+		t[i] = invalidHex
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+	}
+	return t
+}()
+
+const invalidHex = 0xff
+
+// parseSHA256 returns the 32 bytes of a SHA-256 written as 64 lowercase hex
+// digits, and ok false for any other string.
+func parseSHA256(sha string) (raw [sha256HexLen / 2]byte, ok bool) {
+	if len(sha) != sha256HexLen {
+		return raw, false
+	}
+	// An invalid digit has its high bit set, so the OR of all digits
+	// shows whether any was invalid.
+	var bad byte
+	for i := range raw {
+		hi, lo := hexValues[sha[2*i]], hexValues[sha[2*i+1]]
+		bad |= hi | lo
+		raw[i] = hi<<4 | lo
+	}
+	return raw, bad&0x80 == 0
 }
 
 // validateID checks a remote ID such as a media item or album ID.
