@@ -116,3 +116,41 @@ func BenchmarkGetFile(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkMediaItemByHash looks up media items by content hash in a store
+// of 10,000, each in its own read transaction, as the sync's planner does
+// once per new file.
+func BenchmarkMediaItemByHash(b *testing.B) {
+	s, _ := openStore(b)
+	const items = 10_000
+	hashes := make([]string, items)
+	err := s.Update(func(tx *state.Tx) error {
+		for i := range items {
+			hashes[i] = fmt.Sprintf("%064x", uint64(i)*0x9e3779b97f4a7c15)
+			m := state.MediaItem{ID: fmt.Sprintf("AF1QipN%039d", i), SHA256: hashes[i], Filename: "IMG.JPG"}
+			if err := tx.PutMediaItem(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		err := s.View(func(tx *state.Tx) error {
+			_, ok, err := tx.MediaItemByHash(hashes[i*97%items])
+			if err == nil && !ok {
+				err = fmt.Errorf("media item of hash %d not found", i*97%items)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

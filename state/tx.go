@@ -22,15 +22,19 @@ type Tx struct {
 	// method returns it and Update rolls back.
 	err error
 
-	// buckets holds the top-level buckets this transaction has found.
-	buckets map[string]*bolt.Bucket
-	// cursors holds one cursor per bucket for lookups. bbolt's Get opens a
-	// new cursor and grows its stack on every call, and a reused cursor's
-	// Seek starts again from the bucket's root with the stack it has.
-	cursors []*bolt.Cursor
+	// buckets and cursors are caches that most transactions fill only in
+	// part, kept in the Tx so that they cost no allocation of their own.
+	// buckets holds the top-level buckets this transaction has found, and
+	// cursors one cursor per bucket for lookups. bbolt's Get opens a new
+	// cursor and grows its stack on every call, but a reused cursor's Seek
+	// starts again from the bucket's root with the stack it has.
+	buckets [maxCachedBuckets]namedBucket
+	cursors [maxCachedBuckets]*bolt.Cursor
 	// key is scratch space for keys given to bbolt calls that do not keep
-	// them: lookups, Put, which copies its key, and Delete.
-	key []byte
+	// them: lookups, Put, which copies its key, and Delete. It starts in
+	// keyBuf.
+	key    []byte
+	keyBuf [256]byte
 	// folder is the ID of the last folder that this transaction found in
 	// the folders bucket. The store never deletes a folder record.
 	folder string
@@ -58,10 +62,27 @@ func (tx *Tx) protect(fn func() error) (err error) {
 	return fn()
 }
 
+// maxCachedBuckets bounds the top-level buckets and the cursors that a
+// transaction keeps. A first sync's record commit uses seven buckets.
+const maxCachedBuckets = 8
+
+// namedBucket is a top-level bucket and its name.
+type namedBucket struct {
+	name []byte
+	b    *bolt.Bucket
+}
+
 // bucket returns a top-level bucket. Open checked that all of them exist.
 func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
-	if b := tx.buckets[string(name)]; b != nil && tx.err == nil {
-		return b, nil
+	if tx.err == nil {
+		for _, nb := range tx.buckets {
+			if nb.b == nil {
+				break
+			}
+			if string(nb.name) == string(name) {
+				return nb.b, nil
+			}
+		}
 	}
 	var b *bolt.Bucket
 	err := tx.protect(func() error {
@@ -75,27 +96,31 @@ func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tx.buckets == nil {
-		tx.buckets = make(map[string]*bolt.Bucket, len(allBuckets))
+	for i := range tx.buckets {
+		if tx.buckets[i].b == nil {
+			tx.buckets[i] = namedBucket{name: name, b: b}
+			break
+		}
 	}
-	tx.buckets[string(name)] = b
 	return b, nil
 }
-
-// maxCursors bounds the cursors a transaction keeps for lookups. There is
-// one per top-level bucket and one per folder whose files it reads.
-const maxCursors = 32
 
 // cursor returns the transaction's cursor on b, which lookups share.
 func (tx *Tx) cursor(b *bolt.Bucket) *bolt.Cursor {
 	for _, c := range tx.cursors {
+		if c == nil {
+			break
+		}
 		if c.Bucket() == b {
 			return c
 		}
 	}
 	c := b.Cursor()
-	if len(tx.cursors) < maxCursors {
-		tx.cursors = append(tx.cursors, c)
+	for i := range tx.cursors {
+		if tx.cursors[i] == nil {
+			tx.cursors[i] = c
+			break
+		}
 	}
 	return c
 }
@@ -118,6 +143,9 @@ func (tx *Tx) lookup(b *bolt.Bucket, key []byte) ([]byte, error) {
 // scratchKey returns parts joined in the transaction's scratch key, which
 // stays valid until the next call.
 func (tx *Tx) scratchKey(parts ...string) []byte {
+	if tx.key == nil {
+		tx.key = tx.keyBuf[:0]
+	}
 	tx.key = tx.key[:0]
 	for _, p := range parts {
 		tx.key = append(tx.key, p...)

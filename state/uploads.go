@@ -42,8 +42,7 @@ func (tx *Tx) uploadIndexKey(sha string) []byte {
 	if !ok {
 		panic(fmt.Sprintf("upload hash key of unvalidated SHA-256 %q", sha))
 	}
-	tx.key = append(tx.key[:0], raw[:]...)
-	return tx.key
+	return append(tx.scratchKey(), raw[:]...)
 }
 
 // uploadBuckets returns the uploads bucket and its hash index.
