@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -146,17 +148,24 @@ func recordBenchJournalCommit(b *testing.B, s *Store, jobs []recordBenchJob) {
 }
 
 // recordBenchRecordCommit records the created items of jobs in one
-// commit, as the sync's creation lane does.
+// commit, in the order the sync's creation lane writes them.
 func recordBenchRecordCommit(b *testing.B, s *Store, jobs []recordBenchJob, albums []Album, now time.Time) {
+	// The creation lane stores the media items in ID order first, then the
+	// files and the deletions of the pending uploads in group order.
+	byID := slices.Clone(jobs)
+	slices.SortStableFunc(byID, func(x, y recordBenchJob) int { return strings.Compare(x.mediaID, y.mediaID) })
 	err := s.Batch(func(tx *Tx) error {
-		counts := make([]int, len(albums))
-		for _, j := range jobs {
+		for _, j := range byID {
 			u, album := j.upload, albums[j.album]
 			m := MediaItem{ID: j.mediaID, SHA256: u.SHA256, Filename: u.FileName,
 				MimeType: u.MimeType, CreatedAt: now, AlbumIDs: []string{album.ID}}
 			if err := tx.MergeMediaItem(m); err != nil {
 				return err
 			}
+		}
+		counts := make([]int, len(albums))
+		for _, j := range jobs {
+			u, album := j.upload, albums[j.album]
 			f := File{Folder: u.Folder, Path: u.Path, Size: u.Size, ModTime: now.Add(-time.Hour),
 				SHA256: u.SHA256, MediaItemID: j.mediaID, AlbumID: album.ID, Status: StatusSynced}
 			if err := tx.PutFile(f); err != nil {

@@ -13,3 +13,26 @@ func TestRecordGroupFollowsStateSize(t *testing.T) {
 		t.Errorf("groups of %d and %d items are not whole batches of %d", recordGroup, largeRecordGroup, MaxBatch)
 	}
 }
+
+func TestItemsByIDOrder(t *testing.T) {
+	result := func(id string) CreateResult { return CreateResult{MediaItemID: id} }
+	group := []created{
+		{results: []CreateResult{result("c"), result("x"), result("a")}, items: []int{0, 2}},
+		{results: []CreateResult{result("b"), result("a")}, items: []int{0, 1}},
+	}
+	got := itemsByID(group)
+	want := []createdItem{
+		{batch: 0, item: 2, id: "a"},
+		{batch: 1, item: 1, id: "a"},
+		{batch: 1, item: 0, id: "b"},
+		{batch: 0, item: 0, id: "c"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("itemsByID returned %d items, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("itemsByID()[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
