@@ -119,11 +119,11 @@ func TestRecordCommitCountsItemsOnce(t *testing.T) {
 	fr := e.fr
 	lane := newCreateLane(e)
 	for _, op := range fr.plan.Ops {
-		job, err := e.upload(t.Context(), op, false)
-		if err != nil || job == nil {
-			t.Fatalf("upload %s: job %v, error %v", op.Path, job, err)
+		job, ok, err := e.upload(t.Context(), op, false, nil)
+		if err != nil || !ok {
+			t.Fatalf("upload %s: ok %v, error %v", op.Path, ok, err)
 		}
-		if err := lane.add(t.Context(), *job); err != nil {
+		if err := lane.add(t.Context(), job); err != nil {
 			t.Fatal(err)
 		}
 	}

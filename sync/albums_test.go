@@ -135,13 +135,13 @@ func TestCreateLaneFlushesWaitingBatch(t *testing.T) {
 	}
 	e := h.plannedExecutor(root)
 	op := e.fr.plan.Ops[0]
-	job, err := e.upload(t.Context(), op, false)
-	if err != nil || job == nil {
-		t.Fatalf("upload: job %v, error %v", job, err)
+	job, ok, err := e.upload(t.Context(), op, false, nil)
+	if err != nil || !ok {
+		t.Fatalf("upload: ok %v, error %v", ok, err)
 	}
 
 	lane := newCreateLane(e)
-	if err := lane.add(t.Context(), *job); err != nil {
+	if err := lane.add(t.Context(), job); err != nil {
 		t.Fatal(err)
 	}
 	if err := lane.flushWaiting(t.Context(), lane.since["Slow"]); err != nil {

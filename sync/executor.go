@@ -158,22 +158,26 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 	var next atomic.Int64
 	for range min(e.s.opts.Workers, len(ops)) {
 		g.Go(func() error {
+			// The plan lists uploads by path, so a worker mostly takes
+			// files of the directory its reader has open.
+			files := newDirReader(e.fr.cfg.Path)
+			defer files.close()
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(len(ops)) || gctx.Err() != nil || e.sum.stopped() != "" {
 					return nil
 				}
-				job, err := e.upload(gctx, ops[i], fresh)
+				job, ok, err := e.upload(gctx, ops[i], fresh, &files)
 				if err != nil {
 					return err
 				}
-				if job == nil {
+				if !ok {
 					continue
 				}
 				// The journal reads until the workers are done, so the
 				// send cannot block for good. A token whose bytes went out
 				// is journaled even when the pass is being cancelled.
-				jl.in <- *job
+				jl.in <- job
 			}
 		})
 	}

@@ -35,47 +35,48 @@ type createJob struct {
 }
 
 // upload sends the bytes of one file, or finds them already sent, and
-// returns the job for the creation lane. It returns nil and no error when
+// returns the job for the creation lane. It returns false and no error when
 // the file is not uploaded this pass; the reason is in the summary. Only a
-// store failure or a cancelled context is returned as an error.
-func (e *executor) upload(ctx context.Context, op Op, fresh bool) (*createJob, error) {
+// store failure or a cancelled context is returned as an error. files reads
+// small files; nil reads them by their whole paths.
+func (e *executor) upload(ctx context.Context, op Op, fresh bool, files *dirReader) (createJob, bool, error) {
 	folder := e.fr.cfg.Path
 	if e.sum.stopped() != "" {
-		return nil, nil
+		return createJob{}, false, nil
 	}
 	spent, reason, err := e.s.opts.Budget.exhausted(e.s.opts.Requests, e.s.opts.Now())
 	if err != nil {
-		return nil, storeError(err)
+		return createJob{}, false, storeError(err)
 	}
 	if spent {
 		if e.sum.stop(reason) {
 			e.s.log.Warn().Str("folder", folder).Msg(reason)
 		}
-		return nil, nil
+		return createJob{}, false, nil
 	}
 
 	if e.relink(op) {
 		e.progress(op, 1)
-		return nil, nil
+		return createJob{}, false, nil
 	}
 	u, err := e.journalStart(op, fresh)
 	if err != nil {
-		return nil, e.uploadFailed(ctx, op, err)
+		return createJob{}, false, e.uploadFailed(ctx, op, err)
 	}
 	if u.Token != "" {
 		e.s.log.Debug().Str("folder", folder).Str("path", op.Path).Msg("reusing upload token")
 		e.progress(op, 1)
-		return &createJob{op: op, token: u.Token, mimeType: u.MimeType, upload: u, journaled: true}, nil
+		return createJob{op: op, token: u.Token, mimeType: u.MimeType, upload: u, journaled: true}, true, nil
 	}
 
-	token, err := e.send(ctx, op, &u)
+	token, err := e.sendFrom(ctx, op, &u, files)
 	if err != nil {
-		return nil, e.uploadFailed(ctx, op, err)
+		return createJob{}, false, e.uploadFailed(ctx, op, err)
 	}
 	u.Token, u.TokenCreated, u.Stage, u.LastError = token, e.s.opts.Now(), state.StageUploaded, ""
 	e.sum.add(func(s *Summary) { s.Sent++ })
 	e.progress(op, 1)
-	return &createJob{op: op, token: token, mimeType: u.MimeType, upload: u}, nil
+	return createJob{op: op, token: token, mimeType: u.MimeType, upload: u}, true, nil
 }
 
 func (e *executor) progress(op Op, files int) {
@@ -115,7 +116,10 @@ func (e *executor) journalStart(op Op, fresh bool) (state.Upload, error) {
 		u.Attempts++
 	}
 	if stored || op.Size >= e.s.opts.ResumableThreshold {
-		err := e.s.opts.Store.Batch(func(tx *state.Tx) error { return tx.PutUpload(u) })
+		// The closure takes a copy, so that u stays off the heap for the
+		// uploads that skip this write.
+		record := u
+		err := e.s.opts.Store.Batch(func(tx *state.Tx) error { return tx.PutUpload(record) })
 		if err != nil {
 			return u, storeError(err)
 		}
@@ -159,8 +163,14 @@ const maxBufferedUpload = 256 << 10
 // have the scanned SHA-256. Files up to maxBufferedUpload bytes are hashed
 // before the upload instead.
 func (e *executor) send(ctx context.Context, op Op, u *state.Upload) (string, error) {
+	return e.sendFrom(ctx, op, u, nil)
+}
+
+// sendFrom is send with the reader of small files; nil reads them by their
+// whole paths.
+func (e *executor) sendFrom(ctx context.Context, op Op, u *state.Upload, files *dirReader) (string, error) {
 	if op.Size < e.s.opts.ResumableThreshold && op.Size <= maxBufferedUpload {
-		return e.sendBuffered(ctx, op, u)
+		return e.sendBuffered(ctx, op, u, files)
 	}
 	f, err := os.Open(e.abs(op.Path))
 	if err != nil {
@@ -201,11 +211,18 @@ func (e *executor) send(ctx context.Context, op Op, u *state.Upload) (string, er
 // hashed before the upload, a changed file costs no request, and every
 // retry sends the same checked bytes. A change after the read leaves the
 // upload of the scanned version intact, and the next scan detects the change.
-func (e *executor) sendBuffered(ctx context.Context, op Op, u *state.Upload) (string, error) {
+func (e *executor) sendBuffered(ctx context.Context, op Op, u *state.Upload, files *dirReader) (string, error) {
 	// One byte more than the scanned size shows a file that grew.
 	buf := e.buffers.get(int(op.Size) + 1)
 	defer e.buffers.put(buf, e.s.opts.Workers)
-	n, meta, err := readSmallFile(e.abs(op.Path), buf)
+	var n int
+	var meta fileMeta
+	var err error
+	if files != nil {
+		n, meta, err = files.read(op.Path, buf)
+	} else {
+		n, meta, err = readSmallFile(e.abs(op.Path), buf)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -220,7 +237,8 @@ func (e *executor) sendBuffered(ctx context.Context, op Op, u *state.Upload) (st
 	var text [2 * sha256.Size]byte
 	hex.Encode(text[:], digest[:])
 	if string(text[:]) != op.SHA256 {
-		return "", fmt.Errorf("%w: the file's bytes have SHA-256 %s, the scan saw %s", errChanged, text[:], op.SHA256)
+		// The conversion copies text, which keeps text off the heap.
+		return "", fmt.Errorf("%w: the file's bytes have SHA-256 %s, the scan saw %s", errChanged, string(text[:]), op.SHA256)
 	}
 	// Remote.UploadRaw stops reading the body before it returns, so the
 	// buffer can go back to the pool then.
@@ -326,10 +344,11 @@ func (e *executor) sendResumable(ctx context.Context, f *os.File, u *state.Uploa
 	if err != nil {
 		return "", "", err
 	}
-	err = e.s.opts.Store.Update(func(tx *state.Tx) error {
-		u.SessionURL, u.SessionStarted = url, e.s.opts.Now()
-		return tx.PutUpload(*u)
-	})
+	u.SessionURL, u.SessionStarted = url, e.s.opts.Now()
+	// The closure takes a copy, so that the caller's upload record, which
+	// u points to, stays off the heap.
+	record := *u
+	err = e.s.opts.Store.Update(func(tx *state.Tx) error { return tx.PutUpload(record) })
 	if err != nil {
 		return "", "", storeError(err)
 	}

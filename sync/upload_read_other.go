@@ -4,6 +4,7 @@ package sync
 
 import (
 	"os"
+	"path/filepath"
 )
 
 // readSmallFile opens the file name and, when it is a regular file, reads it
@@ -26,3 +27,21 @@ func readSmallFile(name string, buf []byte) (int, fileMeta, error) {
 	n, err := readFull(buf, meta.size, f.Read)
 	return n, meta, err
 }
+
+// dirReader reads the small files of one folder by their whole paths. The
+// Linux version opens them relative to a directory descriptor instead.
+type dirReader struct {
+	root string
+}
+
+func newDirReader(root string) dirReader {
+	return dirReader{root: root}
+}
+
+// read reads the file rel, a slash path relative to the folder root, into
+// buf, as readSmallFile does.
+func (r *dirReader) read(rel string, buf []byte) (int, fileMeta, error) {
+	return readSmallFile(filepath.Join(r.root, filepath.FromSlash(rel)), buf)
+}
+
+func (r *dirReader) close() {}
