@@ -148,10 +148,17 @@ func (l *createLane) run(ctx context.Context) error {
 // add queues a job and creates its directory's batch once it is full.
 func (l *createLane) add(ctx context.Context, job createJob) error {
 	dir := job.op.Dir
-	if len(l.byDir[dir]) == 0 {
+	jobs := l.byDir[dir]
+	if len(jobs) == 0 {
 		l.since[dir] = time.Now()
+		// A flushed batch keeps its array until its items are recorded, so
+		// each batch gets a new one, sized once instead of grown by
+		// doubling.
+		if cap(jobs) == 0 {
+			jobs = make([]createJob, 0, MaxBatch)
+		}
 	}
-	l.byDir[dir] = append(l.byDir[dir], job)
+	l.byDir[dir] = append(jobs, job)
 	if len(l.byDir[dir]) >= MaxBatch {
 		return l.flush(ctx, dir)
 	}

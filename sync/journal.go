@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"slices"
 	"time"
 
 	"github.com/photosync/photosync/state"
@@ -26,6 +27,10 @@ type journal struct {
 	e   *executor
 	in  chan createJob
 	out chan<- createJob
+	// group holds the jobs of the group being collected. Its array is
+	// reused from group to group: run copies each job into out before it
+	// collects the next group.
+	group []createJob
 }
 
 func newJournal(e *executor, out chan<- createJob) *journal {
@@ -64,7 +69,8 @@ func (j *journal) run() error {
 // collect returns first and the jobs that arrive until the group is full
 // or the deadline passes, and whether j.in is still open.
 func (j *journal) collect(first createJob, deadline time.Time) ([]createJob, bool) {
-	group := []createJob{first}
+	group := append(j.group[:0], first)
+	defer func() { j.group = group }()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for len(group) < maxJournalGroup {
@@ -84,20 +90,17 @@ func (j *journal) collect(first createJob, deadline time.Time) ([]createJob, boo
 // write stores the pending uploads of the group's jobs that the store
 // lacks, in one commit.
 func (j *journal) write(group []createJob) error {
-	var todo []state.Upload
-	for _, g := range group {
-		if !g.journaled {
-			todo = append(todo, g.upload)
-		}
-	}
-	if len(todo) == 0 {
+	if !slices.ContainsFunc(group, func(g createJob) bool { return !g.journaled }) {
 		return nil
 	}
 	// Batch lets the commit carry other goroutines' writes, such as the
 	// records of created items, that arrive at the same time.
 	err := j.e.s.opts.Store.Batch(func(tx *state.Tx) error {
-		for _, u := range todo {
-			if err := tx.PutUpload(u); err != nil {
+		for i := range group {
+			if group[i].journaled {
+				continue
+			}
+			if err := tx.PutUpload(group[i].upload); err != nil {
 				return err
 			}
 		}
