@@ -77,31 +77,13 @@ func BenchmarkUploadRaw(b *testing.B) {
 // each, the API's maximum. The byte uploads happen before the timer
 // starts.
 func BenchmarkBatchCreate(b *testing.B) {
-	const batch = api.MaxBatchCreateItems
 	for _, workers := range []int{1, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			e := startEnv(b, emulator.Options{DailyQuota: -1}, nil)
-			_, base := sample(b, "Orientation/f1-exif.jpg")
-			// Each upload worker writes its own slot, so no lock is needed.
-			requests := make([]api.BatchCreateMediaItemsRequest, b.N)
-			for i := range requests {
-				requests[i].NewMediaItems = make([]api.NewMediaItem, batch)
-			}
-			err := parallel(4, b.N*batch, func(i int) error {
-				data := uniqueJPEG(base, uint64(i))
-				token, err := e.client.UploadRaw(b.Context(), bytes.NewReader(data), int64(len(data)), fmt.Sprintf("f%d.jpg", i), "image/jpeg")
-				if err != nil {
-					return err
-				}
-				requests[i/batch].NewMediaItems[i%batch].SimpleMediaItem = &api.SimpleMediaItem{UploadToken: token}
-				return nil
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			requests := uploadBatches(b, e, false)
 			b.ResetTimer()
 			var created atomic.Int64
-			err = parallel(workers, b.N, func(i int) error {
+			err := parallel(workers, b.N, func(i int) error {
 				results, err := e.client.BatchCreate(b.Context(), requests[i])
 				if err != nil {
 					return err
@@ -121,4 +103,59 @@ func BenchmarkBatchCreate(b *testing.B) {
 			b.ReportMetric(float64(created.Load())/b.Elapsed().Seconds(), "files/s")
 		})
 	}
+}
+
+// BenchmarkBatchCreateItems measures BatchCreateItems calls of 50 items
+// on one worker, the way the sync's creation lane makes them. The
+// allocations it reports include the emulator's, which runs in the same
+// process.
+func BenchmarkBatchCreateItems(b *testing.B) {
+	e := startEnv(b, emulator.Options{DailyQuota: -1}, nil)
+	requests := uploadBatches(b, e, true)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		results, err := e.client.BatchCreateItems(b.Context(), requests[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range results {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*api.MaxBatchCreateItems)/b.Elapsed().Seconds(), "files/s")
+}
+
+// uploadBatches uploads b.N batches of 50 distinct photos and returns a
+// batchCreate request for each batch, which sets each item's file name
+// when withNames is true.
+func uploadBatches(b *testing.B, e *env, withNames bool) []api.BatchCreateMediaItemsRequest {
+	const batch = api.MaxBatchCreateItems
+	_, base := sample(b, "Orientation/f1-exif.jpg")
+	// Each upload worker writes its own slot, so no lock is needed.
+	requests := make([]api.BatchCreateMediaItemsRequest, b.N)
+	for i := range requests {
+		requests[i].NewMediaItems = make([]api.NewMediaItem, batch)
+	}
+	err := parallel(4, b.N*batch, func(i int) error {
+		data := uniqueJPEG(base, uint64(i))
+		name := fmt.Sprintf("f%d.jpg", i)
+		token, err := e.client.UploadRaw(b.Context(), bytes.NewReader(data), int64(len(data)), name, "image/jpeg")
+		if err != nil {
+			return err
+		}
+		item := &api.SimpleMediaItem{UploadToken: token}
+		if withNames {
+			item.FileName = name
+		}
+		requests[i/batch].NewMediaItems[i%batch].SimpleMediaItem = item
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return requests
 }
