@@ -136,9 +136,14 @@ func decodeAnswer(resp *http.Response, out any) (int64, error) {
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return n, nil
 	}
-	// json.Unmarshal copies what it keeps, strings and json.RawMessage
-	// alike, so the buffer can be reused afterwards.
-	if err := json.Unmarshal(data, out); err != nil {
+	// json.Unmarshal and every bodyDecoder copy what they keep, strings
+	// and json.RawMessage alike, so the buffer can be reused afterwards.
+	if d, ok := out.(bodyDecoder); ok {
+		err = d.decodeJSON(data)
+	} else {
+		err = json.Unmarshal(data, out)
+	}
+	if err != nil {
 		return n, fmt.Errorf("decode response: %w", err)
 	}
 	return n, nil

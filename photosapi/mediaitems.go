@@ -41,19 +41,6 @@ type CreatedItem struct {
 	Err      error
 }
 
-// createdItemsResponse is the part of a batchCreate response that
-// BatchCreateItems decodes.
-type createdItemsResponse struct {
-	NewMediaItemResults []struct {
-		Status    *api.Status `json:"status"`
-		MediaItem *struct {
-			ID       string `json:"id"`
-			MimeType string `json:"mimeType"`
-			Filename string `json:"filename"`
-		} `json:"mediaItem"`
-	} `json:"newMediaItemResults"`
-}
-
 // BatchCreateItems is BatchCreate for callers that need only the id, file
 // name and MIME type of each new item. It decodes only those fields and
 // each item's status, which takes less CPU time and fewer allocations than
