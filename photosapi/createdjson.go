@@ -588,3 +588,96 @@ func (d *createdItemsDecoder) skipLiteral(word string) bool {
 	d.pos += len(word)
 	return true
 }
+
+// marshalBatchCreate encodes req as json.Marshal does, byte for byte. It
+// writes the common request, items with an upload token, a file name and
+// a description, without reflection, and gives the rest to json.Marshal.
+func marshalBatchCreate(req *api.BatchCreateMediaItemsRequest) ([]byte, error) {
+	if req.AlbumPosition != nil || req.NewMediaItems == nil {
+		return json.Marshal(req)
+	}
+	size := 64 + len(req.AlbumID)
+	for _, item := range req.NewMediaItems {
+		size += 64 + len(item.Description)
+		if s := item.SimpleMediaItem; s != nil {
+			size += len(s.UploadToken) + len(s.FileName)
+		}
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, '{')
+	if req.AlbumID != "" {
+		buf = append(buf, `"albumId":`...)
+		buf = appendJSONString(buf, req.AlbumID)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"newMediaItems":[`...)
+	for i := range req.NewMediaItems {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendNewMediaItem(buf, &req.NewMediaItems[i])
+	}
+	buf = append(buf, "]}"...)
+	return buf, nil
+}
+
+// appendNewMediaItem appends item with the omitempty rules of its tags.
+func appendNewMediaItem(buf []byte, item *api.NewMediaItem) []byte {
+	buf = append(buf, '{')
+	comma := false
+	if item.Description != "" {
+		buf = append(buf, `"description":`...)
+		buf = appendJSONString(buf, item.Description)
+		comma = true
+	}
+	if s := item.SimpleMediaItem; s != nil {
+		if comma {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"simpleMediaItem":{`...)
+		if s.UploadToken != "" {
+			buf = append(buf, `"uploadToken":`...)
+			buf = appendJSONString(buf, s.UploadToken)
+			if s.FileName != "" {
+				buf = append(buf, ',')
+			}
+		}
+		if s.FileName != "" {
+			buf = append(buf, `"fileName":`...)
+			buf = appendJSONString(buf, s.FileName)
+		}
+		buf = append(buf, '}')
+	}
+	return append(buf, '}')
+}
+
+// appendJSONString appends s as a JSON string. A string of characters
+// that json.Marshal writes unchanged is copied. Any other string goes to
+// json.Marshal, which escapes <, > and &, control characters, U+2028 and
+// U+2029, and replaces invalid UTF-8.
+func appendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return appendMarshaledString(buf, s)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			return appendMarshaledString(buf, s)
+		}
+		i += size
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+func appendMarshaledString(buf []byte, s string) []byte {
+	// json.Marshal cannot fail on a string.
+	data, _ := json.Marshal(s)
+	return append(buf, data...)
+}

@@ -265,3 +265,55 @@ func FuzzCreatedItemsDecoder(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMarshalBatchCreate checks that marshalBatchCreate writes the bytes
+// json.Marshal writes for the same request.
+func FuzzMarshalBatchCreate(f *testing.F) {
+	f.Add("", "token", "IMG_0001.jpg", "", false)
+	f.Add("album", "t", "", "a description", false)
+	f.Add("", "", "no token.jpg", "", true)
+	f.Add("a<b>&c", "t\"\\", "é 日本語 😀\u2028\u2029.jpg", "tab\tnew\nline\x00\x1f\x7f", false)
+	f.Add("\xff", "t\xc3", "bad \xed\xa0\x80 surrogate.jpg", "\ufffd", false)
+	f.Fuzz(func(t *testing.T, albumID, token, fileName, description string, noSimple bool) {
+		req := api.BatchCreateMediaItemsRequest{AlbumID: albumID}
+		for i := range 3 {
+			item := api.NewMediaItem{Description: description}
+			if !noSimple || i == 1 {
+				item.SimpleMediaItem = &api.SimpleMediaItem{UploadToken: token, FileName: fileName}
+			}
+			req.NewMediaItems = append(req.NewMediaItems, item)
+			fileName, description = description, fileName
+		}
+		want, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := marshalBatchCreate(&req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("marshalBatchCreate:\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+func TestMarshalBatchCreateFallback(t *testing.T) {
+	for _, req := range []api.BatchCreateMediaItemsRequest{
+		{},
+		{AlbumID: "a", AlbumPosition: &api.AlbumPosition{Position: api.PositionAfterMediaItem, RelativeMediaItemID: "m"},
+			NewMediaItems: []api.NewMediaItem{{SimpleMediaItem: &api.SimpleMediaItem{UploadToken: "t"}}}},
+	} {
+		want, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := marshalBatchCreate(&req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("marshalBatchCreate:\n got %s\nwant %s", got, want)
+		}
+	}
+}

@@ -35,15 +35,16 @@ type call struct {
 	httpMethod string
 	path       string // relative to the endpoint, already escaped
 	query      url.Values
-	body       any // encoded as JSON when not nil
-	out        any // decoded from a successful response when not nil
+	body       any    // encoded as JSON when not nil
+	encoded    []byte // the JSON request body, used in place of body when not nil
+	out        any    // decoded from a successful response when not nil
 	kind       idempotency
 }
 
 // do sends cl with retries and decodes the response into cl.out.
 func (c *Client) do(ctx context.Context, cl *call) error {
-	var body []byte
-	if cl.body != nil {
+	body := cl.encoded
+	if body == nil && cl.body != nil {
 		var err error
 		if body, err = json.Marshal(cl.body); err != nil {
 			return fmt.Errorf("%s: encode request: %w", cl.method, err)

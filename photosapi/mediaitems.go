@@ -72,11 +72,15 @@ func (c *Client) batchCreate(ctx context.Context, req *api.BatchCreateMediaItems
 	if err := checkBatchCreate(methodBatchCreate, req); err != nil {
 		return err
 	}
+	body, err := marshalBatchCreate(req)
+	if err != nil {
+		return fmt.Errorf("%s: encode request: %w", methodBatchCreate, err)
+	}
 	return c.do(ctx, &call{
 		method:     methodBatchCreate,
 		httpMethod: http.MethodPost,
 		path:       "v1/mediaItems:batchCreate",
-		body:       req,
+		encoded:    body,
 		out:        out,
 		kind:       notIdempotent,
 	})
