@@ -1,6 +1,7 @@
 package photosapi
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"sync"
 	"unicode/utf8"
@@ -508,6 +509,17 @@ func (d *createdItemsDecoder) skipString() bool {
 		return false
 	}
 	for d.pos < len(d.data) {
+		// Most bytes need no check beyond these two loops. The first
+		// passes eight bytes at a time while none of them needs one.
+		for d.pos+8 <= len(d.data) && !hasSpecialStringByte(binary.LittleEndian.Uint64(d.data[d.pos:])) {
+			d.pos += 8
+		}
+		for d.pos < len(d.data) && plainStringByte[d.data[d.pos]] {
+			d.pos++
+		}
+		if d.pos >= len(d.data) {
+			return false
+		}
 		c := d.data[d.pos]
 		d.pos++
 		switch {
@@ -539,6 +551,26 @@ func (d *createdItemsDecoder) skipString() bool {
 		}
 	}
 	return false
+}
+
+// plainStringByte marks the bytes that a JSON string contains as they
+// are: all but the quote, the backslash and control characters.
+var plainStringByte = func() (table [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		table[c] = c != '"' && c != '\\'
+	}
+	return table
+}()
+
+// hasSpecialStringByte reports whether any of the eight bytes in x is a
+// quote, a backslash or a control character. It never misses one. A
+// borrow can make it true for a plain byte only above a special one, and
+// the byte loop after it stops at the special byte first.
+func hasSpecialStringByte(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	control := (x - 0x20*ones) & ^x & highs
+	return control|hasZero(x^('"'*ones))|hasZero(x^('\\'*ones)) != 0
 }
 
 func isHex(c byte) bool {
