@@ -17,7 +17,7 @@
 #   PHOTOSYNC_BENCH_FIRST_FILES   photos of BenchmarkFirstSync [10000]
 #   PHOTOSYNC_BENCH_RESYNC_FILES  photos of BenchmarkResync [10000]
 #   PHOTOSYNC_BENCH_HASH_MIB      size of BenchmarkHashFile's file [256]
-#   BENCHTIME                     -benchtime of the Go benchmarks [2x]
+#   BENCHTIME                     -benchtime of the Go benchmarks [6x]
 #   ROUNDS                        rounds of find and re-run [3]
 #
 # Everything it writes goes to one temporary directory, removed at exit.
@@ -30,7 +30,7 @@ tree_files=${PHOTOSYNC_BENCH_TREE_FILES:-100000}
 export PHOTOSYNC_BENCH_FIRST_FILES=${PHOTOSYNC_BENCH_FIRST_FILES:-10000}
 export PHOTOSYNC_BENCH_RESYNC_FILES=${PHOTOSYNC_BENCH_RESYNC_FILES:-10000}
 export PHOTOSYNC_BENCH_HASH_MIB=${PHOTOSYNC_BENCH_HASH_MIB:-256}
-benchtime=${BENCHTIME:-2x}
+benchtime=${BENCHTIME:-6x}
 rounds=${ROUNDS:-3}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/photosync-bench.XXXXXX")
