@@ -94,6 +94,25 @@ func (m *members) value(value jsonAppender) {
 	m.invalid = m.invalid || !ok
 }
 
+// array appends an omitempty member holding items as a JSON array.
+func array[T any, P interface {
+	*T
+	jsonAppender
+}](m *members, key string, items []T) {
+	if len(items) == 0 {
+		return
+	}
+	m.name(key)
+	m.b = append(m.b, '[')
+	for i := range items {
+		if i > 0 {
+			m.b = append(m.b, ',')
+		}
+		m.value(P(&items[i]))
+	}
+	m.b = append(m.b, ']')
+}
+
 func (m *members) close() ([]byte, bool) {
 	return append(m.b, '}'), !m.invalid
 }
@@ -116,49 +135,19 @@ func appendJSONString(b []byte, s string) []byte {
 
 func (r batchCreateResponse) appendJSON(b []byte) ([]byte, bool) {
 	m := members{b: append(b, '{')}
-	if len(r.NewMediaItemResults) > 0 {
-		m.name("newMediaItemResults")
-		m.b = append(m.b, '[')
-		for i := range r.NewMediaItemResults {
-			if i > 0 {
-				m.b = append(m.b, ',')
-			}
-			m.value(&r.NewMediaItemResults[i])
-		}
-		m.b = append(m.b, ']')
-	}
+	array(&m, "newMediaItemResults", r.NewMediaItemResults)
 	return m.close()
 }
 
 func (r batchGetResponse) appendJSON(b []byte) ([]byte, bool) {
 	m := members{b: append(b, '{')}
-	if len(r.MediaItemResults) > 0 {
-		m.name("mediaItemResults")
-		m.b = append(m.b, '[')
-		for i := range r.MediaItemResults {
-			if i > 0 {
-				m.b = append(m.b, ',')
-			}
-			m.value(&r.MediaItemResults[i])
-		}
-		m.b = append(m.b, ']')
-	}
+	array(&m, "mediaItemResults", r.MediaItemResults)
 	return m.close()
 }
 
 func (p mediaItemsPage) appendJSON(b []byte) ([]byte, bool) {
 	m := members{b: append(b, '{')}
-	if len(p.MediaItems) > 0 {
-		m.name("mediaItems")
-		m.b = append(m.b, '[')
-		for i := range p.MediaItems {
-			if i > 0 {
-				m.b = append(m.b, ',')
-			}
-			m.value(&p.MediaItems[i])
-		}
-		m.b = append(m.b, ']')
-	}
+	array(&m, "mediaItems", p.MediaItems)
 	m.str("nextPageToken", p.NextPageToken)
 	return m.close()
 }
