@@ -10,11 +10,11 @@ import (
 )
 
 // Pending uploads are keyed by a sequence number in the order they were
-// first stored, and found by content hash through uploads_by_hash. The sync
-// engine stores the tokens of a first sync in the order it sends the bytes
-// and deletes them in about the same order once their items are recorded,
-// so each commit touches a few pages at the two ends of the bucket. Keyed by
-// hash, every commit rewrote most of the bucket's pages.
+// first stored, and found by content hash through uploads_by_hash. In a
+// first sync, the engine stores the tokens in the order it sends the bytes.
+// It deletes them in about the same order once their items are recorded.
+// Each commit therefore touches a few pages at the two ends of the bucket.
+// Keyed by hash, every commit rewrote most of the bucket's pages.
 
 // uploadSeqLen is the length of an uploads key: a big-endian uint64.
 const uploadSeqLen = 8
@@ -172,8 +172,8 @@ func putNewUpload(records, index *bolt.Bucket, hashKey, value []byte) error {
 	return index.Put(hashKey, key)
 }
 
-// uploadsFillPercent is how full bbolt fills the pages of the uploads
-// bucket when it splits them.
+// uploadsFillPercent is the share of each page that bbolt fills when it
+// splits the pages of the uploads bucket.
 const uploadsFillPercent = 0.9
 
 // DeleteUpload removes a pending upload. Deleting an unknown one is not an
