@@ -709,7 +709,8 @@ func appendJSONString(buf []byte, s string) []byte {
 }
 
 func appendMarshaledString(buf []byte, s string) []byte {
-	// json.Marshal cannot fail on a string.
+	// json.Marshal returns no error for a string: it replaces invalid UTF-8
+	// with U+FFFD.
 	data, _ := json.Marshal(s)
 	return append(buf, data...)
 }

@@ -13,12 +13,12 @@ import (
 	"time"
 )
 
-// The sizes of BenchmarkFirstSyncRecords, which copy those of the first
-// sync that BenchmarkFirstSync in package bench runs: 10,000 photos in 20
-// directories, the journal's commits of about 500 upload tokens and the
-// creation lane's groups of 2,000 created items, its size for a state file
-// under 32 MiB. The 2,000 tokens journaled but not yet recorded are an
-// estimate of that pass's backlog.
+// The sizes of BenchmarkFirstSyncRecords copy those of the first sync that
+// BenchmarkFirstSync in package bench runs: 10,000 photos in 20
+// directories, and journal commits of about 500 upload tokens. The
+// creation lane records groups of 2,000 created items, its group size for
+// a state file under 32 MiB. The 2,000 tokens journaled but not yet
+// recorded are an estimate of that pass's backlog.
 const (
 	recordBenchFiles   = 10_000
 	recordBenchDirs    = 20

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// fileState is what the scan compares about a file between the walk, the
-// open and the end of reading: identity, type, size and modification time.
+// fileState is the identity, type, size and modification time of a file,
+// which the scan compares between the walk, the open and the end of reading.
 // On Linux it comes straight from the stat system calls, without the
 // allocation of an fs.FileInfo.
 type fileState struct {

@@ -640,10 +640,10 @@ func TestScanDeletedWhileScanning(t *testing.T) {
 	statted := writeFile(t, root, "a/3.jpg", jpeg)
 	writeFile(t, root, "b/4.jpg", jpeg)
 	// Previous runs on the walk goroutine after the file's directory was
-	// listed and before the file is opened, so removing files from it
-	// deletes them at three points: a/2.jpg after its directory was
-	// listed, a/3.jpg just before it is opened, and b after the root was
-	// listed.
+	// listed and before the file is opened. Removing files from it
+	// therefore deletes them at three points: a/2.jpg after its directory
+	// was listed, a/3.jpg just before it is opened, and b after the root
+	// was listed.
 	prev := func(path string) (int64, time.Time, string, bool) {
 		var err error
 		switch path {

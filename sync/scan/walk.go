@@ -372,8 +372,8 @@ func (s *scanner) unsettled(mtime time.Time) (string, bool) {
 	return fmt.Sprintf("modified %v ago, settle time is %v", age.Round(time.Millisecond), settle), true
 }
 
-// record is what Previous returned for a path. sha256 is empty for a path
-// that Previous does not know.
+// record is the stored state that Previous returned for a path. sha256 is
+// empty for a path that Previous does not know.
 type record struct {
 	size   int64
 	mtime  time.Time
