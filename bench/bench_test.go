@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"testing"
 	"time"
 
@@ -82,11 +83,13 @@ func BenchmarkFirstSync(b *testing.B) {
 // labels from the goroutine that starts them, and each pass starts its own
 // emulator, so a CPU profile (-cpuprofile) splits the emulator's work by
 // pass as well: go tool pprof -tags shows the CPU time of each, and
-// -tagfocus pass=sync shows where the sync's time goes.
+// -tagfocus pass=sync shows where the sync's time goes. The pass also runs
+// in an execution trace region of the same name, so that a trace
+// (-trace) shows where each pass starts and ends.
 func labeled(name string, pass func() time.Duration) time.Duration {
 	var elapsed time.Duration
-	pprof.Do(context.Background(), pprof.Labels("pass", name), func(context.Context) {
-		elapsed = pass()
+	pprof.Do(context.Background(), pprof.Labels("pass", name), func(ctx context.Context) {
+		trace.WithRegion(ctx, name, func() { elapsed = pass() })
 	})
 	return elapsed
 }
