@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/photosync/photosync/state"
 )
@@ -144,6 +145,96 @@ func TestRecordCommitCountsItemsOnce(t *testing.T) {
 	}
 	if album.Title != "Trips" || left != room-10 {
 		t.Errorf("album with room after the record = %q with room %d, want \"Trips\" with room %d",
+			album.Title, left, room-10)
+	}
+}
+
+// The lane reads an album's room while a record commit is in flight
+// without waiting for that commit, as long as the album has room for a
+// whole batch.
+func TestAlbumRoomDoesNotWaitForRecordCommits(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "Trips/a.jpg", orientation(1))
+	h.sync(folderAt(root))
+	writeNoiseJPEGs(t, root, "Trips", 1)
+	e := h.plannedExecutor(root)
+
+	// A record commit in flight holds commitMu until it has settled its
+	// items.
+	e.commitMu.Lock()
+	defer e.commitMu.Unlock()
+	type result struct {
+		album state.Album
+		room  int
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, room, err := e.albumWithRoom(t.Context(), "Trips")
+		done <- result{a, room, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.album.Title != "Trips" || r.room != maxAlbumItems-1 {
+			t.Errorf("album with room = %q with room %d, want \"Trips\" with room %d", r.album.Title, r.room, maxAlbumItems-1)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("albumWithRoom waited for the record commit in flight")
+	}
+}
+
+// Between a record commit and the moment it takes its items out of the
+// uncounted ones, the count read without waiting holds them twice: it
+// gives less room than there is, never more. Near the cap, albumWithRoom
+// waits for the commit instead and gives the exact room.
+func TestAlbumRoomNearCapCountsUnsettledCommitTwice(t *testing.T) {
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFrom(t, root, "Trips/a.jpg", orientation(1))
+	h.sync(folderAt(root))
+	const room = 20
+	h.setAlbumRoom(root, "Trips", room)
+	writeNoiseJPEGs(t, root, "Trips", 1)
+	e := h.plannedExecutor(root)
+	var albumID string
+	err := h.store.View(func(tx *state.Tx) error {
+		a, _, err := tx.AlbumForDir(root, "Trips", 0)
+		albumID = a.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Ten items created, then their record committed but not settled.
+	e.addUncounted(albumID, 10)
+	e.commitMu.Lock()
+	if err := h.store.Update(func(tx *state.Tx) error { return countItems(tx, albumID, 10) }); err != nil {
+		t.Fatal(err)
+	}
+	_, found, got, err := e.albumRoom("Trips", 0, false)
+	if err != nil || !found {
+		t.Fatalf("albumRoom: found %v, error %v", found, err)
+	}
+	if got != room-20 {
+		t.Errorf("room read without waiting = %d, want %d (the unsettled items counted twice)", got, room-20)
+	}
+	e.countMu.Lock()
+	e.addUncountedLocked(albumID, -10)
+	e.settled++
+	e.countMu.Unlock()
+	e.commitMu.Unlock()
+
+	album, left, err := e.albumWithRoom(t.Context(), "Trips")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if album.Title != "Trips" || left != room-10 {
+		t.Errorf("album with room after the commit settled = %q with room %d, want \"Trips\" with room %d",
 			album.Title, left, room-10)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -166,21 +167,11 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 	if !ok {
 		return state.Album{}, MaxBatch, nil
 	}
-	folder := e.fr.cfg.Path
 	for overflow := 0; ; overflow++ {
-		var a state.Album
-		var found bool
-		var uncounted int
-		e.countMu.Lock()
-		err := e.s.opts.Store.View(func(tx *state.Tx) error {
-			var err error
-			a, found, err = lookupAlbum(tx, folder, dir, overflow)
-			return err
-		})
-		if found {
-			uncounted = e.uncounted[a.ID]
+		a, found, room, err := e.albumRoom(dir, overflow, false)
+		if err == nil && found && room < MaxBatch {
+			a, found, room, err = e.albumRoom(dir, overflow, true)
 		}
-		e.countMu.Unlock()
 		if err != nil {
 			return state.Album{}, 0, storeError(err)
 		}
@@ -189,9 +180,42 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 			if err != nil {
 				return state.Album{}, 0, err
 			}
+			room = maxAlbumItems - a.ItemCount
 		}
-		if room := maxAlbumItems - a.ItemCount - uncounted; room > 0 {
+		if room > 0 {
 			return a, room, nil
+		}
+	}
+}
+
+// albumRoom reads the overflow-th album of a directory from the store and
+// how many more items it can take. Exact makes it wait for the record
+// commits in flight, so the room is exact. Otherwise it may count the items
+// of a commit that is ending twice, and so give less room than there is,
+// never more: it reads the uncounted items before the stored count, and
+// reads again when a commit settled its items in between.
+func (e *executor) albumRoom(dir string, overflow int, exact bool) (a state.Album, found bool, room int, err error) {
+	if exact {
+		e.commitMu.Lock()
+		defer e.commitMu.Unlock()
+	}
+	for {
+		e.countMu.Lock()
+		uncounted, settled := maps.Clone(e.uncounted), e.settled
+		e.countMu.Unlock()
+		err = e.s.opts.Store.View(func(tx *state.Tx) error {
+			var err error
+			a, found, err = lookupAlbum(tx, e.fr.cfg.Path, dir, overflow)
+			return err
+		})
+		if err != nil || !found {
+			return a, found, 0, err
+		}
+		e.countMu.Lock()
+		same := e.settled == settled
+		e.countMu.Unlock()
+		if same {
+			return a, true, maxAlbumItems - a.ItemCount - uncounted[a.ID], nil
 		}
 	}
 }

@@ -338,8 +338,8 @@ func (e *executor) recordCreated(group []created) error {
 	items := itemsByID(group)
 	// Batch shares the commit with the journal's and other records'
 	// commits that run meanwhile. The albums' stored counts and their
-	// uncounted items change together, under countMu.
-	e.countMu.Lock()
+	// uncounted items change together, under commitMu.
+	e.commitMu.Lock()
 	err := e.s.opts.Store.Batch(func(tx *state.Tx) error {
 		for _, it := range items {
 			c := &group[it.batch]
@@ -369,11 +369,14 @@ func (e *executor) recordCreated(group []created) error {
 		return nil
 	})
 	if err == nil {
+		e.countMu.Lock()
 		for _, c := range group {
 			e.addUncountedLocked(c.albumID, -len(c.items))
 		}
+		e.settled++
+		e.countMu.Unlock()
 	}
-	e.countMu.Unlock()
+	e.commitMu.Unlock()
 	if err != nil {
 		return storeError(err)
 	}

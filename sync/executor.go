@@ -47,14 +47,20 @@ type executor struct {
 	// another folder earlier in the pass. They become adds.
 	relinked []Op
 
-	// countMu guards uncounted, and makes an album's stored item count
-	// and its uncounted items change together: a record commit holds it
-	// while it commits and takes its items out of uncounted, and
-	// albumWithRoom holds it while it reads both.
+	// commitMu makes an album's stored item count and its uncounted items
+	// change together: a record commit holds it while it commits and takes
+	// its items out of uncounted. albumWithRoom takes it only when the
+	// count it read without it leaves an album less than a batch of room,
+	// so that the lane does not wait for every commit.
+	commitMu gosync.Mutex
+	// countMu guards uncounted and settled.
 	countMu gosync.Mutex
 	// uncounted are items created in each album whose records are not
 	// committed yet, so the stored item count lacks them.
 	uncounted map[string]int
+	// settled counts the record commits that took their items out of
+	// uncounted.
+	settled int
 }
 
 // addUncounted adds n to the items of album albumID that its stored count
