@@ -13,11 +13,15 @@ import (
 // about journalEvery of uploads, plus the journalQueue waiting, whose
 // bytes the next pass sends again, and a first sync of small files pays a
 // commit per group instead of per file. Workers wait when the queue is
-// full instead of running ahead of the journal.
+// full instead of running ahead of the journal. A journal commit waits
+// for a record commit that runs at the same time, and in
+// BenchmarkFirstSync a record commit of largeRecordGroup items takes
+// about as long as 200 small uploads. A queue of two batches stopped the
+// workers for the rest of each such commit.
 const (
 	maxJournalGroup = 20 * MaxBatch
 	journalEvery    = 100 * time.Millisecond
-	journalQueue    = 2 * MaxBatch
+	journalQueue    = 10 * MaxBatch
 )
 
 // journal writes the upload tokens that the workers return to the store
