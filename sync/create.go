@@ -82,6 +82,10 @@ type createLane struct {
 	since map[string]time.Time
 	// retry are operations whose token the server rejected.
 	retry []Op
+	// expect is the number of jobs the round sends the lane, or 0 when
+	// that is not known, and handled the number it has sent to
+	// batchCreate so far.
+	expect, handled int
 
 	// unrecorded are the created batches not yet handed to a recording
 	// commit, and unrecordedItems their items. groupSize is the number of
@@ -220,6 +224,7 @@ func (l *createLane) create(ctx context.Context, albumID string, batch []createJ
 		items[i] = NewItem{UploadToken: j.token, FileName: path.Base(j.op.Path)}
 	}
 	results, err := e.s.opts.Remote.BatchCreate(ctx, albumID, items)
+	l.handled += len(batch)
 	if err == nil && len(results) != len(batch) {
 		err = fmt.Errorf("batchCreate returned %d results for %d items", len(results), len(batch))
 	}
@@ -273,7 +278,7 @@ func (l *createLane) record(albumID string, batch []createJob, results []CreateR
 		l.e.addUncounted(albumID, len(createdItems))
 		l.unrecorded = append(l.unrecorded, created{albumID: albumID, batch: batch, results: results, items: createdItems})
 		l.unrecordedItems += len(createdItems)
-		if l.unrecordedItems >= l.groupSize {
+		if l.unrecordedItems >= l.groupLimit() {
 			l.recordWaiting()
 		}
 	}
@@ -290,6 +295,17 @@ func (l *createLane) record(albumID string, batch []createJob, results []CreateR
 		l.e.handleError(err, []string{batch[i].op.Path}, "create media item")
 	}
 	return nil
+}
+
+// groupLimit returns how many created items start a record commit. Near
+// the end of a round, a group also starts once it holds as many items as
+// are left to create, so each group is about half the one before it.
+// The round waits for the last commit, and that one is then small.
+func (l *createLane) groupLimit() int {
+	if l.expect == 0 {
+		return l.groupSize
+	}
+	return min(l.groupSize, max(MaxBatch, l.expect-l.handled))
 }
 
 // recordWaiting hands the unrecorded batches to a recording commit that

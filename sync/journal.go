@@ -35,6 +35,9 @@ type journal struct {
 	// reused from group to group: run copies each job into out before it
 	// collects the next group.
 	group []createJob
+	// expect is the number of jobs the round sends, or 0 when that is not
+	// known, and received the number that arrived so far.
+	expect, received int
 }
 
 func newJournal(e *executor, out chan<- createJob) *journal {
@@ -74,21 +77,33 @@ func (j *journal) run() error {
 // or the deadline passes, and whether j.in is still open.
 func (j *journal) collect(first createJob, deadline time.Time) ([]createJob, bool) {
 	group := append(j.group[:0], first)
+	j.received++
 	defer func() { j.group = group }()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
-	for len(group) < maxJournalGroup {
+	for len(group) < j.groupLimit() {
 		select {
 		case next, ok := <-j.in:
 			if !ok {
 				return group, false
 			}
 			group = append(group, next)
+			j.received++
 		case <-timer.C:
 			return group, true
 		}
 	}
 	return group, true
+}
+
+// groupLimit returns how many jobs close a group. Near the end of a round,
+// a group also closes once it holds as many jobs as are left to arrive,
+// so that the round's last commit, which the lane waits for, is small.
+func (j *journal) groupLimit() int {
+	if j.expect == 0 {
+		return maxJournalGroup
+	}
+	return min(maxJournalGroup, max(MaxBatch, j.expect-j.received))
 }
 
 // write stores the pending uploads of the group's jobs that the store
