@@ -397,11 +397,9 @@ func (e *executor) recordCreated(group []created) error {
 		return storeError(err)
 	}
 	// The records' keys are spread over the whole file, so a first sync
-	// maps most of it. A file under smallStateFile maps no more than that,
-	// so its pages wait for the release at the end of the round instead of
-	// costing each commit a page table walk.
-	if size, err := e.s.opts.Store.Size(); err != nil || size >= smallStateFile {
-		e.releaseMappedPages()
+	// maps most of it. The pages stay in the page cache.
+	if err := e.s.opts.Store.ReleaseMappedPages(); err != nil {
+		e.s.log.Warn().Err(err).Msg("release mapped pages of the state file")
 	}
 	for _, c := range group {
 		for _, i := range c.items {
@@ -418,14 +416,6 @@ func (e *executor) recordCreated(group []created) error {
 		}
 	}
 	return nil
-}
-
-// releaseMappedPages drops the state file's pages from the process's map.
-// They stay in the page cache.
-func (e *executor) releaseMappedPages() {
-	if err := e.s.opts.Store.ReleaseMappedPages(); err != nil {
-		e.s.log.Warn().Err(err).Msg("release mapped pages of the state file")
-	}
 }
 
 // createdItem locates one created item of a group: the index of its batch

@@ -193,7 +193,6 @@ func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([
 	close(jl.in)
 	journalErr := <-journalDone
 	laneErr := <-laneDone
-	e.releaseMappedPages()
 	if err := errors.Join(uploadErr, journalErr, laneErr); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
