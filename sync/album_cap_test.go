@@ -32,6 +32,22 @@ func (h *harness) setAlbumRoom(root, dir string, room int) {
 	}
 }
 
+// syncedTrips syncs one photo into album Trips of a new folder and writes
+// n new photos into Trips. A room above 0 sets the album's stored count so
+// that it has room for that many more items. It returns the folder and an
+// executor with the new photos' plan.
+func (h *harness) syncedTrips(room, n int) (string, *executor) {
+	h.t.Helper()
+	root := h.t.TempDir()
+	writeFrom(h.t, root, "Trips/a.jpg", orientation(1))
+	h.sync(folderAt(root))
+	if room > 0 {
+		h.setAlbumRoom(root, "Trips", room)
+	}
+	writeNoiseJPEGs(h.t, root, "Trips", n)
+	return root, h.plannedExecutor(root)
+}
+
 // plannedExecutor scans and plans root with a new Syncer and returns an
 // executor for the plan, for tests that drive the upload steps one by one.
 func (h *harness) plannedExecutor(root string) *executor {
@@ -109,14 +125,8 @@ func TestSyncAlbumCapCountsUnrecordedItems(t *testing.T) {
 // twice, and never moves to an overflow album while the album has room.
 func TestRecordCommitCountsItemsOnce(t *testing.T) {
 	h := newHarness(t)
-	root := t.TempDir()
-	writeFrom(t, root, "Trips/a.jpg", orientation(1))
-	h.sync(folderAt(root))
 	const room = 20
-	h.setAlbumRoom(root, "Trips", room)
-	writeNoiseJPEGs(t, root, "Trips", 10)
-
-	e := h.plannedExecutor(root)
+	_, e := h.syncedTrips(room, 10)
 	fr := e.fr
 	lane := newCreateLane(e)
 	for _, op := range fr.plan.Ops {
@@ -152,13 +162,9 @@ func TestRecordCommitCountsItemsOnce(t *testing.T) {
 // The lane reads an album's room while a record commit is in flight
 // without waiting for that commit, as long as the album has room for a
 // whole batch.
-func TestAlbumRoomDoesNotWaitForRecordCommits(t *testing.T) {
+func TestAlbumRoomIgnoresCommitsInFlight(t *testing.T) {
 	h := newHarness(t)
-	root := t.TempDir()
-	writeFrom(t, root, "Trips/a.jpg", orientation(1))
-	h.sync(folderAt(root))
-	writeNoiseJPEGs(t, root, "Trips", 1)
-	e := h.plannedExecutor(root)
+	_, e := h.syncedTrips(0, 1)
 
 	// A record commit in flight holds commitMu until it has settled its
 	// items.
@@ -191,15 +197,10 @@ func TestAlbumRoomDoesNotWaitForRecordCommits(t *testing.T) {
 // uncounted ones, the count read without waiting holds them twice: it
 // gives less room than there is, never more. Near the cap, albumWithRoom
 // waits for the commit instead and gives the exact room.
-func TestAlbumRoomNearCapCountsUnsettledCommitTwice(t *testing.T) {
+func TestAlbumRoomUnsettledCommit(t *testing.T) {
 	h := newHarness(t)
-	root := t.TempDir()
-	writeFrom(t, root, "Trips/a.jpg", orientation(1))
-	h.sync(folderAt(root))
 	const room = 20
-	h.setAlbumRoom(root, "Trips", room)
-	writeNoiseJPEGs(t, root, "Trips", 1)
-	e := h.plannedExecutor(root)
+	root, e := h.syncedTrips(room, 1)
 	var albumID string
 	err := h.store.View(func(tx *state.Tx) error {
 		a, _, err := tx.AlbumForDir(root, "Trips", 0)

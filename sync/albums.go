@@ -190,10 +190,10 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 
 // albumRoom reads the overflow-th album of a directory from the store and
 // how many more items it can take. Exact makes it wait for the record
-// commits in flight, so the room is exact. Otherwise it may count the items
-// of a commit that is ending twice, and so give less room than there is,
-// never more: it reads the uncounted items before the stored count, and
-// reads again when a commit settled its items in between.
+// commits in flight, so the room is exact. Otherwise it reads the uncounted
+// items before the stored count, and reads again when a commit settled its
+// items in between. So it may count the items of a commit that is ending
+// twice, and give less room than there is, but never more.
 func (e *executor) albumRoom(dir string, overflow int, exact bool) (a state.Album, found bool, room int, err error) {
 	if exact {
 		e.commitMu.Lock()

@@ -64,7 +64,7 @@ func recordGroups(groupSize, expect int) []int {
 // Record groups keep their full size until the items left to create are
 // fewer, then halve, so that the commit a round waits for at its end
 // holds no more than a couple of batches.
-func TestRecordGroupsShrinkAtTheEndOfARound(t *testing.T) {
+func TestRecordGroupsShrinkAtRoundEnd(t *testing.T) {
 	for _, c := range []struct{ groupSize, expect int }{
 		{largeRecordGroup, 10_000},
 		{largeRecordGroup, 3_210},
@@ -87,8 +87,8 @@ func TestRecordGroupsShrinkAtTheEndOfARound(t *testing.T) {
 				c.groupSize, c.expect, last, 2*MaxBatch, groups)
 		}
 		// Full groups, then at most one per halving down to a batch.
-		if most := c.expect/c.groupSize + bits.Len(uint(c.groupSize/MaxBatch)) + 1; len(groups) > most {
-			t.Errorf("group size %d, expect %d: %d groups %v, want at most %d", c.groupSize, c.expect, len(groups), groups, most)
+		if maxGroups := c.expect/c.groupSize + bits.Len(uint(c.groupSize/MaxBatch)) + 1; len(groups) > maxGroups {
+			t.Errorf("group size %d, expect %d: %d groups %v, want at most %d", c.groupSize, c.expect, len(groups), groups, maxGroups)
 		}
 	}
 	// Without a known count, groups keep their size to the end.
@@ -99,7 +99,7 @@ func TestRecordGroupsShrinkAtTheEndOfARound(t *testing.T) {
 }
 
 // Journal groups close early near the end of a round in the same way.
-func TestJournalGroupsShrinkAtTheEndOfARound(t *testing.T) {
+func TestJournalGroupsShrinkAtRoundEnd(t *testing.T) {
 	j := &journal{expect: 10_000}
 	for _, c := range []struct{ received, want int }{
 		{0, maxJournalGroup},
