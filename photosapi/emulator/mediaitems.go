@@ -75,16 +75,26 @@ func (c *call) checkBatchCreate(req *batchCreateRequest) *apiError {
 	return nil
 }
 
+// decodeBatchCreate decodes a batchCreate request body into c.req.
+func decodeBatchCreate(c *call) {
+	req := new(batchCreateRequest)
+	c.reqErr = decodeJSON(c.r, req)
+	c.req = req
+}
+
 // batchCreate turns upload tokens into media items. Identical bytes become
 // one item: a token whose bytes are already in the library returns the
 // existing item with its first file name and owner, so a repeated creation
 // after a crash does not duplicate anything.
 func (c *call) batchCreate() (any, *apiError) {
-	var req batchCreateRequest
-	if e := decodeJSON(c.r, &req); e != nil {
-		return nil, e
+	if c.req == nil {
+		decodeBatchCreate(c)
 	}
-	if e := c.checkBatchCreate(&req); e != nil {
+	if c.reqErr != nil {
+		return nil, c.reqErr
+	}
+	req := c.req.(*batchCreateRequest)
+	if e := c.checkBatchCreate(req); e != nil {
 		return nil, e
 	}
 	var target *album

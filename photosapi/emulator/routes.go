@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,6 +37,9 @@ type call struct {
 	// baseURLPrefix is the start of the base URLs the call hands out, set
 	// by the first one.
 	baseURLPrefix string
+	// req and reqErr are the request body that methodSpec.decode decoded.
+	req    any
+	reqErr *apiError
 }
 
 // jsonHandler serves a method with a JSON response. It runs with s.mu held
@@ -61,6 +66,11 @@ type methodSpec struct {
 	query []string
 	json  jsonHandler
 	raw   rawHandler
+	// decode, when set, decodes the request body into call.req and
+	// call.reqErr before the Server's lock is taken, which shortens the
+	// time the handler holds it. The handler returns reqErr where it would
+	// have decoded, so errors keep their order.
+	decode func(c *call)
 }
 
 var (
@@ -169,6 +179,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	c := &call{s: s, w: w, r: r, method: spec.name, pathID: id, clientID: clientID, dropAfter: dropAfter}
+	if spec.json != nil {
+		bufferBody(r)
+	}
+	if spec.decode != nil {
+		spec.decode(c)
+	}
 	s.mu.Lock()
 	if e := s.admitLocked(c, spec); e != nil {
 		s.mu.Unlock()
@@ -197,6 +213,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// bufferBody reads the body of a JSON call into memory before the handler
+// takes the Server's lock, so that a client that sends its body slowly
+// holds up no other call. The handler decodes from memory as before, and a
+// read error reaches it after the bytes read.
+func bufferBody(r *http.Request) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
+	var body io.Reader = bytes.NewReader(data)
+	if err != nil {
+		body = io.MultiReader(body, errorReader{err})
+	}
+	r.Body = io.NopCloser(body)
+}
+
+// errorReader returns err from every Read.
+type errorReader struct{ err error }
+
+func (r errorReader) Read([]byte) (int, error) { return 0, r.err }
 
 // authorizeCall checks the request's token, the 2025 sharing cut-off and
 // the method's scopes, and returns the client id.
@@ -338,7 +372,7 @@ var methodTable = map[string]*methodSpec{
 	"POST albums/{id}:unshare": {name: "albums.unshare", legacyScopes: sharingScopes,
 		write: true, sharing: true, json: (*call).unshareAlbum},
 	"POST mediaItems:batchCreate": {name: "mediaItems.batchCreate", scopes: appendScopes,
-		legacyScopes: legacyAddScopes, write: true, json: (*call).batchCreate},
+		legacyScopes: legacyAddScopes, write: true, json: (*call).batchCreate, decode: decodeBatchCreate},
 	"GET mediaItems:batchGet": {name: "mediaItems.batchGet", scopes: readScopes,
 		legacyScopes: legacyReadScopes, query: []string{"mediaItemIds"}, json: (*call).batchGet},
 	"GET mediaItems/{id}": {name: "mediaItems.get", scopes: readScopes,
