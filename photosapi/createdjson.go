@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/photosync/photosync/internal/jsonscan"
 	"github.com/photosync/photosync/photosapi/api"
 )
 
@@ -44,7 +45,7 @@ type bodyDecoder interface {
 // escaped or non-ASCII keys, and deep nesting.
 func (r *createdItemsResponse) decodeJSON(data []byte) error {
 	s := decoderScratch.Get().(*createdItemsScratch)
-	d := createdItemsDecoder{data: data, text: s.text[:0], spans: s.spans[:0]}
+	d := createdItemsDecoder{Cursor: jsonscan.Cursor{Data: data}, text: s.text[:0], spans: s.spans[:0]}
 	ok := d.response(r)
 	if ok {
 		d.finish()
@@ -87,8 +88,7 @@ const maxSkipDepth = 1000
 // createdItemsDecoder is the state of one createdItemsResponse.decodeJSON.
 // Every method that returns a bool returns false when the decoder gives up.
 type createdItemsDecoder struct {
-	data []byte
-	pos  int
+	jsonscan.Cursor
 	// text collects the bytes of every decoded string, so that one
 	// allocation makes all of them into strings in finish.
 	text  []byte
@@ -114,36 +114,36 @@ func (d *createdItemsDecoder) finish() {
 }
 
 func (d *createdItemsDecoder) response(r *createdItemsResponse) bool {
-	d.skipSpace()
+	d.SkipSpace()
 	ok := d.object(responseFields, func(int) bool { return d.results(r) })
 	if !ok {
 		return false
 	}
-	d.skipSpace()
-	return d.pos == len(d.data)
+	d.SkipSpace()
+	return d.Pos == len(d.Data)
 }
 
 func (d *createdItemsDecoder) results(r *createdItemsResponse) bool {
-	if !d.consume('[') {
+	if !d.Consume('[') {
 		return false
 	}
 	// json.Unmarshal makes an empty array into an empty slice, not nil.
 	r.NewMediaItemResults = make([]createdItemResult, 0, api.MaxBatchCreateItems)
-	d.skipSpace()
-	if d.consume(']') {
+	d.SkipSpace()
+	if d.Consume(']') {
 		return true
 	}
 	for {
-		d.skipSpace()
+		d.SkipSpace()
 		r.NewMediaItemResults = append(r.NewMediaItemResults, createdItemResult{})
 		if !d.result(&r.NewMediaItemResults[len(r.NewMediaItemResults)-1]) {
 			return false
 		}
-		d.skipSpace()
-		if d.consume(',') {
+		d.SkipSpace()
+		if d.Consume(',') {
 			continue
 		}
-		return d.consume(']')
+		return d.Consume(']')
 	}
 }
 
@@ -191,26 +191,26 @@ func (d *createdItemsDecoder) status(s *api.Status) bool {
 // details decodes status.details, whose elements json.Unmarshal keeps
 // as raw JSON.
 func (d *createdItemsDecoder) details(s *api.Status) bool {
-	if !d.consume('[') {
+	if !d.Consume('[') {
 		return false
 	}
 	s.Details = []json.RawMessage{}
-	d.skipSpace()
-	if d.consume(']') {
+	d.SkipSpace()
+	if d.Consume(']') {
 		return true
 	}
 	for {
-		d.skipSpace()
-		start := d.pos
+		d.SkipSpace()
+		start := d.Pos
 		if !d.skipValue(0) {
 			return false
 		}
-		s.Details = append(s.Details, append(json.RawMessage(nil), d.data[start:d.pos]...))
-		d.skipSpace()
-		if d.consume(',') {
+		s.Details = append(s.Details, append(json.RawMessage(nil), d.Data[start:d.Pos]...))
+		d.SkipSpace()
+		if d.Consume(',') {
 			continue
 		}
-		return d.consume(']')
+		return d.Consume(']')
 	}
 }
 
@@ -242,25 +242,25 @@ func (d *createdItemsDecoder) mediaItem() *createdMediaItem {
 // spelled. It calls value with the index of each known key, with the
 // position at the value, and skips the values of other keys.
 func (d *createdItemsDecoder) object(fields []string, value func(field int) bool) bool {
-	if !d.consume('{') {
+	if !d.Consume('{') {
 		return false
 	}
-	d.skipSpace()
-	if d.consume('}') {
+	d.SkipSpace()
+	if d.Consume('}') {
 		return true
 	}
 	var seen uint
 	for {
-		d.skipSpace()
+		d.SkipSpace()
 		key, ok := d.key()
 		if !ok {
 			return false
 		}
-		d.skipSpace()
-		if !d.consume(':') {
+		d.SkipSpace()
+		if !d.Consume(':') {
 			return false
 		}
-		d.skipSpace()
+		d.SkipSpace()
 		field, ok := matchField(key, fields)
 		if !ok {
 			return false
@@ -279,11 +279,11 @@ func (d *createdItemsDecoder) object(fields []string, value func(field int) bool
 		if !ok {
 			return false
 		}
-		d.skipSpace()
-		if d.consume(',') {
+		d.SkipSpace()
+		if d.Consume(',') {
 			continue
 		}
-		return d.consume('}')
+		return d.Consume('}')
 	}
 }
 
@@ -324,20 +324,20 @@ func asciiEqualFold(b []byte, s string) bool {
 // escapes. Other keys could match a field under Unicode case folding, so
 // the decoder gives up on them.
 func (d *createdItemsDecoder) key() ([]byte, bool) {
-	if !d.consume('"') {
+	if !d.Consume('"') {
 		return nil, false
 	}
-	start := d.pos
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
+	start := d.Pos
+	for d.Pos < len(d.Data) {
+		c := d.Data[d.Pos]
 		if c == '"' {
-			d.pos++
-			return d.data[start : d.pos-1], true
+			d.Pos++
+			return d.Data[start : d.Pos-1], true
 		}
 		if c < 0x20 || c == '\\' || c >= 0x80 {
 			return nil, false
 		}
-		d.pos++
+		d.Pos++
 	}
 	return nil, false
 }
@@ -345,11 +345,11 @@ func (d *createdItemsDecoder) key() ([]byte, bool) {
 // string decodes a JSON string into the text buffer and records that
 // *dst is to be set to it.
 func (d *createdItemsDecoder) string(dst *string) bool {
-	start := d.pos
+	start := d.Pos
 	if !d.skipString() {
 		return false
 	}
-	raw := d.data[start+1 : d.pos-1]
+	raw := d.Data[start+1 : d.Pos-1]
 	textStart := len(d.text)
 	if plainString(raw) {
 		d.text = append(d.text, raw...)
@@ -357,7 +357,7 @@ func (d *createdItemsDecoder) string(dst *string) bool {
 		// Escapes and invalid UTF-8 are rare, so json.Unmarshal decodes
 		// them, which makes the result the same by construction.
 		var s string
-		if err := json.Unmarshal(d.data[start:d.pos], &s); err != nil {
+		if err := json.Unmarshal(d.Data[start:d.Pos], &s); err != nil {
 			return false
 		}
 		d.text = append(d.text, s...)
@@ -380,11 +380,11 @@ func plainString(raw []byte) bool {
 // int32 decodes a JSON number that is an integer in the range of int32,
 // such as status.code.
 func (d *createdItemsDecoder) int32() (int32, bool) {
-	start := d.pos
+	start := d.Pos
 	if !d.skipNumber() {
 		return 0, false
 	}
-	digits := d.data[start:d.pos]
+	digits := d.Data[start:d.Pos]
 	negative := digits[0] == '-'
 	if negative {
 		digits = digits[1:]
@@ -410,33 +410,13 @@ func (d *createdItemsDecoder) int32() (int32, bool) {
 	return int32(n), true
 }
 
-func (d *createdItemsDecoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
-
-// consume advances past c when it is the next byte.
-func (d *createdItemsDecoder) consume(c byte) bool {
-	if d.pos < len(d.data) && d.data[d.pos] == c {
-		d.pos++
-		return true
-	}
-	return false
-}
-
 // skipValue advances past one valid JSON value that starts at the
 // position. depth is the nesting level of the value.
 func (d *createdItemsDecoder) skipValue(depth int) bool {
-	if d.pos >= len(d.data) || depth > maxSkipDepth {
+	if d.Pos >= len(d.Data) || depth > maxSkipDepth {
 		return false
 	}
-	switch c := d.data[d.pos]; {
+	switch c := d.Data[d.Pos]; {
 	case c == '{':
 		return d.skipObject(depth)
 	case c == '[':
@@ -446,58 +426,58 @@ func (d *createdItemsDecoder) skipValue(depth int) bool {
 	case c == '-' || ('0' <= c && c <= '9'):
 		return d.skipNumber()
 	case c == 't':
-		return d.skipLiteral("true")
+		return d.Literal("true")
 	case c == 'f':
-		return d.skipLiteral("false")
+		return d.Literal("false")
 	case c == 'n':
-		return d.skipLiteral("null")
+		return d.Literal("null")
 	}
 	return false
 }
 
 func (d *createdItemsDecoder) skipObject(depth int) bool {
-	d.pos++
-	d.skipSpace()
-	if d.consume('}') {
+	d.Pos++
+	d.SkipSpace()
+	if d.Consume('}') {
 		return true
 	}
 	for {
-		d.skipSpace()
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' || !d.skipString() {
+		d.SkipSpace()
+		if d.Pos >= len(d.Data) || d.Data[d.Pos] != '"' || !d.skipString() {
 			return false
 		}
-		d.skipSpace()
-		if !d.consume(':') {
+		d.SkipSpace()
+		if !d.Consume(':') {
 			return false
 		}
-		d.skipSpace()
+		d.SkipSpace()
 		if !d.skipValue(depth + 1) {
 			return false
 		}
-		d.skipSpace()
-		if d.consume(',') {
+		d.SkipSpace()
+		if d.Consume(',') {
 			continue
 		}
-		return d.consume('}')
+		return d.Consume('}')
 	}
 }
 
 func (d *createdItemsDecoder) skipArray(depth int) bool {
-	d.pos++
-	d.skipSpace()
-	if d.consume(']') {
+	d.Pos++
+	d.SkipSpace()
+	if d.Consume(']') {
 		return true
 	}
 	for {
-		d.skipSpace()
+		d.SkipSpace()
 		if !d.skipValue(depth + 1) {
 			return false
 		}
-		d.skipSpace()
-		if d.consume(',') {
+		d.SkipSpace()
+		if d.Consume(',') {
 			continue
 		}
-		return d.consume(']')
+		return d.Consume(']')
 	}
 }
 
@@ -505,46 +485,46 @@ func (d *createdItemsDecoder) skipArray(depth int) bool {
 // checking its escapes. JSON forbids raw control characters in strings,
 // but json.Unmarshal accepts invalid UTF-8 and replaces it.
 func (d *createdItemsDecoder) skipString() bool {
-	if !d.consume('"') {
+	if !d.Consume('"') {
 		return false
 	}
-	for d.pos < len(d.data) {
+	for d.Pos < len(d.Data) {
 		// Most bytes need no check beyond these two loops. The first
 		// passes eight bytes at a time while none of them needs one.
-		for d.pos+8 <= len(d.data) && !hasSpecialStringByte(binary.LittleEndian.Uint64(d.data[d.pos:])) {
-			d.pos += 8
+		for d.Pos+8 <= len(d.Data) && !hasSpecialStringByte(binary.LittleEndian.Uint64(d.Data[d.Pos:])) {
+			d.Pos += 8
 		}
-		for d.pos < len(d.data) && plainStringByte[d.data[d.pos]] {
-			d.pos++
+		for d.Pos < len(d.Data) && plainStringByte[d.Data[d.Pos]] {
+			d.Pos++
 		}
-		if d.pos >= len(d.data) {
+		if d.Pos >= len(d.Data) {
 			return false
 		}
-		c := d.data[d.pos]
-		d.pos++
+		c := d.Data[d.Pos]
+		d.Pos++
 		switch {
 		case c == '"':
 			return true
 		case c < 0x20:
 			return false
 		case c == '\\':
-			if d.pos >= len(d.data) {
+			if d.Pos >= len(d.Data) {
 				return false
 			}
-			e := d.data[d.pos]
-			d.pos++
+			e := d.Data[d.Pos]
+			d.Pos++
 			switch e {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
-				if d.pos+4 > len(d.data) {
+				if d.Pos+4 > len(d.Data) {
 					return false
 				}
-				for _, h := range d.data[d.pos : d.pos+4] {
+				for _, h := range d.Data[d.Pos : d.Pos+4] {
 					if !isHex(h) {
 						return false
 					}
 				}
-				d.pos += 4
+				d.Pos += 4
 			default:
 				return false
 			}
@@ -580,44 +560,27 @@ func isHex(c byte) bool {
 // skipNumber advances past a number in JSON's grammar:
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func (d *createdItemsDecoder) skipNumber() bool {
-	d.consume('-')
+	d.Consume('-')
 	switch {
-	case d.consume('0'):
-	case d.pos < len(d.data) && '1' <= d.data[d.pos] && d.data[d.pos] <= '9':
-		d.skipDigits()
+	case d.Consume('0'):
+	case d.Pos < len(d.Data) && '1' <= d.Data[d.Pos] && d.Data[d.Pos] <= '9':
+		d.Digits()
 	default:
 		return false
 	}
-	if d.consume('.') {
-		if d.skipDigits() == 0 {
+	if d.Consume('.') {
+		if d.Digits() == 0 {
 			return false
 		}
 	}
-	if d.consume('e') || d.consume('E') {
-		if !d.consume('+') {
-			d.consume('-')
+	if d.Consume('e') || d.Consume('E') {
+		if !d.Consume('+') {
+			d.Consume('-')
 		}
-		if d.skipDigits() == 0 {
+		if d.Digits() == 0 {
 			return false
 		}
 	}
-	return true
-}
-
-// skipDigits advances past decimal digits and returns how many it passed.
-func (d *createdItemsDecoder) skipDigits() int {
-	start := d.pos
-	for d.pos < len(d.data) && '0' <= d.data[d.pos] && d.data[d.pos] <= '9' {
-		d.pos++
-	}
-	return d.pos - start
-}
-
-func (d *createdItemsDecoder) skipLiteral(word string) bool {
-	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
-		return false
-	}
-	d.pos += len(word)
 	return true
 }
 

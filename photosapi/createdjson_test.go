@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/photosync/photosync/internal/jsonscan"
 	"github.com/photosync/photosync/photosapi/api"
 	"github.com/photosync/photosync/photosapi/emulator"
 )
@@ -121,7 +122,7 @@ func emulatorBatchCreateBodies(t testing.TB) [][]byte {
 // it handled data itself.
 func decodeFast(data []byte) (createdItemsResponse, bool) {
 	var r createdItemsResponse
-	d := createdItemsDecoder{data: data}
+	d := createdItemsDecoder{Cursor: jsonscan.Cursor{Data: data}}
 	if !d.response(&r) {
 		return createdItemsResponse{}, false
 	}

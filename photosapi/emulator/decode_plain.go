@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/photosync/photosync/internal/jsonscan"
 )
 
 // The plain-JSON decoder is the fast path of decodeJSONBytes. It decodes a
@@ -171,15 +173,15 @@ func decodePlainJSON(data []byte, dst any) bool {
 	if plan == nil || !v.IsZero() {
 		return false
 	}
-	d := plainDecoder{data: data}
-	d.skipSpace()
-	if d.pos == len(d.data) {
+	d := plainDecoder{Cursor: jsonscan.Cursor{Data: data}}
+	d.SkipSpace()
+	if d.Pos == len(d.Data) {
 		// An empty body counts as {}.
 		return true
 	}
 	ok := d.object(plan, v)
-	d.skipSpace()
-	if !ok || d.pos != len(d.data) {
+	d.SkipSpace()
+	if !ok || d.Pos != len(d.Data) {
 		v.SetZero()
 		return false
 	}
@@ -190,52 +192,20 @@ func decodePlainJSON(data []byte, dst any) bool {
 // Each method returns false when the input is not plain, and then the
 // position is of no further use.
 type plainDecoder struct {
-	data []byte
-	pos  int
-}
-
-func (d *plainDecoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
-
-// consume skips c when it is the next byte.
-func (d *plainDecoder) consume(c byte) bool {
-	if d.pos < len(d.data) && d.data[d.pos] == c {
-		d.pos++
-		return true
-	}
-	return false
-}
-
-// literal skips word when the input continues with it. The caller's check
-// of the next delimiter rejects a longer word such as nullx.
-func (d *plainDecoder) literal(word string) bool {
-	end := d.pos + len(word)
-	if end <= len(d.data) && string(d.data[d.pos:end]) == word {
-		d.pos += len(word)
-		return true
-	}
-	return false
+	jsonscan.Cursor
 }
 
 func (d *plainDecoder) object(t *plainType, v reflect.Value) bool {
-	if !d.consume('{') {
+	if !d.Consume('{') {
 		return false
 	}
-	d.skipSpace()
-	if d.consume('}') {
+	d.SkipSpace()
+	if d.Consume('}') {
 		return true
 	}
 	var seen uint64
 	for {
-		d.skipSpace()
+		d.SkipSpace()
 		key, ok := d.plainString()
 		if !ok {
 			return false
@@ -245,33 +215,33 @@ func (d *plainDecoder) object(t *plainType, v reflect.Value) bool {
 			return false
 		}
 		seen |= 1 << i
-		d.skipSpace()
-		if !d.consume(':') {
+		d.SkipSpace()
+		if !d.Consume(':') {
 			return false
 		}
-		d.skipSpace()
+		d.SkipSpace()
 		f := t.fields[i]
 		if !d.value(f.typ, v.Field(f.index)) {
 			return false
 		}
-		d.skipSpace()
-		if !d.consume(',') {
-			return d.consume('}')
+		d.SkipSpace()
+		if !d.Consume(',') {
+			return d.Consume('}')
 		}
 	}
 }
 
 func (d *plainDecoder) array(t *plainType, v reflect.Value) bool {
-	if !d.consume('[') {
+	if !d.Consume('[') {
 		return false
 	}
-	d.skipSpace()
-	if d.consume(']') {
+	d.SkipSpace()
+	if d.Consume(']') {
 		v.Set(reflect.MakeSlice(t.typ, 0, 0))
 		return true
 	}
 	for n := 0; ; n++ {
-		d.skipSpace()
+		d.SkipSpace()
 		if n == v.Cap() {
 			v.Grow(1)
 		}
@@ -279,16 +249,16 @@ func (d *plainDecoder) array(t *plainType, v reflect.Value) bool {
 		if !d.value(t.elem, v.Index(n)) {
 			return false
 		}
-		d.skipSpace()
-		if !d.consume(',') {
-			return d.consume(']')
+		d.SkipSpace()
+		if !d.Consume(',') {
+			return d.Consume(']')
 		}
 	}
 }
 
 // value decodes one value of type t into v, which holds its zero value.
 func (d *plainDecoder) value(t *plainType, v reflect.Value) bool {
-	if d.literal("null") {
+	if d.Literal("null") {
 		return true
 	}
 	switch t.kind {
@@ -310,11 +280,11 @@ func (d *plainDecoder) value(t *plainType, v reflect.Value) bool {
 		}
 		return ok
 	case reflect.Bool:
-		if d.literal("true") {
+		if d.Literal("true") {
 			v.SetBool(true)
 			return true
 		}
-		return d.literal("false")
+		return d.Literal("false")
 	case reflect.Int32:
 		text, ok := d.number(false)
 		if !ok {
@@ -345,17 +315,17 @@ func (d *plainDecoder) value(t *plainType, v reflect.Value) bool {
 // its quotes, when it has no escapes, no control characters and valid
 // UTF-8, so that the bytes are the decoded string.
 func (d *plainDecoder) plainString() ([]byte, bool) {
-	if !d.consume('"') {
+	if !d.Consume('"') {
 		return nil, false
 	}
-	start := d.pos
+	start := d.Pos
 	ascii := true
-	for ; d.pos < len(d.data); d.pos++ {
-		c := d.data[d.pos]
+	for ; d.Pos < len(d.Data); d.Pos++ {
+		c := d.Data[d.Pos]
 		switch {
 		case c == '"':
-			s := d.data[start:d.pos]
-			d.pos++
+			s := d.Data[start:d.Pos]
+			d.Pos++
 			if !ascii && !utf8.Valid(s) {
 				return nil, false
 			}
@@ -373,34 +343,25 @@ func (d *plainDecoder) plainString() ([]byte, bool) {
 // accepts only integers: -?(0|[1-9][0-9]*). With fraction it accepts the
 // whole JSON number grammar, with fraction and exponent.
 func (d *plainDecoder) number(fraction bool) ([]byte, bool) {
-	start := d.pos
-	d.consume('-')
+	start := d.Pos
+	d.Consume('-')
 	switch {
-	case d.consume('0'):
-	case d.digits() == 0:
+	case d.Consume('0'):
+	case d.Digits() == 0:
 		return nil, false
 	}
 	if fraction {
-		if d.consume('.') && d.digits() == 0 {
+		if d.Consume('.') && d.Digits() == 0 {
 			return nil, false
 		}
-		if d.consume('e') || d.consume('E') {
-			if !d.consume('+') {
-				d.consume('-')
+		if d.Consume('e') || d.Consume('E') {
+			if !d.Consume('+') {
+				d.Consume('-')
 			}
-			if d.digits() == 0 {
+			if d.Digits() == 0 {
 				return nil, false
 			}
 		}
 	}
-	return d.data[start:d.pos], true
-}
-
-// digits skips decimal digits and returns how many it skipped.
-func (d *plainDecoder) digits() int {
-	start := d.pos
-	for d.pos < len(d.data) && '0' <= d.data[d.pos] && d.data[d.pos] <= '9' {
-		d.pos++
-	}
-	return d.pos - start
+	return d.Data[start:d.Pos], true
 }
