@@ -37,7 +37,8 @@ type call struct {
 	// baseURLPrefix is the start of the base URLs the call hands out, set
 	// by the first one.
 	baseURLPrefix string
-	// req and reqErr are the request body that methodSpec.decode decoded.
+	// req and reqErr are the decoded request body and the decoding error,
+	// set by methodSpec.decode.
 	req    any
 	reqErr *apiError
 }
