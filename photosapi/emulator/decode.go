@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -79,9 +81,9 @@ func decodeJSONFull(data []byte, dst any) *apiError {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	var generic any
-	if err := dec.Decode(&generic); err != nil {
-		return invalidArgument("Invalid JSON payload received. Unexpected token.")
+	generic, e := decodeGeneric(dec, "", 0)
+	if e != nil {
+		return e
 	}
 	if dec.More() {
 		return invalidArgument("Invalid JSON payload received. Unexpected token after the JSON value.")
@@ -101,6 +103,70 @@ func decodeJSONFull(data []byte, dst any) *apiError {
 		return invalidArgument("Invalid JSON payload received. " + err.Error())
 	}
 	return nil
+}
+
+// maxJSONDepth is the deepest nesting of arrays and objects that
+// decodeGeneric accepts. Request messages nest fewer than ten levels, and
+// the limit keeps a body of a million brackets from recursing a million
+// times.
+const maxJSONDepth = 100
+
+// decodeGeneric decodes the next JSON value of dec as encoding/json
+// decodes into an any with UseNumber, with one difference: an object that
+// has a name twice is an error. The C++ and Go parsers of protocol buffer
+// JSON reject a field set twice, and the protobuf conformance tests expect
+// that. path is the dotted path of the value, for errors, and depth its
+// nesting.
+func decodeGeneric(dec *json.Decoder, path string, depth int) (any, *apiError) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, invalidArgument("Invalid JSON payload received. Unexpected token.")
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	if delim != '{' && delim != '[' {
+		return nil, invalidArgument("Invalid JSON payload received. Unexpected token.")
+	}
+	if depth >= maxJSONDepth {
+		return nil, invalidArgument(fmt.Sprintf("Invalid JSON payload received. The value nests more than %d levels deep.", maxJSONDepth))
+	}
+	if delim == '[' {
+		list := []any{}
+		for dec.More() {
+			v, e := decodeGeneric(dec, fmt.Sprintf("%s[%d]", path, len(list)), depth+1)
+			if e != nil {
+				return nil, e
+			}
+			list = append(list, v)
+		}
+		_, err := dec.Token()
+		if err != nil {
+			return nil, invalidArgument("Invalid JSON payload received. Unexpected token.")
+		}
+		return list, nil
+	}
+	obj := map[string]any{}
+	for dec.More() {
+		tok, err := dec.Token()
+		name, ok := tok.(string)
+		if err != nil || !ok {
+			return nil, invalidArgument("Invalid JSON payload received. Unexpected token.")
+		}
+		if _, dup := obj[name]; dup {
+			return nil, duplicateName(name, name, path)
+		}
+		v, e := decodeGeneric(dec, joinPath(path, name), depth+1)
+		if e != nil {
+			return nil, e
+		}
+		obj[name] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, invalidArgument("Invalid JSON payload received. Unexpected token.")
+	}
+	return obj, nil
 }
 
 // normalizeValue compares a decoded JSON value with the Go type it will be
@@ -156,11 +222,19 @@ func normalizeObject(v any, t reflect.Type, path string) (any, *apiError) {
 	}
 	fields := jsonFields(t)
 	out := make(map[string]any, len(obj))
-	for name, value := range obj {
+	// spelled maps each field set so far to the name that set it, so that
+	// a field set under both its JSON name and its proto name is found.
+	spelled := make(map[string]string, len(obj))
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
+		value := obj[name]
 		field, ok := fields[name]
 		if !ok {
 			return nil, unknownName(name, path)
 		}
+		if first, dup := spelled[field.name]; dup {
+			return nil, duplicateName(first, name, path)
+		}
+		spelled[field.name] = name
 		n, e := normalizeValue(value, field.typ, joinPath(path, field.name))
 		if e != nil {
 			return nil, e
@@ -258,6 +332,21 @@ func unknownName(name, path string) *apiError {
 		return invalidArgument(fmt.Sprintf("Invalid JSON payload received. Unknown name %q: Cannot find field.", name))
 	}
 	return invalidArgument(fmt.Sprintf("Invalid JSON payload received. Unknown name %q at '%s': Cannot find field.", name, path))
+}
+
+// duplicateName reports a field set twice in one object: by the same name,
+// or by first and then by name, its other spelling. Google does not
+// document its wording for this case, so the message follows the form of
+// its other JSON errors.
+func duplicateName(first, name, path string) *apiError {
+	problem := fmt.Sprintf("%q is set more than once", name)
+	if first != name {
+		problem = fmt.Sprintf("%q and %q set the same field", first, name)
+	}
+	if path == "" {
+		return invalidArgument(fmt.Sprintf("Invalid JSON payload received. Duplicate name: %s.", problem))
+	}
+	return invalidArgument(fmt.Sprintf("Invalid JSON payload received. Duplicate name at '%s': %s.", path, problem))
 }
 
 func invalidValue(path, protoType string, v any) *apiError {

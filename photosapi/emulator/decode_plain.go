@@ -25,9 +25,8 @@ import (
 //
 //   - Names match byte for byte against the same JSON and proto names as
 //     jsonFields, never case-insensitively as encoding/json does.
-//   - A repeated field is declined, because the full path keeps the last
-//     value of a name, and keeps an arbitrary one when both spellings of a
-//     name are present.
+//   - A repeated field is declined, because the full path rejects a name
+//     given twice and a field given under both its spellings.
 //   - null leaves the field at its zero value, as the full path's
 //     re-encoded null does.
 //   - [] gives an empty, non-nil slice, as encoding/json does.

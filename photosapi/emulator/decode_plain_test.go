@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -167,7 +168,13 @@ func TestDecodeJSONBytesKeepsFullPathResults(t *testing.T) {
 		want    searchRequest
 		message string
 	}{
-		{body: `{"albumId":"a","albumId":"b"}`, want: searchRequest{AlbumID: "b"}},
+		{body: `{"albumId":"a","albumId":"b"}`, message: `Invalid JSON payload received. Duplicate name: "albumId" is set more than once.`},
+		{body: `{"pageSize":7,"page_size":8}`, message: `Invalid JSON payload received. Duplicate name: "pageSize" and "page_size" set the same field.`},
+		{body: `{"filters":{"mediaTypeFilter":{"mediaTypes":["PHOTO"]},"media_type_filter":{}}}`,
+			message: `Invalid JSON payload received. Duplicate name at 'filters': "mediaTypeFilter" and "media_type_filter" set the same field.`},
+		{body: `{"zz":1,"aa":2}`, message: `Invalid JSON payload received. Unknown name "aa": Cannot find field.`},
+		{body: strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1),
+			message: "Invalid JSON payload received. The value nests more than 100 levels deep."},
 		{body: `{"page_size":"7"}`, want: searchRequest{PageSize: 7}},
 		{body: `{"pageSize":7.0}`, want: searchRequest{PageSize: 7}},
 		{body: `{"albumId":"a\u0062"}`, want: searchRequest{AlbumID: "ab"}},

@@ -72,6 +72,7 @@ var (
 		`{"filters":{"contentFilter":{"includedContentCategories":["PETS"],"excludedContentCategories":["PETS"]}}}`,
 		`{"filters":{"mediaTypeFilter":{"mediaTypes":["PHOTO","VIDEO"]}},"albumId":"x"}`,
 		`{"pageSize":-1}`, `{"pageSize":"x"}`, `{"pageToken":"eyJzIjoiIn0"}`, `[`, `null`, `{"filters":null}`,
+		`{"pageSize":1,"page_size":2}`, `{"albumId":"a","albumId":"b"}`,
 	}
 	batchCreateSeeds = []string{
 		`{"newMediaItems":[{"simpleMediaItem":{"uploadToken":"t","fileName":"a.jpg"}}]}`,

@@ -50,6 +50,10 @@ func TestBatchCreateRequestErrors(t *testing.T) {
 		{"nested unknown field", map[string]any{"newMediaItems": []any{map[string]any{"simpleMediaItem": map[string]any{"token": "x"}}}}, 400,
 			`Invalid JSON payload received. Unknown name "token" at 'newMediaItems[0].simpleMediaItem': Cannot find field.`},
 		{"wrong type", map[string]any{"albumId": 5}, 400, "Invalid value at 'albumId' (TYPE_STRING), 5"},
+		{"field twice", `{"newMediaItems":[{"simpleMediaItem":{"uploadToken":"` + token + `","fileName":"a.jpg","file_name":"b.jpg"}}]}`, 400,
+			`Invalid JSON payload received. Duplicate name at 'newMediaItems[0].simpleMediaItem': "fileName" and "file_name" set the same field.`},
+		{"name twice", `{"albumId":"x","newMediaItems":[],"albumId":"y"}`, 400,
+			`Invalid JSON payload received. Duplicate name: "albumId" is set more than once.`},
 		{"unknown album", map[string]any{"albumId": "nope", "newMediaItems": []any{simple(token, "", "")}}, 400, msgInvalidAlbumID},
 	}
 	for _, tc := range tests {
