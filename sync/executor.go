@@ -152,7 +152,6 @@ func (s *Syncer) execute(ctx context.Context, fr *folderRun, sum *Summary) error
 // start over instead of reusing a stored token or session.
 func (e *executor) uploadAndCreate(ctx context.Context, ops []Op, fresh bool) ([]Op, error) {
 	lane := newCreateLane(e)
-	lane.expect = len(ops)
 	laneDone := make(chan error, 1)
 	go func() { laneDone <- lane.run(ctx) }()
 	jl := newJournal(e, lane.jobs)
