@@ -17,7 +17,8 @@
 #   PHOTOSYNC_BENCH_FIRST_FILES   photos of BenchmarkFirstSync [10000]
 #   PHOTOSYNC_BENCH_RESYNC_FILES  photos of BenchmarkResync [10000]
 #   PHOTOSYNC_BENCH_HASH_MIB      size of BenchmarkHashFile's file [256]
-#   BENCHTIME                     -benchtime of the Go benchmarks [6x]
+#   FIRST_BENCHTIME               -benchtime of BenchmarkFirstSync [12x]
+#   BENCHTIME                     -benchtime of the other Go benchmarks [6x]
 #   ROUNDS                        rounds of find and re-run [3]
 #
 # Everything it writes goes to one temporary directory, removed at exit.
@@ -31,6 +32,9 @@ export PHOTOSYNC_BENCH_FIRST_FILES=${PHOTOSYNC_BENCH_FIRST_FILES:-10000}
 export PHOTOSYNC_BENCH_RESYNC_FILES=${PHOTOSYNC_BENCH_RESYNC_FILES:-10000}
 export PHOTOSYNC_BENCH_HASH_MIB=${PHOTOSYNC_BENCH_HASH_MIB:-256}
 benchtime=${BENCHTIME:-6x}
+# Single passes of the first sync vary by a few percent, more than the
+# other benchmarks, so its ratio is taken over more alternations.
+first_benchtime=${FIRST_BENCHTIME:-12x}
 rounds=${ROUNDS:-3}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/photosync-bench.XXXXXX")
@@ -98,9 +102,12 @@ go build -o "$work/benchtree" ./bench/cmd/benchtree
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-log "running the Go benchmarks (-benchtime $benchtime)"
-go test -run '^$' -bench 'FirstSync|Resync|HashFile' -benchtime "$benchtime" -timeout 60m ./bench/ |
+log "running BenchmarkFirstSync (-benchtime $first_benchtime)"
+go test -run '^$' -bench 'FirstSync' -benchtime "$first_benchtime" -timeout 60m ./bench/ |
 	tee "$work/go-bench.txt" >&2
+log "running the other Go benchmarks (-benchtime $benchtime)"
+go test -run '^$' -bench 'Resync|HashFile' -benchtime "$benchtime" -timeout 60m ./bench/ |
+	tee -a "$work/go-bench.txt" >&2
 
 log "writing $tree_files photos"
 "$work/benchtree" -root "$work/tree" -dirs 20 -files "$tree_files" -side 16 >&2
@@ -201,8 +208,8 @@ $(go version | cut -d' ' -f3-), load average $load_before at the start and $load
 | target | measured | ratio | limit | result |
 | --- | --- | --- | --- | --- |
 | 1. API requests per file, first sync of $PHOTOSYNC_BENCH_FIRST_FILES photos in 20 albums | $requests_per_file requests/file | - | ≤ 1.03 | $(verdict "$requests_per_file" le 1.03) |
-| 1. first sync throughput, workers=4 | $(metric BenchmarkFirstSync/workers=4 files/s) files/s, raw uploads $(metric BenchmarkFirstSync/workers=4 raw_files/s) files/s | $first4_ratio | ≥ 0.60 | $(verdict "$first4_ratio" ge 0.60) |
-| 1. first sync throughput, workers=1 | $(metric BenchmarkFirstSync/workers=1 files/s) files/s, raw uploads $(metric BenchmarkFirstSync/workers=1 raw_files/s) files/s | $first1_ratio | ≥ 0.60 | $(verdict "$first1_ratio" ge 0.60) |
+| 1. first sync throughput, workers=4, ${first_benchtime%x} passes of each, alternated | $(metric BenchmarkFirstSync/workers=4 files/s) files/s, raw uploads $(metric BenchmarkFirstSync/workers=4 raw_files/s) files/s | $first4_ratio | ≥ 0.60 | $(verdict "$first4_ratio" ge 0.60) |
+| 1. first sync throughput, workers=1, ${first_benchtime%x} passes of each, alternated | $(metric BenchmarkFirstSync/workers=1 files/s) files/s, raw uploads $(metric BenchmarkFirstSync/workers=1 raw_files/s) files/s | $first1_ratio | ≥ 0.60 | $(verdict "$first1_ratio" ge 0.60) |
 | 2. re-run of $tree_files unchanged photos, binary, median of $rounds | ${resync_s} s, find ${find_s} s; photos opened: $opened | $resync_ratio | ≤ 3 | $(verdict "$resync_ratio" le 3) |
 | 2. re-run of $PHOTOSYNC_BENCH_RESYNC_FILES unchanged photos, Go benchmark | $(metric BenchmarkResync resync_ms) ms, find $(metric BenchmarkResync find_ms) ms; $(metric BenchmarkResync read_B/file) bytes read per photo | $(metric BenchmarkResync resync/find) | ≤ 3 | $(verdict "$(metric BenchmarkResync resync/find)" le 3) |
 | 3. peak memory, binary, $tree_files photos | first sync $first_rss MiB, re-run $resync_peak MiB | - | < 200 MB ($memory_limit MiB) | $(verdict "$memory_peak" le "$memory_limit") |
