@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -190,9 +189,11 @@ func (e *executor) albumWithRoom(ctx context.Context, dir string) (state.Album, 
 
 // albumRoom reads the overflow-th album of a directory from the store and
 // how many more items it can take. Exact makes it wait for the record
-// commits in flight, so the room is exact. Otherwise it reads the uncounted
-// items before the stored count, and reads again when a commit settled its
-// items in between. So it may count the items of a commit that is ending
+// commits in flight, so the room is exact. Otherwise it reads the stored
+// count, then the album's uncounted items, and reads again when a commit
+// settled its items in between. Only the lane, which calls this, adds
+// uncounted items, so the uncounted items read after the store are those
+// of before it. So it may count the items of a commit that is ending
 // twice, and give less room than there is, but never more.
 func (e *executor) albumRoom(dir string, overflow int, exact bool) (a state.Album, found bool, room int, err error) {
 	if exact {
@@ -201,7 +202,7 @@ func (e *executor) albumRoom(dir string, overflow int, exact bool) (a state.Albu
 	}
 	for {
 		e.countMu.Lock()
-		uncounted, settled := maps.Clone(e.uncounted), e.settled
+		settled := e.settled
 		e.countMu.Unlock()
 		err = e.s.opts.Store.View(func(tx *state.Tx) error {
 			var err error
@@ -213,9 +214,10 @@ func (e *executor) albumRoom(dir string, overflow int, exact bool) (a state.Albu
 		}
 		e.countMu.Lock()
 		same := e.settled == settled
+		uncounted := e.uncounted[a.ID]
 		e.countMu.Unlock()
 		if same {
-			return a, true, maxAlbumItems - a.ItemCount - uncounted[a.ID], nil
+			return a, true, maxAlbumItems - a.ItemCount - uncounted, nil
 		}
 	}
 }
