@@ -149,14 +149,7 @@ func TestRecordCommitCountsItemsOnce(t *testing.T) {
 	if err := e.recordCreated(lane.unrecorded); err != nil {
 		t.Fatal(err)
 	}
-	album, left, err := e.albumWithRoom(t.Context(), "Trips")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if album.Title != "Trips" || left != room-10 {
-		t.Errorf("album with room after the record = %q with room %d, want \"Trips\" with room %d",
-			album.Title, left, room-10)
-	}
+	checkTripsRoom(t, e, room-10, "after the record")
 }
 
 // The lane reads an album's room while a record commit is in flight
@@ -230,12 +223,18 @@ func TestAlbumRoomUnsettledCommit(t *testing.T) {
 	e.countMu.Unlock()
 	e.commitMu.Unlock()
 
+	checkTripsRoom(t, e, room-10, "after the commit settled")
+}
+
+// checkTripsRoom checks that the lane's next batch for directory Trips goes
+// to album Trips, with want items of room left. when names the moment.
+func checkTripsRoom(t *testing.T, e *executor, want int, when string) {
+	t.Helper()
 	album, left, err := e.albumWithRoom(t.Context(), "Trips")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if album.Title != "Trips" || left != room-10 {
-		t.Errorf("album with room after the commit settled = %q with room %d, want \"Trips\" with room %d",
-			album.Title, left, room-10)
+	if album.Title != "Trips" || left != want {
+		t.Errorf("album with room %s = %q with room %d, want \"Trips\" with room %d", when, album.Title, left, want)
 	}
 }
